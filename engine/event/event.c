@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * event.c: the parsed-event tree, its path index and its JSON form (see vigil/event.h).
+ *
+ * Nodes live in one growable array that is kept across resets. Paths and the two lookup
+ * tables are built by vg_event_index in the event's arena:
+ *   paths:  open-addressing hash of distinct paths -> first node with that path
+ *           (nodes with the same path are chained through next_same, in input order);
+ *   leaves: open-addressing hash of leaf keys -> the path slot ending in that key, or
+ *           AMBIGUOUS when two different paths end in the same key.
+ * Both tables are sized to a power of two at least twice the node count.
+ */
+#include "vigil/event.h"
+#include "vigil/arena.h"
+
+#include <string.h>
+
+#define AMBIGUOUS (UINT32_MAX - 1)
+
+typedef struct slot {
+    vg_span key;   /* path (paths table) or leaf key (leaves table) */
+    uint32_t node; /* first node with this path; leaves: path slot index or AMBIGUOUS */
+    uint32_t last; /* paths: last node of the chain */
+} slot;
+
+struct vg_event {
+    vg_event_limits lim;
+    vg_node *nodes;
+    uint32_t n, cap;
+    vg_arena *arena;
+    slot *paths, *leaves;
+    uint32_t tab_size; /* both tables; power of two, 0 = not indexed */
+    bool indexed;
+};
+
+static const vg_event_limits default_limits = {65536, 64, 64u << 20};
+
+static void add_root(vg_event *ev)
+{
+    vg_node *r = &ev->nodes[0];
+    memset(r, 0, sizeof(*r));
+    r->type = VG_V_OBJ;
+    r->parent = r->first_child = r->last_child = r->next_sibling = VG_NODE_NONE;
+    r->next_same = VG_NODE_NONE;
+    ev->n = 1;
+}
+
+vg_event *vg_event_new(const vg_event_limits *limits)
+{
+    vg_event *ev = vg_calloc(1, sizeof(*ev));
+    if (!ev)
+        return NULL;
+    ev->lim = limits ? *limits : default_limits;
+    if (!ev->lim.max_nodes)
+        ev->lim.max_nodes = default_limits.max_nodes;
+    if (!ev->lim.max_depth)
+        ev->lim.max_depth = default_limits.max_depth;
+    if (!ev->lim.max_bytes)
+        ev->lim.max_bytes = default_limits.max_bytes;
+    ev->cap = 64;
+    ev->nodes = vg_malloc(ev->cap * sizeof(vg_node));
+    ev->arena = vg_arena_new(32 * 1024, ev->lim.max_bytes);
+    if (!ev->nodes || !ev->arena) {
+        vg_event_free(ev);
+        return NULL;
+    }
+    add_root(ev);
+    return ev;
+}
+
+void vg_event_free(vg_event *ev)
+{
+    if (!ev)
+        return;
+    vg_free(ev->nodes);
+    vg_arena_free(ev->arena);
+    vg_free(ev);
+}
+
+void vg_event_reset(vg_event *ev)
+{
+    vg_arena_reset(ev->arena);
+    ev->paths = ev->leaves = NULL;
+    ev->tab_size = 0;
+    ev->indexed = false;
+    add_root(ev);
+}
+
+vg_status vg_event_add(vg_event *ev,
+        uint32_t parent,
+        vg_vtype type,
+        vg_span key,
+        vg_span text,
+        uint32_t *out)
+{
+    if (parent >= ev->n)
+        return VG_ERR_INTERNAL;
+    vg_node *p = &ev->nodes[parent];
+    if (p->type != VG_V_OBJ && p->type != VG_V_ARR)
+        return VG_ERR_INTERNAL;
+    if (ev->n >= ev->lim.max_nodes || p->depth + 1 > ev->lim.max_depth)
+        return VG_ERR_LIMIT;
+    if (ev->n == ev->cap) {
+        uint32_t cap = ev->cap * 2;
+        vg_node *nv = vg_realloc(ev->nodes, (size_t)cap * sizeof(vg_node));
+        if (!nv)
+            return VG_ERR_NOMEM;
+        ev->nodes = nv;
+        ev->cap = cap;
+        p = &ev->nodes[parent];
+    }
+    uint32_t i = ev->n++;
+    vg_node *nd = &ev->nodes[i];
+    nd->type = type;
+    nd->parent = parent;
+    nd->first_child = nd->last_child = nd->next_sibling = VG_NODE_NONE;
+    nd->depth = p->depth + 1;
+    nd->key = p->type == VG_V_ARR ? (vg_span){"", 0} : key;
+    nd->text = text;
+    nd->path = (vg_span){"", 0};
+    nd->next_same = VG_NODE_NONE;
+    if (p->last_child == VG_NODE_NONE)
+        p->first_child = i;
+    else
+        ev->nodes[p->last_child].next_sibling = i;
+    p->last_child = i;
+    ev->indexed = false;
+    if (out)
+        *out = i;
+    return VG_OK;
+}
+
+char *vg_event_alloc(vg_event *ev, size_t n)
+{
+    return vg_arena_alloc(ev->arena, n);
+}
+
+vg_span vg_event_copy(vg_event *ev, const char *p, size_t n)
+{
+    char *d = vg_arena_memdup(ev->arena, p, n);
+    return d ? (vg_span){d, n} : (vg_span){NULL, 0};
+}
+
+uint32_t vg_event_count(const vg_event *ev)
+{
+    return ev->n;
+}
+
+const vg_node *vg_event_node(const vg_event *ev, uint32_t i)
+{
+    return i < ev->n ? &ev->nodes[i] : NULL;
+}
+
+/* ---- index ---- */
+
+static uint64_t hash_span(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static slot *find_slot(slot *tab, uint32_t size, const char *p, size_t n)
+{
+    uint32_t mask = size - 1;
+    uint32_t i = (uint32_t)hash_span(p, n) & mask;
+    for (;;) {
+        slot *s = &tab[i];
+        if (!s->key.p || (s->key.len == n && memcmp(s->key.p, p, n) == 0))
+            return s;
+        i = (i + 1) & mask;
+    }
+}
+
+vg_status vg_event_index(vg_event *ev)
+{
+    if (ev->indexed)
+        return VG_OK;
+    uint32_t size = 16;
+    while (size < ev->n * 2u)
+        size <<= 1;
+    ev->paths = vg_arena_alloc(ev->arena, size * sizeof(slot));
+    ev->leaves = vg_arena_alloc(ev->arena, size * sizeof(slot));
+    if (!ev->paths || !ev->leaves)
+        return VG_ERR_LIMIT;
+    memset(ev->paths, 0, size * sizeof(slot));
+    memset(ev->leaves, 0, size * sizeof(slot));
+    ev->tab_size = size;
+    for (uint32_t i = 1; i < ev->n; i++) {
+        vg_node *nd = &ev->nodes[i];
+        const vg_node *par = &ev->nodes[nd->parent];
+        nd->next_same = VG_NODE_NONE;
+        if (par->type == VG_V_ARR) {
+            nd->path = par->path;
+        } else if (nd->parent == 0) {
+            nd->path = nd->key;
+        } else {
+            size_t len = par->path.len + 1 + nd->key.len;
+            char *s = vg_arena_alloc(ev->arena, len + 1);
+            if (!s)
+                return VG_ERR_LIMIT;
+            memcpy(s, par->path.p, par->path.len);
+            s[par->path.len] = '.';
+            memcpy(s + par->path.len + 1, nd->key.p, nd->key.len);
+            s[len] = '\0';
+            nd->path = (vg_span){s, len};
+        }
+        if (!nd->path.p)
+            nd->path.p = "";
+        slot *ps = find_slot(ev->paths, size, nd->path.p, nd->path.len);
+        if (!ps->key.p) {
+            ps->key = nd->path;
+            ps->node = ps->last = i;
+            /* A new distinct path: register its leaf key. Array elements have no key of
+             * their own; their path's leaf was registered with the array. */
+            if (par->type != VG_V_ARR) {
+                slot *ls = find_slot(ev->leaves, size, nd->key.p ? nd->key.p : "",
+                        nd->key.len);
+                uint32_t pidx = (uint32_t)(ps - ev->paths);
+                if (!ls->key.p) {
+                    ls->key = nd->key.p ? nd->key : (vg_span){"", 0};
+                    ls->node = pidx;
+                } else if (ls->node != pidx) {
+                    ls->node = AMBIGUOUS;
+                }
+            }
+        } else {
+            ev->nodes[ps->last].next_same = i;
+            ps->last = i;
+        }
+    }
+    ev->indexed = true;
+    return VG_OK;
+}
+
+uint32_t vg_event_path(const vg_event *ev, const char *path, size_t len)
+{
+    if (!ev->indexed || !ev->tab_size)
+        return VG_NODE_NONE;
+    slot *s = find_slot(ev->paths, ev->tab_size, path, len);
+    return s->key.p ? s->node : VG_NODE_NONE;
+}
+
+uint32_t vg_event_leaf(const vg_event *ev, const char *key, size_t len)
+{
+    if (!ev->indexed || !ev->tab_size)
+        return VG_NODE_NONE;
+    slot *s = find_slot(ev->leaves, ev->tab_size, key, len);
+    if (!s->key.p || s->node == AMBIGUOUS)
+        return VG_NODE_NONE;
+    return ev->paths[s->node].node;
+}
+
+uint32_t vg_event_resolve(const vg_event *ev, const char *name, size_t len)
+{
+    uint32_t i = vg_event_path(ev, name, len);
+    return i != VG_NODE_NONE ? i : vg_event_leaf(ev, name, len);
+}
+
+/* ---- JSON ---- */
+
+static void write_node(const vg_event *ev, uint32_t i, vg_buf *out)
+{
+    /* Iterative pre-order walk: no recursion, so depth is bounded only by the limits. */
+    uint32_t cur = i;
+    for (;;) {
+        const vg_node *nd = &ev->nodes[cur];
+        if (cur != i && nd->parent != VG_NODE_NONE &&
+                ev->nodes[nd->parent].type == VG_V_OBJ) {
+            vg_buf_putc(out, '"');
+            vg_buf_json_str(out, nd->key.p, nd->key.len);
+            vg_buf_append(out, "\":", 2);
+        }
+        bool descend = false;
+        switch (nd->type) {
+        case VG_V_NULL:
+            vg_buf_append(out, "null", 4);
+            break;
+        case VG_V_BOOL:
+        case VG_V_NUM:
+            vg_buf_append(out, nd->text.p, nd->text.len);
+            break;
+        case VG_V_STR:
+            vg_buf_putc(out, '"');
+            vg_buf_json_str(out, nd->text.p, nd->text.len);
+            vg_buf_putc(out, '"');
+            break;
+        case VG_V_OBJ:
+        case VG_V_ARR:
+            vg_buf_putc(out, nd->type == VG_V_OBJ ? '{' : '[');
+            if (nd->first_child != VG_NODE_NONE) {
+                cur = nd->first_child;
+                descend = true;
+            } else {
+                vg_buf_putc(out, nd->type == VG_V_OBJ ? '}' : ']');
+            }
+            break;
+        }
+        if (descend)
+            continue;
+        /* climb until a node has a next sibling, closing containers on the way */
+        for (;;) {
+            if (cur == i)
+                return;
+            const vg_node *c = &ev->nodes[cur];
+            if (c->next_sibling != VG_NODE_NONE) {
+                vg_buf_putc(out, ',');
+                cur = c->next_sibling;
+                break;
+            }
+            cur = c->parent;
+            vg_buf_putc(out, ev->nodes[cur].type == VG_V_OBJ ? '}' : ']');
+        }
+    }
+}
+
+void vg_event_to_json(const vg_event *ev, vg_buf *out)
+{
+    write_node(ev, 0, out);
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * frame.c: where the next record ends in a byte stream (vg_frame_next, see vigil/parse.h).
+ *
+ * DESIGN
+ * Stateless: every call looks only at buf[0, len) and says what to do with its head, so a
+ * caller can keep any buffer it likes and call again after consuming *used bytes or after
+ * reading more. Nothing is copied or validated; records are spans into buf. Each call reads
+ * at most max + 1 bytes of a JSON value (plus a newline search on the oversize path), so a
+ * stream is framed in linear time even when many records never close.
+ *
+ * Choice of framing: VG_FMT_JSON frames JSON; VG_FMT_AUTO frames JSON when the first byte
+ * that is not JSON whitespace (space, tab, CR, LF) is '{' or '['; anything else (and AUTO
+ * with only whitespace so far) frames lines.
+ *
+ * CONTRACTS
+ * Line framing: a record is one line without its "\n" or "\r\n", starting at buf[0] (leading
+ * blanks are kept). Runs of blank lines (only spaces, tabs and CRs) are one VG_FRAME_SKIP.
+ * The last line without a newline is a record only when eof; before that it is
+ * VG_FRAME_NEED, unless it has reached max bytes: then it is VG_FRAME_OVERSIZE with
+ * *used == len (the caller's buffer may be no bigger than max, so waiting could stall).
+ * A complete line longer than max is VG_FRAME_OVERSIZE consuming the line and its newline.
+ *
+ * JSON framing: leading whitespace is skipped; when the buffer holds nothing else it is one
+ * VG_FRAME_SKIP of all of it. Otherwise the skipped prefix is part of *used and *start is
+ * past it. From there, one value is found by bracket matching that knows strings and
+ * backslash escapes (a '}' inside a string does not count) but checks nothing else; the
+ * record ends at its closing bracket (following bytes, even on the same line, are the next
+ * call's business). A value that does not start with '{' or '[' (a bare scalar such as 42,
+ * or garbage) is framed as one line. Then:
+ *   - closed within max bytes: VG_FRAME_RECORD;
+ *   - not closed, fewer than max bytes, !eof: VG_FRAME_NEED; if whitespace was skipped it
+ *     is consumed first with VG_FRAME_SKIP, so a full buffer always makes progress;
+ *   - not closed at eof: VG_FRAME_BAD for the record's first line; *used goes through that
+ *     line's newline, so framing resumes (resyncs) on the next line;
+ *   - not closed within max bytes: VG_FRAME_OVERSIZE, consuming through the first newline
+ *     at or after byte max of the value (for one-object-per-line input, the end of the
+ *     record), or all of buf when there is none.
+ *
+ * OVERSIZE and BAD report [*start, *start + *rec_len): the part of the record in buf that
+ * *used consumes, without the line end. After VG_FRAME_OVERSIZE whose consumed bytes do not
+ * end with '\n' (then *used == len) and !eof, the record goes on in the bytes still to
+ * come: the caller discards input through the next '\n' (for both framings), then resumes.
+ * len == 0 is VG_FRAME_NEED, at eof too (there is nothing left to frame).
+ *
+ * Thread: reentrant. Allocation: none.
+ */
+#include "vigil/parse.h"
+
+#include <string.h>
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* End of the line that starts at from: *end excludes "\n" / "\r\n", *next is past the newline.
+ * Returns false when buf holds no newline after from (*end = *next = len). */
+static bool line_end(const char *buf, size_t from, size_t len, size_t *end, size_t *next)
+{
+    const char *nl = memchr(buf + from, '\n', len - from);
+    if (!nl) {
+        *end = *next = len;
+        return false;
+    }
+    size_t e = (size_t)(nl - buf);
+    *next = e + 1;
+    if (e > from && buf[e - 1] == '\r')
+        e--;
+    *end = e;
+    return true;
+}
+
+/* One line starting at from; *used includes the from bytes before it. */
+static vg_frame_result frame_line(const char *buf,
+        size_t from,
+        size_t len,
+        bool eof,
+        size_t max,
+        size_t *start,
+        size_t *rec_len,
+        size_t *used)
+{
+    size_t end, next;
+    bool nl = line_end(buf, from, len, &end, &next);
+    *start = from;
+    if (!nl && !eof) {
+        if (len - from < max)
+            return VG_FRAME_NEED;
+        *rec_len = len - from;
+        *used = len;
+        return VG_FRAME_OVERSIZE;
+    }
+    if (!nl && end > from && buf[end - 1] == '\r')
+        end--; /* "...\r" at eof */
+    *rec_len = end - from;
+    *used = next;
+    return end - from > max ? VG_FRAME_OVERSIZE : VG_FRAME_RECORD;
+}
+
+static vg_frame_result frame_lines(const char *buf,
+        size_t len,
+        bool eof,
+        size_t max,
+        size_t *start,
+        size_t *rec_len,
+        size_t *used)
+{
+    size_t skipped = 0;
+    for (;;) {
+        size_t i = skipped;
+        while (i < len && is_blank(buf[i]))
+            i++;
+        if (i < len && buf[i] == '\n') {
+            skipped = i + 1;
+            continue;
+        }
+        if (i == len && eof)
+            skipped = len;
+        break;
+    }
+    if (skipped) {
+        *used = skipped;
+        return VG_FRAME_SKIP;
+    }
+    return frame_line(buf, 0, len, eof, max, start, rec_len, used);
+}
+
+/* Index past the bracket that closes the value opened at buf[b], looking at no more than
+ * buf[b, stop); 0 when it does not close there. */
+static size_t match_close(const char *buf, size_t b, size_t stop)
+{
+    size_t depth = 0;
+    for (size_t i = b; i < stop; i++) {
+        char c = buf[i];
+        if (c == '"') {
+            /* string body: only a quote or a backslash matters */
+            for (i++; i < stop; i++) {
+                if (buf[i] == '\\')
+                    i++;
+                else if (buf[i] == '"')
+                    break;
+            }
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (--depth == 0)
+                return i + 1;
+        }
+    }
+    return 0;
+}
+
+static vg_frame_result frame_json(const char *buf,
+        size_t len,
+        bool eof,
+        size_t max,
+        size_t *start,
+        size_t *rec_len,
+        size_t *used)
+{
+    size_t b = 0;
+    while (b < len && is_ws(buf[b]))
+        b++;
+    if (b == len) {
+        *used = len;
+        return VG_FRAME_SKIP;
+    }
+    vg_frame_result r;
+    if (buf[b] != '{' && buf[b] != '[') {
+        r = frame_line(buf, b, len, eof, max, start, rec_len, used);
+    } else {
+        size_t stop = len - b > max ? b + max : len;
+        size_t end = match_close(buf, b, stop);
+        *start = b;
+        if (end) {
+            *rec_len = end - b;
+            *used = end;
+            return VG_FRAME_RECORD;
+        }
+        if (len - b >= max) {
+            size_t e, next;
+            line_end(buf, b + max, len, &e, &next);
+            *rec_len = e - b;
+            *used = next;
+            return VG_FRAME_OVERSIZE;
+        }
+        if (eof) {
+            size_t e, next;
+            line_end(buf, b, len, &e, &next);
+            *rec_len = e - b;
+            *used = next;
+            return VG_FRAME_BAD;
+        }
+        r = VG_FRAME_NEED;
+    }
+    if (r == VG_FRAME_NEED && b > 0) {
+        *start = *rec_len = 0;
+        *used = b;
+        return VG_FRAME_SKIP;
+    }
+    return r;
+}
+
+vg_frame_result vg_frame_next(vg_format fmt,
+        const char *buf,
+        size_t len,
+        bool eof,
+        size_t max,
+        size_t *start,
+        size_t *rec_len,
+        size_t *used)
+{
+    *start = *rec_len = *used = 0;
+    if (len == 0)
+        return VG_FRAME_NEED;
+    bool json = fmt == VG_FMT_JSON;
+    if (fmt == VG_FMT_AUTO) {
+        size_t i = 0;
+        while (i < len && is_ws(buf[i]))
+            i++;
+        json = i < len && (buf[i] == '{' || buf[i] == '[');
+    }
+    if (json)
+        return frame_json(buf, len, eof, max, start, rec_len, used);
+    return frame_lines(buf, len, eof, max, start, rec_len, used);
+}

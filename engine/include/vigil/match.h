@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * match.h: evaluating a compiled ruleset on events.
+ *
+ * vg_match_event runs every rule that applies to the event and reports every rule that
+ * matches (never first-match-wins), in ruleset order. Which rules apply depends on the
+ * input's declared logsource (see docs/rules.md, "Logsources"):
+ *   - no declared logsource: a rule with a mapped logsource applies when the mapping's
+ *     conditions hold for the event; a rule with an unmapped logsource applies to every
+ *     event;
+ *   - a declared logsource: a rule whose logsource names a product/category/service that
+ *     differs from the declared one does not apply; one whose every key is declared and
+ *     equal applies without conditions; otherwise (the rule is more specific than the
+ *     declaration) the mapping's conditions decide, as above.
+ *
+ * A vg_match_scratch holds per-thread working memory (regex match data, per-event caches)
+ * and counters. Thread: one scratch per thread; the ruleset is shared read-only.
+ */
+#ifndef VIGIL_MATCH_H
+#define VIGIL_MATCH_H
+
+#include "vigil/base.h"
+#include "vigil/event.h"
+#include "vigil/ruleset.h"
+
+typedef struct vg_match_scratch vg_match_scratch;
+
+typedef struct vg_match_counters {
+    uint64_t events;        /* events evaluated */
+    uint64_t rule_evals;    /* rule programs run */
+    uint64_t hits;          /* rule matches */
+    uint64_t regex_limit;   /* regex matches stopped by the match/depth limit */
+} vg_match_counters;
+
+VG_API vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs);
+VG_API void vg_match_scratch_free(vg_match_scratch *s);
+VG_API void vg_match_counters_get(const vg_match_scratch *s, vg_match_counters *out);
+
+/* Evaluate ev (indexed with vg_event_index). declared may be NULL. Writes up to cap rule
+ * indexes to hits and returns how many rules matched (which may exceed cap: then only the
+ * first cap are written). */
+VG_API size_t vg_match_event(const vg_ruleset *rs,
+        vg_match_scratch *s,
+        const vg_event *ev,
+        const vg_logsource *declared,
+        uint32_t *hits,
+        size_t cap);
+
+#endif

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * eval.c: the reference evaluator: runs compiled rules on one event, directly from the
+ * rule structures (see match.h for which rules apply to an event).
+ *
+ * DESIGN
+ * Straightforward by intent: every applicable rule's condition program is walked, each
+ * selection evaluated on demand (and memoised per rule evaluation), each field resolved
+ * through its candidate names with the schema-on-read lookup of event.h. Logsource
+ * mapping conditions are shared by many rules, so their outcome is cached per event in
+ * the scratch. This evaluator is the oracle that faster matchers are tested against; keep
+ * it simple rather than clever.
+ *
+ * Value semantics:
+ *   - a field with several values (arrays) matches a value if any of its values does;
+ *   - objects and arrays themselves never compare equal to strings;
+ *   - numbers compare as their text, and numerically when the rule value is a number;
+ *   - booleans compare as "true"/"false"; JSON null only matches the Sigma null;
+ *   - the Sigma null matches an absent field or a JSON null;
+ *   - `exists` checks presence only (a JSON null is present);
+ *   - neq negates the whole entry: no value of the field equals any listed value (an
+ *     absent field is different from every value).
+ */
+#include "vigil/match.h"
+#include "sigma/ruleset_int.h"
+#include "base/timefmt.h"
+
+#include <string.h>
+
+#define SEL_CACHE_MAX 4096
+
+struct vg_match_scratch {
+    vg_regex_scratch *re;
+    int8_t *ls_cache;      /* per mapping entry: -1 unknown, 0 false, 1 true */
+    size_t n_ls;
+    int8_t sel_cache[SEL_CACHE_MAX];
+    vg_match_counters cnt;
+};
+
+vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs)
+{
+    vg_match_scratch *s = vg_calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->re = vg_regex_scratch_new(0, 0);
+    s->n_ls = rs->ls.n;
+    s->ls_cache = vg_calloc(s->n_ls ? s->n_ls : 1, 1);
+    if (!s->re || !s->ls_cache) {
+        vg_match_scratch_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void vg_match_scratch_free(vg_match_scratch *s)
+{
+    if (!s)
+        return;
+    vg_regex_scratch_free(s->re);
+    vg_free(s->ls_cache);
+    vg_free(s);
+}
+
+void vg_match_counters_get(const vg_match_scratch *s, vg_match_counters *out)
+{
+    *out = s->cnt;
+}
+
+/* ---- values ---- */
+
+static bool is_scalar(const vg_node *n)
+{
+    return n->type == VG_V_STR || n->type == VG_V_NUM || n->type == VG_V_BOOL;
+}
+
+static bool get_time_part(const vg_node *n, vg_time_part tp, vg_num *out)
+{
+    vg_time t;
+    if (!vg_time_parse(n->text.p, n->text.len, &t))
+        return false;
+    int v = 0;
+    switch (tp) {
+    case VG_TP_MINUTE:
+        v = t.minute;
+        break;
+    case VG_TP_HOUR:
+        v = t.hour;
+        break;
+    case VG_TP_DAY:
+        v = t.day;
+        break;
+    case VG_TP_WEEK:
+        v = t.week;
+        break;
+    case VG_TP_MONTH:
+        v = t.month;
+        break;
+    case VG_TP_YEAR:
+        v = t.year;
+        break;
+    case VG_TP_NONE:
+        return false;
+    }
+    out->is_int = true;
+    out->i = v;
+    out->d = v;
+    return true;
+}
+
+static bool cmp_ok(int c, vg_cmp_op op)
+{
+    switch (op) {
+    case VG_CMP_EQ:
+        return c == 0;
+    case VG_CMP_GT:
+        return c > 0;
+    case VG_CMP_GTE:
+        return c >= 0;
+    case VG_CMP_LT:
+        return c < 0;
+    case VG_CMP_LTE:
+        return c <= 0;
+    }
+    return false;
+}
+
+static uint32_t resolve(const vg_event *ev, const char *const *cands, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t idx = vg_event_resolve(ev, cands[i], strlen(cands[i]));
+        if (idx != VG_NODE_NONE)
+            return idx;
+    }
+    return VG_NODE_NONE;
+}
+
+static bool fold_eq(const char *a, const char *b, size_t n, bool cased)
+{
+    if (cased)
+        return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x >= 'A' && x <= 'Z')
+            x = (unsigned char)(x + 32);
+        if (y >= 'A' && y <= 'Z')
+            y = (unsigned char)(y + 32);
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+static bool ref_match(const vg_vmatch *vm, vg_span a, vg_span b)
+{
+    switch (vm->ref_mode) {
+    case 0:
+        return a.len == b.len && fold_eq(a.p, b.p, a.len, vm->cased);
+    case 2:
+        return a.len >= b.len && fold_eq(a.p, b.p, b.len, vm->cased);
+    case 3:
+        return a.len >= b.len && fold_eq(a.p + a.len - b.len, b.p, b.len, vm->cased);
+    default:
+        if (b.len == 0)
+            return true;
+        for (size_t i = 0; i + b.len <= a.len; i++)
+            if (fold_eq(a.p + i, b.p, b.len, vm->cased))
+                return true;
+        return false;
+    }
+}
+
+/* Does one node's value satisfy one value matcher (GLOB/RE/CIDR/CMP/FIELDREF)? */
+static bool node_match(vg_match_scratch *s, const vg_event *ev, const vg_vmatch *vm,
+        const vg_node *n)
+{
+    if (!is_scalar(n))
+        return false;
+    switch (vm->kind) {
+    case VG_VM_GLOB:
+        if (vg_glob_match(&vm->glob, n->text.p, n->text.len))
+            return true;
+        if (vm->num_ok && n->type != VG_V_BOOL) {
+            vg_num x;
+            if (vg_num_parse(n->text.p, n->text.len, &x))
+                return vg_num_cmp(&x, &vm->num) == 0;
+        }
+        return false;
+    case VG_VM_RE: {
+        vg_re_result r = vg_regex_match(vm->re, s->re, n->text.p, n->text.len);
+        if (r == VG_RE_LIMIT)
+            s->cnt.regex_limit++;
+        return r == VG_RE_MATCH;
+    }
+    case VG_VM_CIDR:
+        return vg_cidr_match(&vm->cidr, n->text.p, n->text.len);
+    case VG_VM_CMP: {
+        vg_num x;
+        bool ok = vm->tpart != VG_TP_NONE ? get_time_part(n, vm->tpart, &x)
+                                          : vg_num_parse(n->text.p, n->text.len, &x);
+        return ok && cmp_ok(vg_num_cmp(&x, &vm->num), vm->op);
+    }
+    case VG_VM_FIELDREF: {
+        uint32_t r = resolve(ev, vm->ref_cands, vm->n_ref_cands);
+        for (; r != VG_NODE_NONE; r = vg_event_node(ev, r)->next_same) {
+            const vg_node *o = vg_event_node(ev, r);
+            if (is_scalar(o) && ref_match(vm, n->text, o->text))
+                return true;
+        }
+        return false;
+    }
+    default:
+        return false;
+    }
+}
+
+/* One value matcher against a field's node chain (or every scalar for keywords). */
+static bool value_match(vg_match_scratch *s, const vg_event *ev, const vg_fcond *f,
+        const vg_vmatch *vm, uint32_t first)
+{
+    switch (vm->kind) {
+    case VG_VM_NEVER:
+        return false;
+    case VG_VM_EXISTS:
+        return (first != VG_NODE_NONE) == vm->want;
+    case VG_VM_NULL:
+        if (first == VG_NODE_NONE)
+            return true;
+        for (uint32_t i = first; i != VG_NODE_NONE; i = vg_event_node(ev, i)->next_same)
+            if (vg_event_node(ev, i)->type == VG_V_NULL)
+                return true;
+        return false;
+    default:
+        break;
+    }
+    if (!f->field) {
+        uint32_t n = vg_event_count(ev);
+        for (uint32_t i = 1; i < n; i++) {
+            const vg_node *nd = vg_event_node(ev, i);
+            if ((nd->type == VG_V_STR || nd->type == VG_V_NUM) && node_match(s, ev, vm, nd))
+                return true;
+        }
+        return false;
+    }
+    for (uint32_t i = first; i != VG_NODE_NONE; i = vg_event_node(ev, i)->next_same)
+        if (node_match(s, ev, vm, vg_event_node(ev, i)))
+            return true;
+    return false;
+}
+
+static bool fcond_match(vg_match_scratch *s, const vg_event *ev, const vg_fcond *f)
+{
+    uint32_t first = f->field ? resolve(ev, f->cands, f->n_cands) : VG_NODE_NONE;
+    bool result;
+    if (!f->all) {
+        result = false;
+        for (size_t i = 0; i < f->n_vals && !result; i++)
+            result = value_match(s, ev, f, &f->vals[i], first);
+    } else {
+        /* every group needs one matching alternative; values are sorted by group */
+        result = true;
+        size_t i = 0;
+        while (i < f->n_vals && result) {
+            uint32_t g = f->vals[i].group;
+            bool any = false;
+            for (; i < f->n_vals && f->vals[i].group == g; i++)
+                if (!any)
+                    any = value_match(s, ev, f, &f->vals[i], first);
+            result = any;
+        }
+    }
+    return f->neg ? !result : result;
+}
+
+static bool sel_match(vg_match_scratch *s, const vg_event *ev, const vg_sel *sel)
+{
+    for (size_t g = 0; g < sel->n_groups; g++) {
+        const vg_group *grp = &sel->groups[g];
+        bool ok = true;
+        for (size_t k = 0; k < grp->n && ok; k++)
+            ok = fcond_match(s, ev, &grp->conds[k]);
+        if (ok)
+            return true;
+    }
+    return false;
+}
+
+static bool sel_cached(vg_match_scratch *s, const vg_event *ev, const vg_det *det, uint32_t i)
+{
+    if (i >= SEL_CACHE_MAX)
+        return sel_match(s, ev, &det->sels[i]);
+    if (s->sel_cache[i] < 0)
+        s->sel_cache[i] = sel_match(s, ev, &det->sels[i]) ? 1 : 0;
+    return s->sel_cache[i] == 1;
+}
+
+static bool prog_eval(vg_match_scratch *s, const vg_event *ev, const vg_det *det,
+        const vg_prog *p)
+{
+    switch (p->kind) {
+    case VG_P_SEL:
+        return sel_cached(s, ev, det, p->sel);
+    case VG_P_AND:
+        return prog_eval(s, ev, det, p->a) && prog_eval(s, ev, det, p->b);
+    case VG_P_OR:
+        return prog_eval(s, ev, det, p->a) || prog_eval(s, ev, det, p->b);
+    case VG_P_NOT:
+        return !prog_eval(s, ev, det, p->a);
+    case VG_P_OF: {
+        uint32_t need = p->quant ? p->quant : p->n_sels;
+        uint32_t have = 0;
+        for (uint32_t i = 0; i < p->n_sels; i++) {
+            if (sel_cached(s, ev, det, p->sels[i])) {
+                if (++have >= need)
+                    return true;
+            } else if (p->quant == 0) {
+                return false;
+            }
+        }
+        return have >= need;
+    }
+    }
+    return false;
+}
+
+static bool det_match(vg_match_scratch *s, const vg_event *ev, const vg_det *det)
+{
+    size_t n = det->n_sels < SEL_CACHE_MAX ? det->n_sels : SEL_CACHE_MAX;
+    memset(s->sel_cache, -1, n);
+    return prog_eval(s, ev, det, det->prog);
+}
+
+/* ---- logsources ---- */
+
+static bool key_conflict(const char *rule, const char *decl)
+{
+    return rule && decl && strcmp(rule, decl) != 0;
+}
+
+static bool key_covered(const char *rule, const char *decl)
+{
+    return !rule || (decl && strcmp(rule, decl) == 0);
+}
+
+static bool ls_applies(const vg_ruleset *rs, vg_match_scratch *s, const vg_event *ev,
+        const vg_rule *r, const vg_logsource *decl)
+{
+    if (decl) {
+        if (key_conflict(r->ls.product, decl->product) ||
+                key_conflict(r->ls.category, decl->category) ||
+                key_conflict(r->ls.service, decl->service))
+            return false;
+        if (key_covered(r->ls.product, decl->product) &&
+                key_covered(r->ls.category, decl->category) &&
+                key_covered(r->ls.service, decl->service))
+            return true;
+    }
+    if (r->ls_entry < 0)
+        return true;
+    const vg_ls_entry *e = &rs->ls.v[r->ls_entry];
+    if (!e->when.n_sels)
+        return true;
+    int8_t *c = &s->ls_cache[r->ls_entry];
+    if (*c < 0)
+        *c = det_match(s, ev, &e->when) ? 1 : 0;
+    return *c == 1;
+}
+
+size_t vg_match_event(const vg_ruleset *rs,
+        vg_match_scratch *s,
+        const vg_event *ev,
+        const vg_logsource *declared,
+        uint32_t *hits,
+        size_t cap)
+{
+    size_t n_hits = 0;
+    memset(s->ls_cache, -1, s->n_ls);
+    s->cnt.events++;
+    for (size_t r = 0; r < rs->rules.n; r++) {
+        const vg_rule *rule = &rs->rules.v[r];
+        if (!ls_applies(rs, s, ev, rule, declared))
+            continue;
+        s->cnt.rule_evals++;
+        if (!det_match(s, ev, &rule->det))
+            continue;
+        bool vetoed = false;
+        for (size_t f = 0; f < rule->n_filters && !vetoed; f++)
+            vetoed = det_match(s, ev, &rule->filters[f]->det);
+        if (vetoed)
+            continue;
+        if (n_hits < cap)
+            hits[n_hits] = (uint32_t)r;
+        n_hits++;
+    }
+    s->cnt.hits += n_hits;
+    return n_hits;
+}

@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ruleset.c: the vg_ruleset container: life cycle, rule files in, finish (binding filters,
+ * logsources and field names), and read access (see vigil/ruleset.h).
+ */
+#include "sigma/ruleset_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void *vg_vec_push(void *pvec, size_t *n, size_t *cap, size_t elem)
+{
+    char *v;
+    memcpy(&v, pvec, sizeof(v));
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        char *nv = vg_realloc(v, ncap * elem);
+        if (!nv)
+            return NULL;
+        v = nv;
+        *cap = ncap;
+        memcpy(pvec, &v, sizeof(v));
+    }
+    char *e = v + (*n)++ * elem;
+    memset(e, 0, elem);
+    return e;
+}
+
+vg_ruleset *vg_ruleset_new(void)
+{
+    vg_ruleset *rs = vg_calloc(1, sizeof(*rs));
+    if (!rs)
+        return NULL;
+    rs->a = vg_arena_new(256 * 1024, 0);
+    if (!rs->a) {
+        vg_free(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+void vg_ruleset_free(vg_ruleset *rs)
+{
+    if (!rs)
+        return;
+    for (size_t i = 0; i < rs->n_regexes; i++)
+        vg_regex_free(rs->regexes[i]);
+    vg_free(rs->regexes);
+    vg_free(rs->rules.v);
+    vg_free(rs->filters.v);
+    vg_free(rs->ls.v);
+    vg_free(rs->fm.v);
+    vg_free(rs->ph.v);
+    vg_arena_free(rs->a);
+    vg_free(rs);
+}
+
+void vg_cctx_init(vg_cctx *c, vg_ruleset *rs, vg_diags *d, const char *file)
+{
+    memset(c, 0, sizeof(*c));
+    c->a = rs->a;
+    c->d = d;
+    c->file = file;
+    c->ph = rs->ph.v;
+    c->n_ph = rs->ph.n;
+    c->regexes = &rs->regexes;
+    c->n_regexes = &rs->n_regexes;
+    c->cap_regexes = &rs->cap_regexes;
+}
+
+void vg_cctx_error(vg_cctx *c, const vg_ynode *at, vg_status code, const char *reason,
+        const char *fmt, ...)
+{
+    char msg[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    vg_diag_add(c->d, VG_SEV_ERROR, code, c->file, at ? at->line : 0, at ? at->col : 0,
+            c->rule_id, reason, "%s", msg);
+    c->n_errors++;
+}
+
+void vg_cctx_warn(vg_cctx *c, const vg_ynode *at, const char *reason, const char *fmt, ...)
+{
+    char msg[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    vg_diag_add(c->d, VG_SEV_WARNING, VG_OK, c->file, at ? at->line : 0, at ? at->col : 0,
+            c->rule_id, reason, "%s", msg);
+}
+
+const char *vg_cctx_str(vg_cctx *c, const vg_ynode *n)
+{
+    if (!n || n->kind != VG_Y_SCALAR)
+        return "";
+    const char *s = vg_arena_strndup(c->a, n->str, n->len);
+    return s ? s : "";
+}
+
+vg_status vg_ruleset_add_rules(vg_ruleset *rs,
+        const char *file,
+        const char *text,
+        size_t len,
+        vg_diags *d)
+{
+    if (rs->finished)
+        return VG_ERR_INTERNAL;
+    vg_cctx c;
+    vg_cctx_init(&c, rs, d, file);
+    vg_ydoc *docs = NULL;
+    size_t n_docs = 0;
+    vg_yerr yerr;
+    vg_status yrc = vg_ytree_parse(rs->a, text, len, NULL, &docs, &n_docs, &yerr);
+    for (size_t i = 0; i < n_docs; i++) {
+        if (!docs[i].root)
+            continue;
+        rs->stats.n_docs++;
+        vg_status rc = vg_rules_load_doc(rs, &c, &docs[i]);
+        if (rc == VG_ERR_NOMEM)
+            return rc;
+    }
+    if (yrc != VG_OK) {
+        vg_diag_add(d, VG_SEV_ERROR, yrc, file, yerr.line, yerr.col, NULL, "yaml", "%s",
+                yerr.msg);
+        rs->stats.n_rejected++;
+        if (yrc == VG_ERR_NOMEM)
+            return yrc;
+    }
+    return VG_OK;
+}
+
+/* ---- finish ---- */
+
+static bool ls_key_eq(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+
+static int32_t find_ls_entry(const vg_ruleset *rs, const vg_logsource *ls)
+{
+    for (size_t i = 0; i < rs->ls.n; i++) {
+        const vg_logsource *e = &rs->ls.v[i].ls;
+        if (ls_key_eq(e->product, ls->product) && ls_key_eq(e->category, ls->category) &&
+                ls_key_eq(e->service, ls->service))
+            return (int32_t)i;
+    }
+    return -1;
+}
+
+static const vg_fieldmap *find_fieldmap(const vg_ruleset *rs, const char *name)
+{
+    for (size_t i = 0; i < rs->fm.n; i++)
+        if (strcmp(rs->fm.v[i].name, name) == 0)
+            return &rs->fm.v[i];
+    return NULL;
+}
+
+static bool set_cands(vg_ruleset *rs, const char *name, const char *const **cands, size_t *n)
+{
+    const vg_fieldmap *fm = find_fieldmap(rs, name);
+    size_t count = 1 + (fm ? fm->n_alts : 0);
+    const char **v = vg_arena_alloc(rs->a, count * sizeof(char *));
+    if (!v)
+        return false;
+    v[0] = name;
+    for (size_t i = 1; i < count; i++)
+        v[i] = fm->alts[i - 1];
+    *cands = v;
+    *n = count;
+    return true;
+}
+
+static bool field_known(const vg_ruleset *rs, const vg_ls_entry *e, const vg_fcond *f)
+{
+    for (size_t i = 0; i < f->n_cands; i++)
+        for (size_t k = 0; k < e->n_fields; k++)
+            if (strcmp(f->cands[i], e->fields[k]) == 0)
+                return true;
+    /* names written as dotted paths are taken as meant */
+    return strchr(f->field, '.') != NULL;
+}
+
+typedef struct bind_ctx {
+    vg_ruleset *rs;
+    vg_diags *d;
+    const vg_rule *rule;      /* for warnings, may be NULL */
+    const vg_ls_entry *entry; /* known fields, may be NULL */
+} bind_ctx;
+
+static vg_status bind_det(bind_ctx *b, vg_det *det)
+{
+    for (size_t s = 0; s < det->n_sels; s++) {
+        vg_sel *sel = &det->sels[s];
+        for (size_t g = 0; g < sel->n_groups; g++) {
+            for (size_t k = 0; k < sel->groups[g].n; k++) {
+                vg_fcond *f = &sel->groups[g].conds[k];
+                if (f->field) {
+                    if (!set_cands(b->rs, f->field, &f->cands, &f->n_cands))
+                        return VG_ERR_NOMEM;
+                    if (b->rule && b->entry && b->entry->n_fields &&
+                            !field_known(b->rs, b->entry, f))
+                        vg_diag_add(b->d, VG_SEV_WARNING, VG_OK, b->rule->file, f->line, f->col,
+                                b->rule->id, "unknown-field",
+                                "field '%s' is not known for this logsource and has no "
+                                "mapping; it only matches events that carry it under that name",
+                                f->field);
+                }
+                for (size_t v = 0; v < f->n_vals; v++) {
+                    vg_vmatch *vm = &f->vals[v];
+                    if (vm->kind == VG_VM_FIELDREF &&
+                            !set_cands(b->rs, vm->ref, &vm->ref_cands, &vm->n_ref_cands))
+                        return VG_ERR_NOMEM;
+                }
+            }
+        }
+    }
+    return VG_OK;
+}
+
+static void ls_str(const vg_logsource *ls, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s%s%s%s%s%s", ls->product ? "product=" : "",
+            ls->product ? ls->product : "", ls->category ? " category=" : "",
+            ls->category ? ls->category : "", ls->service ? " service=" : "",
+            ls->service ? ls->service : "");
+}
+
+vg_status vg_ruleset_finish(vg_ruleset *rs, vg_diags *d)
+{
+    if (rs->finished)
+        return VG_OK;
+    bind_ctx b = {rs, d, NULL, NULL};
+    for (size_t i = 0; i < rs->ls.n; i++) {
+        vg_status rc = bind_det(&b, &rs->ls.v[i].when);
+        if (rc != VG_OK)
+            return rc;
+    }
+    /* filters -> rules */
+    for (size_t f = 0; f < rs->filters.n; f++) {
+        vg_filter *flt = &rs->filters.v[f];
+        vg_status rc = bind_det(&b, &flt->det);
+        if (rc != VG_OK)
+            return rc;
+        for (size_t t = 0; t < flt->n_targets; t++) {
+            bool found = false;
+            for (size_t r = 0; r < rs->rules.n; r++) {
+                vg_rule *rule = &rs->rules.v[r];
+                if (strcmp(rule->id, flt->targets[t]) != 0 &&
+                        !(rule->name && strcmp(rule->name, flt->targets[t]) == 0))
+                    continue;
+                found = true;
+                const vg_filter **nv = vg_arena_alloc(rs->a,
+                        (rule->n_filters + 1) * sizeof(*nv));
+                if (!nv)
+                    return VG_ERR_NOMEM;
+                if (rule->n_filters)
+                    memcpy(nv, rule->filters, rule->n_filters * sizeof(*nv));
+                nv[rule->n_filters++] = flt;
+                rule->filters = nv;
+            }
+            if (!found)
+                vg_diag_add(d, VG_SEV_WARNING, VG_OK, flt->file, flt->line, 0, flt->id,
+                        "filter-target",
+                        "filter '%s' names rule '%s', which is not loaded", flt->title,
+                        flt->targets[t]);
+        }
+    }
+    for (size_t r = 0; r < rs->rules.n; r++) {
+        vg_rule *rule = &rs->rules.v[r];
+        rule->ls_entry = find_ls_entry(rs, &rule->ls);
+        if (rule->ls_entry < 0) {
+            char ls[200];
+            ls_str(&rule->ls, ls, sizeof(ls));
+            rs->stats.n_unmapped++;
+            vg_diag_add(d, VG_SEV_WARNING, VG_OK, rule->file, rule->line, 0, rule->id,
+                    "unmapped-logsource",
+                    "logsource '%s' has no mapping: the rule applies to every event of inputs "
+                    "that declare no logsource or a matching one",
+                    ls[0] ? ls : "(empty)");
+        }
+        b.rule = rule;
+        b.entry = rule->ls_entry >= 0 ? &rs->ls.v[rule->ls_entry] : NULL;
+        vg_status rc = bind_det(&b, &rule->det);
+        if (rc != VG_OK)
+            return rc;
+        for (size_t k = 0; k < r; k++) {
+            if (rule->id[0] && strcmp(rs->rules.v[k].id, rule->id) == 0) {
+                vg_diag_add(d, VG_SEV_WARNING, VG_OK, rule->file, rule->line, 0, rule->id,
+                        "duplicate-id", "rule id also used by %s:%u", rs->rules.v[k].file,
+                        rs->rules.v[k].line);
+                break;
+            }
+        }
+    }
+    rs->stats.n_rules = rs->rules.n;
+    rs->stats.n_filters = rs->filters.n;
+    rs->stats.n_logsource_entries = rs->ls.n;
+    rs->stats.n_field_mappings = rs->fm.n;
+    rs->finished = true;
+    return VG_OK;
+}
+
+size_t vg_ruleset_count(const vg_ruleset *rs)
+{
+    return rs->rules.n;
+}
+
+void vg_ruleset_rule_info(const vg_ruleset *rs, size_t i, vg_rule_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (i >= rs->rules.n)
+        return;
+    const vg_rule *r = &rs->rules.v[i];
+    out->id = r->id;
+    out->title = r->title;
+    out->level = r->level;
+    out->status = r->status;
+    out->file = r->file;
+    out->line = r->line;
+    out->logsource = r->ls;
+    out->tags = r->tags;
+    out->n_tags = r->n_tags;
+    out->logsource_mapped = r->ls_entry >= 0;
+    out->n_filters = r->n_filters;
+}
+
+void vg_ruleset_stats_get(const vg_ruleset *rs, vg_ruleset_stats *out)
+{
+    *out = rs->stats;
+    out->n_rules = rs->rules.n;
+    out->n_filters = rs->filters.n;
+    out->n_logsource_entries = rs->ls.n;
+    out->n_field_mappings = rs->fm.n;
+}

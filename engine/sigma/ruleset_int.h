@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ruleset_int.h: the inside of a vg_ruleset, shared by the loader (sigma/) and the
+ * evaluator (match/). Private to the engine.
+ *
+ * The tables are heap vectors of small structs whose contents live in the compile arena.
+ * Once `finished` is set nothing changes, so any number of threads may read.
+ */
+#ifndef VIGIL_SIGMA_RULESET_INT_H
+#define VIGIL_SIGMA_RULESET_INT_H
+
+#include "sigma/rule_int.h"
+
+#define VG_VEC(T)                                                                              \
+    struct {                                                                                   \
+        T *v;                                                                                  \
+        size_t n, cap;                                                                         \
+    }
+
+struct vg_ruleset {
+    vg_arena *a;
+    VG_VEC(vg_rule) rules;
+    VG_VEC(vg_filter) filters;
+    VG_VEC(vg_ls_entry) ls;
+    VG_VEC(vg_fieldmap) fm;
+    VG_VEC(vg_placeholder) ph;
+    vg_regex **regexes;
+    size_t n_regexes, cap_regexes;
+    vg_ruleset_stats stats;
+    bool finished;
+};
+
+/* Grow a VG_VEC by one zeroed element; returns it or NULL. */
+void *vg_vec_push(void *vec_v, size_t *n, size_t *cap, size_t elem);
+#define VG_VEC_PUSH(vec) ((__typeof__((vec).v))vg_vec_push(&(vec).v, &(vec).n, &(vec).cap, \
+        sizeof(*(vec).v)))
+
+/* Set up a compile context for a file. */
+void vg_cctx_init(vg_cctx *c, vg_ruleset *rs, vg_diags *d, const char *file);
+
+/* rule_load.c */
+vg_status vg_rules_load_doc(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc);
+/* logsource map -> vg_logsource (strings in the arena); false with an error reported. */
+bool vg_logsource_from_node(vg_cctx *c, const vg_ynode *n, vg_logsource *out);
+
+#endif
