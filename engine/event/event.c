@@ -7,8 +7,11 @@
  *   paths:  open-addressing hash of distinct paths -> first node with that path
  *           (nodes with the same path are chained through next_same, in input order);
  *   leaves: open-addressing hash of leaf keys -> the path slot ending in that key, or
- *           AMBIGUOUS when two different paths end in the same key.
- * Both tables are sized to a power of two at least twice the node count.
+ *           AMBIGUOUS when two different paths end in the same key. A key with spaces is
+ *           also registered without them, as Sigma names such fields ("Threat Name" is
+ *           ThreatName).
+ * The paths table has a power-of-two size at least twice the node count; the leaves table
+ * twice that (each node may add two keys), so neither is ever more than half full.
  */
 #include "vigil/event.h"
 #include "vigil/arena.h"
@@ -175,6 +178,17 @@ static slot *find_slot(slot *tab, uint32_t size, const char *p, size_t n)
     }
 }
 
+static void register_leaf(vg_event *ev, vg_span key, uint32_t pidx)
+{
+    slot *ls = find_slot(ev->leaves, ev->tab_size * 2, key.p, key.len);
+    if (!ls->key.p) {
+        ls->key = key;
+        ls->node = pidx;
+    } else if (ls->node != pidx) {
+        ls->node = AMBIGUOUS;
+    }
+}
+
 vg_status vg_event_index(vg_event *ev)
 {
     if (ev->indexed)
@@ -183,11 +197,11 @@ vg_status vg_event_index(vg_event *ev)
     while (size < ev->n * 2u)
         size <<= 1;
     ev->paths = vg_arena_alloc(ev->arena, size * sizeof(slot));
-    ev->leaves = vg_arena_alloc(ev->arena, size * sizeof(slot));
+    ev->leaves = vg_arena_alloc(ev->arena, 2 * size * sizeof(slot)); /* + space-less keys */
     if (!ev->paths || !ev->leaves)
         return VG_ERR_LIMIT;
     memset(ev->paths, 0, size * sizeof(slot));
-    memset(ev->leaves, 0, size * sizeof(slot));
+    memset(ev->leaves, 0, 2 * size * sizeof(slot));
     ev->tab_size = size;
     for (uint32_t i = 1; i < ev->n; i++) {
         vg_node *nd = &ev->nodes[i];
@@ -217,14 +231,19 @@ vg_status vg_event_index(vg_event *ev)
             /* A new distinct path: register its leaf key. Array elements have no key of
              * their own; their path's leaf was registered with the array. */
             if (par->type != VG_V_ARR) {
-                slot *ls = find_slot(ev->leaves, size, nd->key.p ? nd->key.p : "",
-                        nd->key.len);
                 uint32_t pidx = (uint32_t)(ps - ev->paths);
-                if (!ls->key.p) {
-                    ls->key = nd->key.p ? nd->key : (vg_span){"", 0};
-                    ls->node = pidx;
-                } else if (ls->node != pidx) {
-                    ls->node = AMBIGUOUS;
+                vg_span key = nd->key.p ? nd->key : (vg_span){"", 0};
+                register_leaf(ev, key, pidx);
+                /* Sigma writes field names without spaces ("Threat Name" -> ThreatName) */
+                if (memchr(key.p, ' ', key.len)) {
+                    char *st = vg_arena_alloc(ev->arena, key.len);
+                    if (!st)
+                        return VG_ERR_LIMIT;
+                    size_t w = 0;
+                    for (size_t k = 0; k < key.len; k++)
+                        if (key.p[k] != ' ')
+                            st[w++] = key.p[k];
+                    register_leaf(ev, (vg_span){st, w}, pidx);
                 }
             }
         } else {
@@ -248,7 +267,7 @@ uint32_t vg_event_leaf(const vg_event *ev, const char *key, size_t len)
 {
     if (!ev->indexed || !ev->tab_size)
         return VG_NODE_NONE;
-    slot *s = find_slot(ev->leaves, ev->tab_size, key, len);
+    slot *s = find_slot(ev->leaves, ev->tab_size * 2, key, len);
     if (!s->key.p || s->node == AMBIGUOUS)
         return VG_NODE_NONE;
     return ev->paths[s->node].node;
