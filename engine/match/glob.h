@@ -5,8 +5,9 @@
  * vg_glob_build prepares a vg_sstr for matching: case folding (ASCII letters; Sigma
  * compares case-insensitively unless `cased`), and a classification of the common shapes
  * (exact, prefix, suffix, contains, general) so that the frequent cases are a single
- * comparison or substring search. The general case is a backtracking-free wildcard matcher
- * (greedy with the last-star restart), linear-times-pattern in the worst case.
+ * comparison or substring search. The general case splits the pattern at each '*' and
+ * places every segment where it ends earliest (no backtracking, no allocation), which
+ * stays correct when '?' spans a multi-byte character; O(value x pattern) at worst.
  *
  * Thread: a built glob is read-only and may be shared. Locks: none.
  */

@@ -61,7 +61,10 @@ void vg_cctx_init(vg_cctx *c, vg_ruleset *rs, vg_diags *d, const char *file)
     memset(c, 0, sizeof(*c));
     c->a = rs->a;
     c->d = d;
-    c->file = file;
+    /* rules keep the file name: the ruleset owns a copy */
+    c->file = file ? vg_arena_strndup(rs->a, file, strlen(file)) : NULL;
+    if (file && !c->file)
+        c->file = "?";
     c->ph = rs->ph.v;
     c->n_ph = rs->ph.n;
     c->regexes = &rs->regexes;

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# dev.sh: set up, build and run vigil on a Debian 12 machine.
+#
+#   ./dev.sh demo    install what is missing, build (Release) and run the bundled rules over
+#                    the bundled sample traffic: alerts on stdout, a summary on stderr
+#   ./dev.sh test    install what is missing, build (Debug with -Werror, and ASan+UBSan) and
+#                    run the whole test suite in both builds
+#   ./dev.sh build   install what is missing and build the Release binary (build/release)
+#   ./dev.sh deps    only install the missing Debian packages
+#
+# Packages are installed with apt-get (as root, or through sudo). Nothing else is fetched.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+packages=(build-essential cmake pkg-config libyaml-dev libpcre2-dev libcmocka-dev)
+
+deps() {
+    local missing=()
+    for p in "${packages[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+            missing+=("$p")
+        fi
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        return 0
+    fi
+    echo "dev.sh: installing ${missing[*]}" >&2
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo="sudo"
+    fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+build() { # build DIR TYPE [extra cmake args]
+    local dir=$1 type=$2
+    shift 2
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
+    cmake --build "$dir" -j "$jobs"
+}
+
+demo() {
+    build build/release Release -DBUILD_TESTING=OFF
+    local s=rules/samples
+    ./build/release/src/vigil run --rules rules/sigma \
+        --input "$s/windows.json" \
+        --format syslog --input "$s/linux.log" \
+        --format json --input "$s/web.jsonl" --input "$s/cloudtrail.jsonl"
+}
+
+run_tests() {
+    local dir=$1
+    (cd "$dir" && ctest --output-on-failure -j "$jobs")
+}
+
+test_all() {
+    build build/debug Debug -DVIGIL_WERROR=ON
+    run_tests build/debug
+    build build/asan Asan -DVIGIL_WERROR=ON
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        run_tests build/asan
+    scripts/check-source.sh
+}
+
+case "${1:-}" in
+demo) deps && demo ;;
+test) deps && test_all ;;
+build) deps && build build/release Release -DBUILD_TESTING=OFF ;;
+deps) deps ;;
+*)
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac
