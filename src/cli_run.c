@@ -69,7 +69,7 @@ typedef struct run_input {
 } run_input;
 
 typedef struct run_counts {
-    uint64_t records, events, alerts, malformed, oversize, unframed, limit, io_errors;
+    uint64_t records, events, alerts, malformed, oversize, limit, io_errors;
 } run_counts;
 
 static int64_t wall_ms(void)
@@ -145,7 +145,7 @@ static int run_one(run_ctx *x, const run_input *ri)
             continue;
         }
         if (k == INPUT_UNFRAMED) {
-            x->c.unframed++;
+            x->c.malformed++;
             report(x, ri, &r, &shown, "unterminated record", 0,
                     "no complete value before the end of input");
             continue;
@@ -358,11 +358,11 @@ int cli_run(int argc, char **argv)
         vg_match_counters_get(x.ms, &mc);
     fprintf(stderr,
             "vigil: %llu records, %llu events, %llu alerts; skipped %llu malformed, %llu over a "
-            "limit, %llu oversized, %llu unterminated; %llu regex limit hits\n",
+            "limit, %llu oversized; %llu regex limit hits\n",
             (unsigned long long)x.c.records, (unsigned long long)x.c.events,
             (unsigned long long)x.c.alerts, (unsigned long long)x.c.malformed,
             (unsigned long long)x.c.limit, (unsigned long long)x.c.oversize,
-            (unsigned long long)x.c.unframed, (unsigned long long)mc.regex_limit);
+            (unsigned long long)mc.regex_limit);
     if (x.c.io_errors)
         status = CLI_FAILED;
     vg_buf_fini(&x.out);

@@ -42,7 +42,10 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 static int64_t floor_mod(int64_t a, int64_t b)
 {
-    return a - floor_div(a, b) * b;
+    int64_t r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0)))
+        r += b;
+    return r;
 }
 
 static bool is_leap(int64_t y)
@@ -84,7 +87,7 @@ static int64_t year_of_days(int64_t days)
 void vg_time_from_ms(int64_t epoch_ms, vg_time *out)
 {
     int64_t days = floor_div(epoch_ms, MS_PER_DAY);
-    int64_t in_day = epoch_ms - days * MS_PER_DAY; /* 0 .. MS_PER_DAY - 1 */
+    int64_t in_day = floor_mod(epoch_ms, MS_PER_DAY); /* no overflow near INT64_MIN */
     int64_t y = year_of_days(days);
     int64_t doy = days - days_from_civil(y, 1, 1);
     int m = 12;
@@ -114,7 +117,7 @@ size_t vg_time_format(int64_t epoch_ms, char *buf, size_t cap)
     vg_time t;
     vg_time_from_ms(epoch_ms, &t);
     int n = snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.year, t.month, t.day,
-            t.hour, t.minute, t.second, (int)floor_mod(epoch_ms, 1000));
+                     t.hour, t.minute, t.second, (int)floor_mod(epoch_ms, 1000));
     if (n < 0 || (size_t)n >= cap) {
         buf[0] = '\0';
         return 0;
@@ -226,8 +229,7 @@ static bool parse_iso(const char *p, size_t len, int64_t *ms)
         *ms = days * MS_PER_DAY;
         return true;
     }
-    if (len < 19 || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') || p[13] != ':' ||
-            p[16] != ':')
+    if (len < 19 || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') || p[13] != ':' || p[16] != ':')
         return false;
     int hh = fixed_digits(p + 11, 2), mi = fixed_digits(p + 14, 2), ss = fixed_digits(p + 17, 2);
     if (hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 60)

@@ -68,11 +68,7 @@ static bool starts_priority(const char *rec, size_t len)
     return i > 1 && i < len && rec[i] == '>';
 }
 
-vg_status vg_parse_auto(vg_event *ev,
-        const char *rec,
-        size_t len,
-        vg_format *used,
-        vg_perr *err)
+vg_status vg_parse_auto(vg_event *ev, const char *rec, size_t len, vg_format *used, vg_perr *err)
 {
     vg_format f;
     vg_status rc;
@@ -96,12 +92,8 @@ vg_status vg_parse_auto(vg_event *ev,
     return rc;
 }
 
-vg_status vg_parse(vg_format f,
-        vg_event *ev,
-        const char *rec,
-        size_t len,
-        vg_format *used,
-        vg_perr *err)
+vg_status
+vg_parse(vg_format f, vg_event *ev, const char *rec, size_t len, vg_format *used, vg_perr *err)
 {
     vg_status rc;
     switch (f) {

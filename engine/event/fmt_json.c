@@ -73,8 +73,11 @@ static vg_status unexpected(jp *p, const char *msg)
     return fail(p, VG_ERR_INVALID, p->i, msg);
 }
 
-static void skip_ws(jp *p)
+static inline void skip_ws(jp *p)
 {
+    /* fast path: compact JSON has no whitespace between tokens */
+    if (p->i < p->len && (unsigned char)p->s[p->i] > ' ')
+        return;
     while (p->i < p->len) {
         char c = p->s[p->i];
         if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
@@ -290,8 +293,7 @@ static vg_status parse_number(jp *p, vg_span *out)
     /* "1x", "1.2.3", "-1-": name the number rather than the missing separator. */
     if (i < p->len) {
         char c = s[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '+' ||
-                c == '-')
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '+' || c == '-')
             return fail(p, VG_ERR_INVALID, i, "invalid number");
     }
     *out = (vg_span){s + b, i - b};
@@ -330,18 +332,19 @@ static vg_status limit_error(jp *p, size_t at)
     return fail(p, VG_ERR_LIMIT, at, "nesting too deep");
 }
 
-static vg_status add_node(jp *p, uint32_t parent, vg_vtype t, vg_span key, vg_span text,
-        size_t at, uint32_t *out)
+/* vg_event_add returned rc != VG_OK for the value at byte at. */
+static vg_status add_failed(jp *p, vg_status rc, size_t at)
 {
-    vg_status rc = vg_event_add(p->ev, parent, t, key, text, out);
     if (rc == VG_ERR_LIMIT)
         return limit_error(p, at);
-    if (rc != VG_OK)
-        return fail(p, rc, at, rc == VG_ERR_NOMEM ? "out of memory" : "internal error");
-    return VG_OK;
+    return fail(p, rc, at, rc == VG_ERR_NOMEM ? "out of memory" : "internal error");
 }
 
-enum { AFTER_OPEN, AFTER_COMMA, AFTER_VALUE };
+enum {
+    AFTER_OPEN,
+    AFTER_COMMA,
+    AFTER_VALUE
+};
 
 vg_status vg_parse_json(vg_event *ev, const char *rec, size_t len, vg_perr *err)
 {
@@ -383,7 +386,7 @@ vg_status vg_parse_json(vg_event *ev, const char *rec, size_t len, vg_perr *err)
         }
         if (state == AFTER_COMMA && c == closer)
             return fail(&p, VG_ERR_INVALID, p.i,
-                    in_obj ? "trailing comma in object" : "trailing comma in array");
+                        in_obj ? "trailing comma in object" : "trailing comma in array");
 
         vg_span key = empty_span;
         if (in_obj) {
@@ -410,8 +413,8 @@ vg_status vg_parse_json(vg_event *ev, const char *rec, size_t len, vg_perr *err)
         case '{':
         case '[':
             type = c == '{' ? VG_V_OBJ : VG_V_ARR;
-            if ((rc = add_node(&p, cur, type, key, empty_span, at, &idx)) != VG_OK)
-                return rc;
+            if ((rc = vg_event_add(ev, cur, type, key, empty_span, &idx)) != VG_OK)
+                return add_failed(&p, rc, at);
             p.i++;
             cur = idx;
             in_obj = type == VG_V_OBJ;
@@ -445,8 +448,8 @@ vg_status vg_parse_json(vg_event *ev, const char *rec, size_t len, vg_perr *err)
         }
         if (rc != VG_OK)
             return rc;
-        if ((rc = add_node(&p, cur, type, key, text, at, NULL)) != VG_OK)
-            return rc;
+        if ((rc = vg_event_add(ev, cur, type, key, text, NULL)) != VG_OK)
+            return add_failed(&p, rc, at);
         state = AFTER_VALUE;
     }
 

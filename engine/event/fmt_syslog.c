@@ -73,11 +73,13 @@ typedef struct header {
     vg_span version, timestamp, host, program, pid, msgid;
 } header;
 
-static const char *const small_num[24] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
-        "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23"};
+static const char *const small_num[24] = {"0",  "1",  "2",  "3",  "4",  "5",  "6",  "7",
+                                          "8",  "9",  "10", "11", "12", "13", "14", "15",
+                                          "16", "17", "18", "19", "20", "21", "22", "23"};
 
 static const char *const header_names[] = {"facility", "severity", "version", "timestamp",
-        "host", "program", "pid", "msgid", "sd", "message", "kv"};
+                                           "host",     "program",  "pid",     "msgid",
+                                           "sd",       "message",  "kv"};
 
 static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
 
@@ -90,8 +92,8 @@ static vg_status fail(ctx *c, vg_status rc, size_t off, const char *msg)
     return rc;
 }
 
-static vg_status add(ctx *c, uint32_t parent, vg_vtype t, const char *key, vg_span text,
-        uint32_t *out)
+static vg_status
+add(ctx *c, uint32_t parent, vg_vtype t, const char *key, vg_span text, uint32_t *out)
 {
     return vg_event_add(c->ev, parent, t, vg_span_cstr(key), text, out);
 }
@@ -178,21 +180,20 @@ static size_t rfc3339_len(const char *p, size_t n)
     if (n < 20)
         return 0;
     if (!all_digits(p, 4) || p[4] != '-' || !all_digits(p + 5, 2) || p[7] != '-' ||
-            !all_digits(p + 8, 2) || (p[10] != 'T' && p[10] != 't') || !all_digits(p + 11, 2) ||
-            p[13] != ':' || !all_digits(p + 14, 2) || p[16] != ':' || !all_digits(p + 17, 2))
+        !all_digits(p + 8, 2) || (p[10] != 'T' && p[10] != 't') || !all_digits(p + 11, 2) ||
+        p[13] != ':' || !all_digits(p + 14, 2) || p[16] != ':' || !all_digits(p + 17, 2))
         return 0;
     int mon = two(p + 5), day = two(p + 8);
     if (mon < 1 || mon > 12 || day < 1 || day > 31 || two(p + 11) > 23 || two(p + 14) > 59 ||
-            two(p + 17) > 60)
+        two(p + 17) > 60)
         return 0;
     size_t i = fraction(p, n, 19);
     if (i == 0 || i >= n)
         return 0;
     if (p[i] == 'Z' || p[i] == 'z')
         return i + 1;
-    if ((p[i] == '+' || p[i] == '-') && n - i >= 6 && all_digits(p + i + 1, 2) &&
-            p[i + 3] == ':' && all_digits(p + i + 4, 2) && two(p + i + 1) <= 23 &&
-            two(p + i + 4) <= 59)
+    if ((p[i] == '+' || p[i] == '-') && n - i >= 6 && all_digits(p + i + 1, 2) && p[i + 3] == ':' &&
+        all_digits(p + i + 4, 2) && two(p + i + 1) <= 23 && two(p + i + 4) <= 59)
         return i + 6;
     return 0;
 }
@@ -227,7 +228,7 @@ static size_t bsd_ts_len(const char *p, size_t n)
         return 0;
     const char *t = p + i + 1;
     if (!all_digits(t, 2) || t[2] != ':' || !all_digits(t + 3, 2) || t[5] != ':' ||
-            !all_digits(t + 6, 2) || two(t) > 23 || two(t + 3) > 59 || two(t + 6) > 60)
+        !all_digits(t + 6, 2) || two(t) > 23 || two(t + 3) > 59 || two(t + 6) > 60)
         return 0;
     return fraction(p, n, i + 9);
 }
@@ -291,6 +292,8 @@ static vg_status extract_kv(ctx *c, size_t off, size_t n)
         }
         size_t v = k + 1, vs = v, ve = v, end;
         const char *q = NULL;
+        /* A successful search is consumed (scanning resumes after the quote) and a failed one
+         * means no such quote follows, so quote searches cost O(len) in total. */
         if (v < n && (m[v] == '"' || m[v] == '\''))
             q = memchr(m + v + 1, (unsigned char)m[v], n - v - 1);
         if (q) {

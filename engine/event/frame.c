@@ -5,13 +5,15 @@
  * DESIGN
  * Stateless: every call looks only at buf[0, len) and says what to do with its head, so a
  * caller can keep any buffer it likes and call again after consuming *used bytes or after
- * reading more. Nothing is copied or validated; records are spans into buf. Each call reads
- * at most max + 1 bytes of a JSON value (plus a newline search on the oversize path), so a
- * stream is framed in linear time even when many records never close.
+ * reading more. Nothing is copied or validated; records are spans into buf. Bracket matching
+ * looks at no more than max bytes of a value, and every other scan stops at a newline that
+ * the call then consumes, so a stream is framed in linear time (per buffer refill) even when
+ * many records never close.
  *
  * Choice of framing: VG_FMT_JSON frames JSON; VG_FMT_AUTO frames JSON when the first byte
- * that is not JSON whitespace (space, tab, CR, LF) is '{' or '['; anything else (and AUTO
- * with only whitespace so far) frames lines.
+ * that is not JSON whitespace (space, tab, CR, LF) is '{' (only objects are events; a line
+ * such as "[2024-01-01 10:00] msg" is a log line, not JSON); anything else (and AUTO with
+ * only whitespace so far) frames lines.
  *
  * CONTRACTS
  * Line framing: a record is one line without its "\n" or "\r\n", starting at buf[0] (leading
@@ -31,11 +33,11 @@
  *   - closed within max bytes: VG_FRAME_RECORD;
  *   - not closed, fewer than max bytes, !eof: VG_FRAME_NEED; if whitespace was skipped it
  *     is consumed first with VG_FRAME_SKIP, so a full buffer always makes progress;
- *   - not closed at eof: VG_FRAME_BAD for the record's first line; *used goes through that
- *     line's newline, so framing resumes (resyncs) on the next line;
- *   - not closed within max bytes: VG_FRAME_OVERSIZE, consuming through the first newline
- *     at or after byte max of the value (for one-object-per-line input, the end of the
- *     record), or all of buf when there is none.
+ *   - not closed within max bytes (eof or not): VG_FRAME_OVERSIZE, consuming through the
+ *     first newline at or after byte max of the value (for one-object-per-line input, the
+ *     end of the record), or all of buf when there is none;
+ *   - not closed, fewer than max bytes, eof: VG_FRAME_BAD for the record's first line;
+ *     *used goes through that line's newline, so framing resumes (resyncs) on the next line.
  *
  * OVERSIZE and BAD report [*start, *start + *rec_len): the part of the record in buf that
  * *used consumes, without the line end. After VG_FRAME_OVERSIZE whose consumed bytes do not
@@ -78,13 +80,13 @@ static bool line_end(const char *buf, size_t from, size_t len, size_t *end, size
 
 /* One line starting at from; *used includes the from bytes before it. */
 static vg_frame_result frame_line(const char *buf,
-        size_t from,
-        size_t len,
-        bool eof,
-        size_t max,
-        size_t *start,
-        size_t *rec_len,
-        size_t *used)
+                                  size_t from,
+                                  size_t len,
+                                  bool eof,
+                                  size_t max,
+                                  size_t *start,
+                                  size_t *rec_len,
+                                  size_t *used)
 {
     size_t end, next;
     bool nl = line_end(buf, from, len, &end, &next);
@@ -104,12 +106,12 @@ static vg_frame_result frame_line(const char *buf,
 }
 
 static vg_frame_result frame_lines(const char *buf,
-        size_t len,
-        bool eof,
-        size_t max,
-        size_t *start,
-        size_t *rec_len,
-        size_t *used)
+                                   size_t len,
+                                   bool eof,
+                                   size_t max,
+                                   size_t *start,
+                                   size_t *rec_len,
+                                   size_t *used)
 {
     size_t skipped = 0;
     for (;;) {
@@ -157,12 +159,12 @@ static size_t match_close(const char *buf, size_t b, size_t stop)
 }
 
 static vg_frame_result frame_json(const char *buf,
-        size_t len,
-        bool eof,
-        size_t max,
-        size_t *start,
-        size_t *rec_len,
-        size_t *used)
+                                  size_t len,
+                                  bool eof,
+                                  size_t max,
+                                  size_t *start,
+                                  size_t *rec_len,
+                                  size_t *used)
 {
     size_t b = 0;
     while (b < len && is_ws(buf[b]))
@@ -208,13 +210,13 @@ static vg_frame_result frame_json(const char *buf,
 }
 
 vg_frame_result vg_frame_next(vg_format fmt,
-        const char *buf,
-        size_t len,
-        bool eof,
-        size_t max,
-        size_t *start,
-        size_t *rec_len,
-        size_t *used)
+                              const char *buf,
+                              size_t len,
+                              bool eof,
+                              size_t max,
+                              size_t *start,
+                              size_t *rec_len,
+                              size_t *used)
 {
     *start = *rec_len = *used = 0;
     if (len == 0)
@@ -224,7 +226,7 @@ vg_frame_result vg_frame_next(vg_format fmt,
         size_t i = 0;
         while (i < len && is_ws(buf[i]))
             i++;
-        json = i < len && (buf[i] == '{' || buf[i] == '[');
+        json = i < len && buf[i] == '{';
     }
     if (json)
         return frame_json(buf, len, eof, max, start, rec_len, used);

@@ -106,19 +106,15 @@ static size_t dash_len(const unsigned char *s, size_t n)
 }
 
 /* Match the star-free parts pt[0..np) at s[at..n). Returns the end offset or NO_MATCH. */
-static size_t seg_match(const vg_spart *pt,
-        size_t np,
-        bool cased,
-        const unsigned char *s,
-        size_t n,
-        size_t at)
+static size_t
+seg_match(const vg_spart *pt, size_t np, bool cased, const unsigned char *s, size_t n, size_t at)
 {
     for (size_t i = 0; i < np; i++) {
         size_t step;
         switch (pt[i].kind) {
         case VG_SP_LIT:
             if (n - at < pt[i].len ||
-                    !lit_eq(s + at, (const unsigned char *)pt[i].p, pt[i].len, cased))
+                !lit_eq(s + at, (const unsigned char *)pt[i].p, pt[i].len, cased))
                 return NO_MATCH;
             step = pt[i].len;
             break;
@@ -163,8 +159,8 @@ static void seg_bounds(const vg_spart *pt, size_t np, size_t *min, size_t *max)
 }
 
 /* First offset in [from, limit) whose byte equals c (folded when !cased), or limit. */
-static size_t find_byte(const unsigned char *s, size_t from, size_t limit, unsigned char c,
-        bool cased)
+static size_t
+find_byte(const unsigned char *s, size_t from, size_t limit, unsigned char c, bool cased)
 {
     if (from >= limit)
         return limit;
@@ -180,12 +176,8 @@ static size_t find_byte(const unsigned char *s, size_t from, size_t limit, unsig
 }
 
 /* Place a middle segment so that it ends as early as possible at or after `pos`. */
-static size_t seg_earliest_end(const vg_spart *pt,
-        size_t np,
-        bool cased,
-        const unsigned char *s,
-        size_t n,
-        size_t pos)
+static size_t seg_earliest_end(
+        const vg_spart *pt, size_t np, bool cased, const unsigned char *s, size_t n, size_t pos)
 {
     size_t min, max;
     seg_bounds(pt, np, &min, &max);
@@ -209,12 +201,8 @@ static size_t seg_earliest_end(const vg_spart *pt,
 }
 
 /* The last segment, anchored at the end: some start >= pos must end exactly at n. */
-static bool seg_at_end(const vg_spart *pt,
-        size_t np,
-        bool cased,
-        const unsigned char *s,
-        size_t n,
-        size_t pos)
+static bool
+seg_at_end(const vg_spart *pt, size_t np, bool cased, const unsigned char *s, size_t n, size_t pos)
 {
     size_t min, max;
     seg_bounds(pt, np, &min, &max);
@@ -263,8 +251,8 @@ static bool match_general(const vg_glob *g, const unsigned char *s, size_t n)
 }
 
 /* Substring search for the CONTAINS shape. */
-static bool contains(const unsigned char *s, size_t n, const unsigned char *lit, size_t len,
-        bool cased)
+static bool
+contains(const unsigned char *s, size_t n, const unsigned char *lit, size_t len, bool cased)
 {
     if (n < len)
         return false;
@@ -347,8 +335,7 @@ static vg_glob_shape classify(const vg_spart *pt, size_t np, vg_span *lit)
         *lit = (vg_span){pt[1].p, pt[1].len};
         return VG_GLOB_SUFFIX;
     }
-    if (np == 3 && pt[0].kind == VG_SP_ANY && pt[1].kind == VG_SP_LIT &&
-            pt[2].kind == VG_SP_ANY) {
+    if (np == 3 && pt[0].kind == VG_SP_ANY && pt[1].kind == VG_SP_LIT && pt[2].kind == VG_SP_ANY) {
         *lit = (vg_span){pt[1].p, pt[1].len};
         return VG_GLOB_CONTAINS;
     }

@@ -66,12 +66,8 @@ static void set_error(char *errbuf, size_t errlen, const char *msg)
     errbuf[n] = '\0';
 }
 
-vg_regex *vg_regex_new(const char *pat,
-        size_t len,
-        unsigned flags,
-        size_t *err_off,
-        char *errbuf,
-        size_t errlen)
+vg_regex *vg_regex_new(
+        const char *pat, size_t len, unsigned flags, size_t *err_off, char *errbuf, size_t errlen)
 {
     if (err_off)
         *err_off = 0;

@@ -37,6 +37,7 @@ typedef enum vg_format {
 VG_API bool vg_format_from_str(const char *s, vg_format *out);
 VG_API const char *vg_format_str(vg_format f);
 
+/* err may be NULL in every parse function. */
 typedef struct vg_perr {
     size_t offset;   /* byte offset in the record where the problem was found */
     const char *msg; /* static text, lower case */
@@ -67,14 +68,15 @@ typedef enum vg_frame_result {
     VG_FRAME_SKIP,     /* *used bytes are only whitespace/blank lines: consume them */
     VG_FRAME_NEED,     /* not enough data to decide: read more (or pass eof) */
     VG_FRAME_OVERSIZE, /* the record is longer than max: consume *used bytes and report; if
-                          *used == len and !eof, keep discarding until the record ends */
+                          those bytes do not end with a newline (and !eof), the record goes
+                          on: keep discarding through the next newline */
     VG_FRAME_BAD       /* a record that cannot be framed (e.g. JSON that never closes):
                           [*start, *start + *len) is reported, *used bytes are consumed */
 } vg_frame_result;
 
 /*
  * Find the next record in buf[0, len). fmt decides the framing: json (and auto when the
- * first non-blank byte is '{' or '[') frames one JSON value by bracket matching, tolerant
+ * first non-blank byte is '{') frames one JSON value by bracket matching, tolerant
  * of content errors (they are for the parser to report); everything else frames one line
  * (without its "\n" or "\r\n"). eof says that no more bytes will follow buf. max is the
  * largest record accepted.

@@ -18,10 +18,10 @@
 
 #include "vigil/event.h"
 
-#define CHECK(row, cond)                                                                       \
-    do {                                                                                       \
-        if (!(cond))                                                                           \
-            fail_msg("[%s] check failed: %s (line %d)", (row), #cond, __LINE__);               \
+#define CHECK(row, cond)                                                                           \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            fail_msg("[%s] check failed: %s (line %d)", (row), #cond, __LINE__);                   \
     } while (0)
 
 static vg_span S(const char *s)
@@ -209,7 +209,7 @@ static void test_event_index_paths(void **state)
         chain_str(ev, i, got, sizeof(got));
         if (strcmp(got, rows[r].chain) != 0)
             fail_msg("[%s] path '%s': got '%s', want '%s'", rows[r].name, rows[r].path, got,
-                    rows[r].chain);
+                     rows[r].chain);
         for (; i != VG_NODE_NONE; i = vg_event_node(ev, i)->next_same)
             CHECK(rows[r].name, vg_span_eq_cstr(vg_event_node(ev, i)->path, rows[r].path));
     }
@@ -246,11 +246,11 @@ static void test_event_leaf_and_resolve(void **state)
         chain_str(ev, vg_event_leaf(ev, rows[r].key, n), got, sizeof(got));
         if (strcmp(got, rows[r].leaf) != 0)
             fail_msg("[%s] leaf '%s': got '%s', want '%s'", rows[r].name, rows[r].key, got,
-                    rows[r].leaf);
+                     rows[r].leaf);
         chain_str(ev, vg_event_resolve(ev, rows[r].key, n), got, sizeof(got));
         if (strcmp(got, rows[r].resolve) != 0)
             fail_msg("[%s] resolve '%s': got '%s', want '%s'", rows[r].name, rows[r].key, got,
-                    rows[r].resolve);
+                     rows[r].resolve);
     }
     vg_event_free(ev);
 }
@@ -310,7 +310,7 @@ static void test_event_max_nodes(void **state)
     assert_int_equal(vg_event_index(ev), VG_OK);
     uint32_t n = 0;
     for (uint32_t i = vg_event_path(ev, "k", 1); i != VG_NODE_NONE;
-            i = vg_event_node(ev, i)->next_same)
+         i = vg_event_node(ev, i)->next_same)
         n++;
     assert_int_equal(n, 65535);
     vg_event_free(ev);
@@ -420,11 +420,11 @@ static void test_event_to_json_structure(void **state)
     vg_buf b;
     vg_buf_init(&b, 0);
     to_json(ev, &b);
-    assert_string_equal(b.p,
-            "{\"a\":{\"b\":{\"c\":\"x\"}},\"arr\":[\"1\",\"2\"],"
-            "\"objs\":[{\"k\":\"v1\"},{\"k\":\"v2\",\"z\":\"q\"}],\"n\":7,\"id\":\"top\","
-            "\"sub\":{\"id\":\"inner\"},\"p\":{\"id\":\"deep\"},\"dup\":\"d1\",\"dup\":\"d2\","
-            "\"nested\":[[\"m\"]],\"eo\":{},\"ea\":[],\"nl\":null,\"t\":true,\"f\":-1.5e+10}");
+    assert_string_equal(
+            b.p, "{\"a\":{\"b\":{\"c\":\"x\"}},\"arr\":[\"1\",\"2\"],"
+                 "\"objs\":[{\"k\":\"v1\"},{\"k\":\"v2\",\"z\":\"q\"}],\"n\":7,\"id\":\"top\","
+                 "\"sub\":{\"id\":\"inner\"},\"p\":{\"id\":\"deep\"},\"dup\":\"d1\",\"dup\":\"d2\","
+                 "\"nested\":[[\"m\"]],\"eo\":{},\"ea\":[],\"nl\":null,\"t\":true,\"f\":-1.5e+10}");
     /* a deep chain is written without recursion */
     vg_event_reset(ev);
     uint32_t cur = 0;
@@ -462,7 +462,7 @@ static void test_event_to_json_escaping(void **state)
             {"nul byte", "a\0b", 3, "\"a\\u0000b\""},
             {"slash kept", "a/b", 0, "\"a/b\""},
             {"valid utf-8 kept", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 0,
-                    "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\""},
+             "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\""},
             {"lone continuation byte", "a\x80z", 0, "\"a\\ufffdz\""},
             {"truncated sequence", "\xe2\x82", 0, "\"\\ufffd\\ufffd\""},
             {"overlong", "\xc0\xaf", 0, "\"\\ufffd\\ufffd\""},
@@ -478,8 +478,8 @@ static void test_event_to_json_escaping(void **state)
         vg_event_reset(ev);
         /* the same text as key and as value */
         assert_int_equal(vg_event_add(ev, 0, VG_V_STR, (vg_span){rows[r].text, n},
-                                 (vg_span){rows[r].text, n}, NULL),
-                VG_OK);
+                                      (vg_span){rows[r].text, n}, NULL),
+                         VG_OK);
         to_json(ev, &b);
         char want[256];
         snprintf(want, sizeof(want), "{%s:%s}", rows[r].want, rows[r].want);

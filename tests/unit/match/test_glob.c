@@ -34,8 +34,10 @@ static vg_sstr make_pattern(vg_arena *a, const char *pat)
     for (size_t i = 0; i < n; i++) {
         char c = pat[i];
         if (c == '*' || c == '?' || c == '#') {
-            parts[np++] = (vg_spart){c == '*' ? VG_SP_ANY : c == '?' ? VG_SP_ONE : VG_SP_DASH,
-                    NULL, 0};
+            parts[np++] = (vg_spart){c == '*'   ? VG_SP_ANY
+                                     : c == '?' ? VG_SP_ONE
+                                                : VG_SP_DASH,
+                                     NULL, 0};
             continue;
         }
         if (c == '\\' && i + 1 < n)
@@ -77,24 +79,24 @@ typedef struct shape_row {
 } shape_row;
 
 static const shape_row shape_rows[] = {
-    {"", false, VG_GLOB_EXACT, "", 0},
-    {"abc", false, VG_GLOB_EXACT, "abc", 1},
-    {"AbC", false, VG_GLOB_EXACT, "abc", 1},
-    {"AbC", true, VG_GLOB_EXACT, "AbC", 1},
-    {"Abc*", false, VG_GLOB_PREFIX, "abc", 2},
-    {"*.EXE", false, VG_GLOB_SUFFIX, ".exe", 2},
-    {"*.EXE", true, VG_GLOB_SUFFIX, ".EXE", 2},
-    {"*PowerShell*", false, VG_GLOB_CONTAINS, "powershell", 3},
-    {"*", false, VG_GLOB_ANYTHING, "", 1},
-    {"**", false, VG_GLOB_ANYTHING, "", 1},
-    {"***abc**", false, VG_GLOB_CONTAINS, "abc", 3},
-    {"a*b", false, VG_GLOB_GENERAL, "", 3},
-    {"*a*b*", false, VG_GLOB_GENERAL, "", 5},
-    {"?", false, VG_GLOB_GENERAL, "", 1},
-    {"#", false, VG_GLOB_GENERAL, "", 1},
-    {"a?", false, VG_GLOB_GENERAL, "", 2},
-    {"*a#b*", false, VG_GLOB_GENERAL, "", 5},
-    {"\\*lit\\?", false, VG_GLOB_EXACT, "*lit?", 1},
+        {"", false, VG_GLOB_EXACT, "", 0},
+        {"abc", false, VG_GLOB_EXACT, "abc", 1},
+        {"AbC", false, VG_GLOB_EXACT, "abc", 1},
+        {"AbC", true, VG_GLOB_EXACT, "AbC", 1},
+        {"Abc*", false, VG_GLOB_PREFIX, "abc", 2},
+        {"*.EXE", false, VG_GLOB_SUFFIX, ".exe", 2},
+        {"*.EXE", true, VG_GLOB_SUFFIX, ".EXE", 2},
+        {"*PowerShell*", false, VG_GLOB_CONTAINS, "powershell", 3},
+        {"*", false, VG_GLOB_ANYTHING, "", 1},
+        {"**", false, VG_GLOB_ANYTHING, "", 1},
+        {"***abc**", false, VG_GLOB_CONTAINS, "abc", 3},
+        {"a*b", false, VG_GLOB_GENERAL, "", 3},
+        {"*a*b*", false, VG_GLOB_GENERAL, "", 5},
+        {"?", false, VG_GLOB_GENERAL, "", 1},
+        {"#", false, VG_GLOB_GENERAL, "", 1},
+        {"a?", false, VG_GLOB_GENERAL, "", 2},
+        {"*a#b*", false, VG_GLOB_GENERAL, "", 5},
+        {"\\*lit\\?", false, VG_GLOB_EXACT, "*lit?", 1},
 };
 
 static void test_shapes(void **state)
@@ -107,11 +109,11 @@ static void test_shapes(void **state)
         vg_glob g;
         assert_int_equal(vg_glob_build(a, &s, r->cased, &g), VG_OK);
         if (g.shape != r->shape || g.parts.n != r->n_parts || g.cased != r->cased ||
-                !vg_span_eq_cstr(g.lit, r->lit))
+            !vg_span_eq_cstr(g.lit, r->lit))
             fail_msg("shape row %zu: pattern '%s' cased=%d: shape %d (want %d), %zu parts "
                      "(want %zu), lit '%.*s' (want '%s')",
-                    i, r->pat, (int)r->cased, (int)g.shape, (int)r->shape, g.parts.n,
-                    r->n_parts, (int)g.lit.len, g.lit.p ? g.lit.p : "", r->lit);
+                     i, r->pat, (int)r->cased, (int)g.shape, (int)r->shape, g.parts.n, r->n_parts,
+                     (int)g.lit.len, g.lit.p ? g.lit.p : "", r->lit);
     }
     vg_arena_free(a);
 }
@@ -123,11 +125,8 @@ static void test_normalise(void **state)
     vg_arena *a = vg_arena_new(0, 0);
     char ab[] = "AB", c[] = "C";
     vg_spart in[] = {
-        {VG_SP_LIT, ab, 2},
-        {VG_SP_LIT, "", 0},
-        {VG_SP_LIT, c, 1},
-        {VG_SP_ANY, NULL, 0},
-        {VG_SP_ANY, NULL, 0},
+            {VG_SP_LIT, ab, 2},   {VG_SP_LIT, "", 0},   {VG_SP_LIT, c, 1},
+            {VG_SP_ANY, NULL, 0}, {VG_SP_ANY, NULL, 0},
     };
     vg_sstr s = {in, 5};
     vg_glob g;
@@ -187,157 +186,200 @@ typedef struct match_row {
 } match_row;
 
 static const match_row match_rows[] = {
-    /* exact */
-    {"abc", false, "abc", NUL_LEN, true},
-    {"abc", false, "ABC", NUL_LEN, true},
-    {"ABC", false, "abc", NUL_LEN, true},
-    {"abc", true, "ABC", NUL_LEN, false},
-    {"AbC", true, "AbC", NUL_LEN, true},
-    {"abc", false, "abcd", NUL_LEN, false},
-    {"abc", false, "ab", NUL_LEN, false},
-    {"abc", false, "", NUL_LEN, false},
-    {"a[b]{c}@", false, "A[B]{C}@", NUL_LEN, true}, /* non-letters are not folded */
-    {"@", false, "`", NUL_LEN, false},              /* 0x40 / 0x60 are not a case pair */
-    {"[", false, "{", NUL_LEN, false},
-    /* empty pattern, empty value */
-    {"", false, "", NUL_LEN, true},
-    {"", true, "", NUL_LEN, true},
-    {"", false, "a", NUL_LEN, false},
-    {"*", false, "", NUL_LEN, true},
-    {"*", false, "anything at all", NUL_LEN, true},
-    {"**", true, "", NUL_LEN, true},
-    {"?", false, "", NUL_LEN, false},
-    {"#", false, "", NUL_LEN, false},
-    {"*?", false, "", NUL_LEN, false},
-    {"abc", false, "", NUL_LEN, false},
-    {"*abc*", false, "", NUL_LEN, false},
-    {"abc*", false, "", NUL_LEN, false},
-    {"*abc", false, "", NUL_LEN, false},
-    /* prefix */
-    {"abc*", false, "abcdef", NUL_LEN, true},
-    {"abc*", false, "ABCdef", NUL_LEN, true},
-    {"abc*", true, "ABCdef", NUL_LEN, false},
-    {"abc*", false, "abc", NUL_LEN, true},
-    {"abc*", false, "ab", NUL_LEN, false},
-    {"abc*", false, "xabc", NUL_LEN, false},
-    /* suffix */
-    {"*.exe", false, "cmd.exe", NUL_LEN, true},
-    {"*.exe", false, "C:\\WINDOWS\\CMD.EXE", NUL_LEN, true},
-    {"*.exe", true, "CMD.EXE", NUL_LEN, false},
-    {"*.exe", false, ".exe", NUL_LEN, true},
-    {"*.exe", false, "exe", NUL_LEN, false},
-    {"*.exe", false, "cmd.exe ", NUL_LEN, false},
-    /* contains */
-    {"*powershell*", false, "C:\\Windows\\PowerShell.exe -nop", NUL_LEN, true},
-    {"*powershell*", false, "POWERSHELL", NUL_LEN, true},
-    {"*powershell*", false, "powershel", NUL_LEN, false},
-    {"*powershell*", true, "PowerShell", NUL_LEN, false},
-    {"*PowerShell*", true, "xPowerShelly", NUL_LEN, true},
-    {"*\\\\temp\\\\*", false, "c:\\users\\x\\TEMP\\a.exe", NUL_LEN, true},
-    {"*\\\\temp\\\\*", false, "c:\\users\\x\\temp", NUL_LEN, false},
-    {"*aab*", false, "aaab", NUL_LEN, true},
-    {"*abab*", false, "abaabab", NUL_LEN, true},
-    {"*ab*", false, "AaAaAaB", NUL_LEN, true},
-    {"*ab*", false, "AAAAAAA", NUL_LEN, false},
-    {"*ab*", false, "aAaAaAa", NUL_LEN, false},
-    {"*ab*", false, "Ab", NUL_LEN, true},
-    {"*ab*", false, "a", NUL_LEN, false},
-    {"*b*", false, "aaaB", NUL_LEN, true},
-    {"*-enc*", false, "x -EncodedCommand", NUL_LEN, true},
-    {"*1*", false, "0000", NUL_LEN, false},
-    /* general */
-    {"a*b*c", false, "abc", NUL_LEN, true},
-    {"a*b*c", false, "aXbYc", NUL_LEN, true},
-    {"a*b*c", false, "AxBxC", NUL_LEN, true},
-    {"a*b*c", true, "AxBxC", NUL_LEN, false},
-    {"a*b*c", false, "acb", NUL_LEN, false},
-    {"a*b*c", false, "abcc", NUL_LEN, true},
-    {"a*b*c", false, "ab", NUL_LEN, false},
-    {"a*b*c", false, "aXbYcZ", NUL_LEN, false},
-    {"a*b*c", false, "abcbc", NUL_LEN, true},
-    {"*a*b*", false, "xxaxxbxx", NUL_LEN, true},
-    {"*a*b*", false, "xxbxxaxx", NUL_LEN, false},
-    {"*ab*ab", false, "ab", NUL_LEN, false},
-    {"*ab*ab", false, "abab", NUL_LEN, true},
-    {"*ab*ab", false, "xabyyabab", NUL_LEN, true},
-    {"a*a", false, "a", NUL_LEN, false},
-    {"a*a", false, "aa", NUL_LEN, true},
-    {"*x*yz", false, "xyzyz", NUL_LEN, true},
-    {"c:\\\\*\\\\*.exe", false, "C:\\Windows\\System32\\cmd.EXE", NUL_LEN, true},
-    {"c:\\\\*\\\\*.exe", false, "C:\\cmd.exe", NUL_LEN, false},
-    /* '?' is one UTF-8 character */
-    {"?", false, "a", NUL_LEN, true},
-    {"?", false, "ab", NUL_LEN, false},
-    {"?", false, "\xC3\xA9", NUL_LEN, true},             /* U+00E9 */
-    {"?", false, "\xE2\x82\xAC", NUL_LEN, true},         /* U+20AC */
-    {"?", false, "\xF0\x9F\x98\x80", NUL_LEN, true},     /* U+1F600 */
-    {"??", false, "\xF0\x9F\x98\x80", NUL_LEN, false},   /* one character, not two */
-    {"?", false, "\xC3\xA9\xC3\xA9", NUL_LEN, false},
-    {"??", false, "\xC3\xA9\xC3\xA9", NUL_LEN, true},
-    {"a?c", false, "a\xC3\xA9" "c", NUL_LEN, true},
-    {"a?c", false, "A\xE2\x82\xAC" "C", NUL_LEN, true},
-    {"a??c", false, "a\xC3\xA9" "c", NUL_LEN, false},
-    {"?", false, "\xFF", NUL_LEN, true},                 /* invalid: one byte */
-    {"?", false, "\xC3", NUL_LEN, true},                 /* truncated sequence: one byte */
-    {"?", false, "\xC3\x28", NUL_LEN, false},            /* bad continuation */
-    {"??", false, "\xC3\x28", NUL_LEN, true},
-    {"?", false, "\xC0\x80", NUL_LEN, false},            /* overlong: two single bytes */
-    {"??", false, "\xC0\x80", NUL_LEN, true},
-    {"?", false, "\xE0\x80\x80", NUL_LEN, false},        /* overlong 3-byte */
-    {"???", false, "\xED\xA0\x80", NUL_LEN, true},       /* surrogate: three single bytes */
-    {"?", false, "\xED\x9F\xBF", NUL_LEN, true},         /* U+D7FF */
-    {"?", false, "\xF4\x8F\xBF\xBF", NUL_LEN, true},     /* U+10FFFF */
-    {"????", false, "\xF4\x90\x80\x80", NUL_LEN, true},  /* above U+10FFFF */
-    {"?", false, "\xF0\x8F\xBF\xBF", NUL_LEN, false},    /* overlong 4-byte */
-    {"?", false, "\xE2\x82", NUL_LEN, false},            /* truncated 3-byte: 2 bytes */
-    {"??", false, "\xE2\x82", NUL_LEN, true},
-    {"*?", false, "\xC3\xA9", NUL_LEN, true},
-    {"?*", false, "\xC3\xA9xyz", NUL_LEN, true},
-    {"\xC3?", false, "\xC3\xA9", NUL_LEN, true}, /* '?' on a lone continuation byte */
-    {"*\xC3?", false, "\xC3\xA9", NUL_LEN, true},
-    {"*?\xA9", false, "\xC3\xA9", NUL_LEN, false},
-    {"?b", false, "\xC3\xA9" "b", NUL_LEN, true},
-    {"*?b", false, "\xC3\xA9" "b", NUL_LEN, true},
-    {"x*?*y", false, "xy", NUL_LEN, false},
-    {"x*?*y", false, "x\xF0\x9F\x98\x80y", NUL_LEN, true},
-    /* '?' placed where it ends earliest, not where it starts earliest */
-    {"*?*\x98\x80", false, "\xF0\x9F\x98\x80", NUL_LEN, true},
-    {"*?\x98*\x80", false, "\xF0\x9F\x98\x80", NUL_LEN, true},
-    {"*x?*\x98\x80", false, "x\xF0\x9F\x98\x80", NUL_LEN, false},
-    /* case folding is ASCII only */
-    {"\xC3\x89" "cole", false, "\xC3\xA9" "cole", NUL_LEN, false}, /* E-acute vs e-acute */
-    {"\xC3\x89" "COLE", false, "\xC3\x89" "cole", NUL_LEN, true},
-    {"*\xC3\x89*", false, "L'\xC3\xA9t\xC3\xA9", NUL_LEN, false},
-    /* windash: '-', '/', U+2013, U+2014, U+2015 */
-    {"a#b", false, "a-b", NUL_LEN, true},
-    {"a#b", false, "a/b", NUL_LEN, true},
-    {"a#b", false, "a\xE2\x80\x93" "b", NUL_LEN, true},
-    {"a#b", false, "a\xE2\x80\x94" "b", NUL_LEN, true},
-    {"a#b", false, "a\xE2\x80\x95" "b", NUL_LEN, true},
-    {"a#b", false, "a\xE2\x80\x92" "b", NUL_LEN, false}, /* U+2012 figure dash */
-    {"a#b", false, "a\xE2\x80\x96" "b", NUL_LEN, false},
-    {"a#b", false, "a_b", NUL_LEN, false},
-    {"a#b", false, "a\\b", NUL_LEN, false},
-    {"a#b", false, "ab", NUL_LEN, false},
-    {"a#b", false, "a--b", NUL_LEN, false},
-    {"#", false, "\xE2\x80", NUL_LEN, false},
-    {"#", false, "\xE2", NUL_LEN, false},
-    {"*#enc*", false, "powershell -enc AAA", NUL_LEN, true},
-    {"*#enc*", false, "powershell /ENC AAA", NUL_LEN, true},
-    {"*#enc*", false, "powershell \xE2\x80\x94" "enc AAA", NUL_LEN, true},
-    {"*#enc*", false, "powershell enc AAA", NUL_LEN, false},
-    {"*##*", false, "x-\xE2\x80\x95y", NUL_LEN, true},
-    {"* #*", false, "x \xE2\x80\x93", NUL_LEN, true},
-    /* embedded NUL bytes in values */
-    {"ab*", false, "ab\0cd", 5, true},
-    {"ab", false, "ab\0cd", 5, false},
-    {"*cd", false, "ab\0cd", 5, true},
-    {"*CD*", false, "ab\0cd\0", 6, true},
-    {"ab?cd", false, "ab\0cd", 5, true},
-    {"a*d", false, "ab\0cd", 5, true},
-    {"*b?c*", false, "ab\0cd", 5, true},
-    {"*", false, "\0", 1, true},
-    {"", false, "\0", 1, false},
+        /* exact */
+        {"abc", false, "abc", NUL_LEN, true},
+        {"abc", false, "ABC", NUL_LEN, true},
+        {"ABC", false, "abc", NUL_LEN, true},
+        {"abc", true, "ABC", NUL_LEN, false},
+        {"AbC", true, "AbC", NUL_LEN, true},
+        {"abc", false, "abcd", NUL_LEN, false},
+        {"abc", false, "ab", NUL_LEN, false},
+        {"abc", false, "", NUL_LEN, false},
+        {"a[b]{c}@", false, "A[B]{C}@", NUL_LEN, true}, /* non-letters are not folded */
+        {"@", false, "`", NUL_LEN, false},              /* 0x40 / 0x60 are not a case pair */
+        {"[", false, "{", NUL_LEN, false},
+        /* empty pattern, empty value */
+        {"", false, "", NUL_LEN, true},
+        {"", true, "", NUL_LEN, true},
+        {"", false, "a", NUL_LEN, false},
+        {"*", false, "", NUL_LEN, true},
+        {"*", false, "anything at all", NUL_LEN, true},
+        {"**", true, "", NUL_LEN, true},
+        {"?", false, "", NUL_LEN, false},
+        {"#", false, "", NUL_LEN, false},
+        {"*?", false, "", NUL_LEN, false},
+        {"abc", false, "", NUL_LEN, false},
+        {"*abc*", false, "", NUL_LEN, false},
+        {"abc*", false, "", NUL_LEN, false},
+        {"*abc", false, "", NUL_LEN, false},
+        /* prefix */
+        {"abc*", false, "abcdef", NUL_LEN, true},
+        {"abc*", false, "ABCdef", NUL_LEN, true},
+        {"abc*", true, "ABCdef", NUL_LEN, false},
+        {"abc*", false, "abc", NUL_LEN, true},
+        {"abc*", false, "ab", NUL_LEN, false},
+        {"abc*", false, "xabc", NUL_LEN, false},
+        /* suffix */
+        {"*.exe", false, "cmd.exe", NUL_LEN, true},
+        {"*.exe", false, "C:\\WINDOWS\\CMD.EXE", NUL_LEN, true},
+        {"*.exe", true, "CMD.EXE", NUL_LEN, false},
+        {"*.exe", false, ".exe", NUL_LEN, true},
+        {"*.exe", false, "exe", NUL_LEN, false},
+        {"*.exe", false, "cmd.exe ", NUL_LEN, false},
+        /* contains */
+        {"*powershell*", false, "C:\\Windows\\PowerShell.exe -nop", NUL_LEN, true},
+        {"*powershell*", false, "POWERSHELL", NUL_LEN, true},
+        {"*powershell*", false, "powershel", NUL_LEN, false},
+        {"*powershell*", true, "PowerShell", NUL_LEN, false},
+        {"*PowerShell*", true, "xPowerShelly", NUL_LEN, true},
+        {"*\\\\temp\\\\*", false, "c:\\users\\x\\TEMP\\a.exe", NUL_LEN, true},
+        {"*\\\\temp\\\\*", false, "c:\\users\\x\\temp", NUL_LEN, false},
+        {"*aab*", false, "aaab", NUL_LEN, true},
+        {"*abab*", false, "abaabab", NUL_LEN, true},
+        {"*ab*", false, "AaAaAaB", NUL_LEN, true},
+        {"*ab*", false, "AAAAAAA", NUL_LEN, false},
+        {"*ab*", false, "aAaAaAa", NUL_LEN, false},
+        {"*ab*", false, "Ab", NUL_LEN, true},
+        {"*ab*", false, "a", NUL_LEN, false},
+        {"*b*", false, "aaaB", NUL_LEN, true},
+        {"*-enc*", false, "x -EncodedCommand", NUL_LEN, true},
+        {"*1*", false, "0000", NUL_LEN, false},
+        /* general */
+        {"a*b*c", false, "abc", NUL_LEN, true},
+        {"a*b*c", false, "aXbYc", NUL_LEN, true},
+        {"a*b*c", false, "AxBxC", NUL_LEN, true},
+        {"a*b*c", true, "AxBxC", NUL_LEN, false},
+        {"a*b*c", false, "acb", NUL_LEN, false},
+        {"a*b*c", false, "abcc", NUL_LEN, true},
+        {"a*b*c", false, "ab", NUL_LEN, false},
+        {"a*b*c", false, "aXbYcZ", NUL_LEN, false},
+        {"a*b*c", false, "abcbc", NUL_LEN, true},
+        {"*a*b*", false, "xxaxxbxx", NUL_LEN, true},
+        {"*a*b*", false, "xxbxxaxx", NUL_LEN, false},
+        {"*ab*ab", false, "ab", NUL_LEN, false},
+        {"*ab*ab", false, "abab", NUL_LEN, true},
+        {"*ab*ab", false, "xabyyabab", NUL_LEN, true},
+        {"a*a", false, "a", NUL_LEN, false},
+        {"a*a", false, "aa", NUL_LEN, true},
+        {"*x*yz", false, "xyzyz", NUL_LEN, true},
+        {"c:\\\\*\\\\*.exe", false, "C:\\Windows\\System32\\cmd.EXE", NUL_LEN, true},
+        {"c:\\\\*\\\\*.exe", false, "C:\\cmd.exe", NUL_LEN, false},
+        /* '?' is one UTF-8 character */
+        {"?", false, "a", NUL_LEN, true},
+        {"?", false, "ab", NUL_LEN, false},
+        {"?", false, "\xC3\xA9", NUL_LEN, true},           /* U+00E9 */
+        {"?", false, "\xE2\x82\xAC", NUL_LEN, true},       /* U+20AC */
+        {"?", false, "\xF0\x9F\x98\x80", NUL_LEN, true},   /* U+1F600 */
+        {"??", false, "\xF0\x9F\x98\x80", NUL_LEN, false}, /* one character, not two */
+        {"?", false, "\xC3\xA9\xC3\xA9", NUL_LEN, false},
+        {"??", false, "\xC3\xA9\xC3\xA9", NUL_LEN, true},
+        {"a?c", false,
+         "a\xC3\xA9"
+         "c",
+         NUL_LEN, true},
+        {"a?c", false,
+         "A\xE2\x82\xAC"
+         "C",
+         NUL_LEN, true},
+        {"a??c", false,
+         "a\xC3\xA9"
+         "c",
+         NUL_LEN, false},
+        {"?", false, "\xFF", NUL_LEN, true},      /* invalid: one byte */
+        {"?", false, "\xC3", NUL_LEN, true},      /* truncated sequence: one byte */
+        {"?", false, "\xC3\x28", NUL_LEN, false}, /* bad continuation */
+        {"??", false, "\xC3\x28", NUL_LEN, true},
+        {"?", false, "\xC0\x80", NUL_LEN, false}, /* overlong: two single bytes */
+        {"??", false, "\xC0\x80", NUL_LEN, true},
+        {"?", false, "\xE0\x80\x80", NUL_LEN, false},       /* overlong 3-byte */
+        {"???", false, "\xED\xA0\x80", NUL_LEN, true},      /* surrogate: three single bytes */
+        {"?", false, "\xED\x9F\xBF", NUL_LEN, true},        /* U+D7FF */
+        {"?", false, "\xF4\x8F\xBF\xBF", NUL_LEN, true},    /* U+10FFFF */
+        {"????", false, "\xF4\x90\x80\x80", NUL_LEN, true}, /* above U+10FFFF */
+        {"?", false, "\xF0\x8F\xBF\xBF", NUL_LEN, false},   /* overlong 4-byte */
+        {"?", false, "\xE2\x82", NUL_LEN, false},           /* truncated 3-byte: 2 bytes */
+        {"??", false, "\xE2\x82", NUL_LEN, true},
+        {"*?", false, "\xC3\xA9", NUL_LEN, true},
+        {"?*", false, "\xC3\xA9xyz", NUL_LEN, true},
+        {"\xC3?", false, "\xC3\xA9", NUL_LEN, true}, /* '?' on a lone continuation byte */
+        {"*\xC3?", false, "\xC3\xA9", NUL_LEN, true},
+        {"*?\xA9", false, "\xC3\xA9", NUL_LEN, false},
+        {"?b", false,
+         "\xC3\xA9"
+         "b",
+         NUL_LEN, true},
+        {"*?b", false,
+         "\xC3\xA9"
+         "b",
+         NUL_LEN, true},
+        {"x*?*y", false, "xy", NUL_LEN, false},
+        {"x*?*y", false, "x\xF0\x9F\x98\x80y", NUL_LEN, true},
+        /* '?' placed where it ends earliest, not where it starts earliest */
+        {"*?*\x98\x80", false, "\xF0\x9F\x98\x80", NUL_LEN, true},
+        {"*?\x98*\x80", false, "\xF0\x9F\x98\x80", NUL_LEN, true},
+        {"*x?*\x98\x80", false, "x\xF0\x9F\x98\x80", NUL_LEN, false},
+        /* case folding is ASCII only */
+        {"\xC3\x89"
+         "cole",
+         false,
+         "\xC3\xA9"
+         "cole",
+         NUL_LEN, false}, /* E-acute vs e-acute */
+        {"\xC3\x89"
+         "COLE",
+         false,
+         "\xC3\x89"
+         "cole",
+         NUL_LEN, true},
+        {"*\xC3\x89*", false, "L'\xC3\xA9t\xC3\xA9", NUL_LEN, false},
+        /* windash: '-', '/', U+2013, U+2014, U+2015 */
+        {"a#b", false, "a-b", NUL_LEN, true},
+        {"a#b", false, "a/b", NUL_LEN, true},
+        {"a#b", false,
+         "a\xE2\x80\x93"
+         "b",
+         NUL_LEN, true},
+        {"a#b", false,
+         "a\xE2\x80\x94"
+         "b",
+         NUL_LEN, true},
+        {"a#b", false,
+         "a\xE2\x80\x95"
+         "b",
+         NUL_LEN, true},
+        {"a#b", false,
+         "a\xE2\x80\x92"
+         "b",
+         NUL_LEN, false}, /* U+2012 figure dash */
+        {"a#b", false,
+         "a\xE2\x80\x96"
+         "b",
+         NUL_LEN, false},
+        {"a#b", false, "a_b", NUL_LEN, false},
+        {"a#b", false, "a\\b", NUL_LEN, false},
+        {"a#b", false, "ab", NUL_LEN, false},
+        {"a#b", false, "a--b", NUL_LEN, false},
+        {"#", false, "\xE2\x80", NUL_LEN, false},
+        {"#", false, "\xE2", NUL_LEN, false},
+        {"*#enc*", false, "powershell -enc AAA", NUL_LEN, true},
+        {"*#enc*", false, "powershell /ENC AAA", NUL_LEN, true},
+        {"*#enc*", false,
+         "powershell \xE2\x80\x94"
+         "enc AAA",
+         NUL_LEN, true},
+        {"*#enc*", false, "powershell enc AAA", NUL_LEN, false},
+        {"*##*", false, "x-\xE2\x80\x95y", NUL_LEN, true},
+        {"* #*", false, "x \xE2\x80\x93", NUL_LEN, true},
+        /* embedded NUL bytes in values */
+        {"ab*", false, "ab\0cd", 5, true},
+        {"ab", false, "ab\0cd", 5, false},
+        {"*cd", false, "ab\0cd", 5, true},
+        {"*CD*", false, "ab\0cd\0", 6, true},
+        {"ab?cd", false, "ab\0cd", 5, true},
+        {"a*d", false, "ab\0cd", 5, true},
+        {"*b?c*", false, "ab\0cd", 5, true},
+        {"*", false, "\0", 1, true},
+        {"", false, "\0", 1, false},
 };
 
 static void test_match_table(void **state)
@@ -354,8 +396,8 @@ static void test_match_table(void **state)
         if (got != r->want) {
             char pb[256], vb[256];
             fail_msg("match row %zu: pattern '%s' cased=%d value '%s': got %d, want %d", i,
-                    show(r->pat, strlen(r->pat), pb, sizeof(pb)), (int)r->cased,
-                    show(r->val, len, vb, sizeof(vb)), (int)got, (int)r->want);
+                     show(r->pat, strlen(r->pat), pb, sizeof(pb)), (int)r->cased,
+                     show(r->val, len, vb, sizeof(vb)), (int)got, (int)r->want);
         }
     }
     vg_arena_free(a);
@@ -376,8 +418,10 @@ static void test_nul_in_pattern(void **state)
     assert_false(vg_glob_match(&g, "ab\0", 3));
 
     /* UTF-16LE "cmd" with wildcards, as the utf16 transformation produces. */
-    vg_spart wide[] = {{VG_SP_ANY, NULL, 0}, {VG_SP_LIT, "c\0m\0d\0", 6}, {VG_SP_ANY, NULL, 0},
-            {VG_SP_LIT, "e\0", 2}};
+    vg_spart wide[] = {{VG_SP_ANY, NULL, 0},
+                       {VG_SP_LIT, "c\0m\0d\0", 6},
+                       {VG_SP_ANY, NULL, 0},
+                       {VG_SP_LIT, "e\0", 2}};
     s = (vg_sstr){wide, 4};
     assert_int_equal(vg_glob_build(a, &s, true, &g), VG_OK);
     assert_int_equal(g.shape, VG_GLOB_GENERAL);
@@ -397,7 +441,9 @@ static double now_s(void)
 static void test_pathological(void **state)
 {
     (void)state;
-    enum { N = 200000 };
+    enum {
+        N = 200000
+    };
     vg_arena *a = vg_arena_new(0, 0);
     char *v = vg_malloc(N + 1);
     assert_non_null(v);
@@ -409,14 +455,14 @@ static void test_pathological(void **state)
         bool want_all_a; /* result on N 'a's */
         bool want_ab;    /* result on N-1 'a's then 'b' */
     } rows[] = {
-        {"*a*a*a*b", false, true},
-        {"a*a*a*a*a*a*a*a*a*b", false, true},
-        {"*aaaaaaaaaaaaaaaaaaab*", false, true},
-        {"*a?a?a?a?a?b", false, true},
-        {"*a*a*a*a*", true, true},
-        {"*?*?*?*?*?*b", false, true},
-        {"*#*", false, false},
-        {"*aaaaaaaaaaaaab", false, true},
+            {"*a*a*a*b", false, true},
+            {"a*a*a*a*a*a*a*a*a*b", false, true},
+            {"*aaaaaaaaaaaaaaaaaaab*", false, true},
+            {"*a?a?a?a?a?b", false, true},
+            {"*a*a*a*a*", true, true},
+            {"*?*?*?*?*?*b", false, true},
+            {"*#*", false, false},
+            {"*aaaaaaaaaaaaab", false, true},
     };
     double t0 = now_s();
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -440,12 +486,9 @@ static void test_pathological(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shapes),
-        cmocka_unit_test(test_normalise),
-        cmocka_unit_test(test_build_errors),
-        cmocka_unit_test(test_match_table),
-        cmocka_unit_test(test_nul_in_pattern),
-        cmocka_unit_test(test_pathological),
+            cmocka_unit_test(test_shapes),         cmocka_unit_test(test_normalise),
+            cmocka_unit_test(test_build_errors),   cmocka_unit_test(test_match_table),
+            cmocka_unit_test(test_nul_in_pattern), cmocka_unit_test(test_pathological),
     };
     return cmocka_run_group_tests_name("match/glob", tests, NULL, NULL);
 }

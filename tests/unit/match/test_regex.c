@@ -26,41 +26,50 @@ typedef struct re_row {
 } re_row;
 
 static const re_row rows[] = {
-    /* plain search semantics: unanchored unless the pattern anchors */
-    {"abc", 0, "xxabcxx", NUL_LEN, VG_RE_MATCH},
-    {"abc", 0, "ABC", NUL_LEN, VG_RE_NOMATCH},
-    {"abd", 0, "abc", NUL_LEN, VG_RE_NOMATCH},
-    {"", 0, "", NUL_LEN, VG_RE_MATCH},
-    {"", 0, "anything", NUL_LEN, VG_RE_MATCH},
-    {"^abc$", 0, "abc", NUL_LEN, VG_RE_MATCH},
-    {"^abc$", 0, "abcd", NUL_LEN, VG_RE_NOMATCH},
-    {"^abc", 0, "xabc", NUL_LEN, VG_RE_NOMATCH},
-    {"abc$", 0, "abc\n", NUL_LEN, VG_RE_MATCH}, /* PCRE: $ before a final newline */
-    {"\\Aabc\\z", 0, "abc\n", NUL_LEN, VG_RE_NOMATCH},
-    {"\\d{4}-\\d{2}", 0, "on 2026-04-17", NUL_LEN, VG_RE_MATCH},
-    {"(?i)abc", 0, "ABC", NUL_LEN, VG_RE_MATCH},
-    /* i */
-    {"abc", VG_RE_I, "xAbCx", NUL_LEN, VG_RE_MATCH},
-    {"power[s]hell", VG_RE_I, "POWERSHELL.EXE", NUL_LEN, VG_RE_MATCH},
-    {"abc", VG_RE_I, "abd", NUL_LEN, VG_RE_NOMATCH},
-    /* m */
-    {"^b$", 0, "a\nb\nc", NUL_LEN, VG_RE_NOMATCH},
-    {"^b$", VG_RE_M, "a\nb\nc", NUL_LEN, VG_RE_MATCH},
-    {"^B$", VG_RE_M | VG_RE_I, "a\nb\nc", NUL_LEN, VG_RE_MATCH},
-    /* s */
-    {"a.c", 0, "a\nc", NUL_LEN, VG_RE_NOMATCH},
-    {"a.c", VG_RE_S, "a\nc", NUL_LEN, VG_RE_MATCH},
-    {"^a.*c$", VG_RE_S | VG_RE_M, "x\na\n\nc", NUL_LEN, VG_RE_MATCH},
-    /* binary subjects: no UTF checking, '.' is one byte */
-    {"a.b", 0, "a\xFF" "b", NUL_LEN, VG_RE_MATCH},
-    {"a.b", 0, "a\xC3\xA9" "b", NUL_LEN, VG_RE_NOMATCH},
-    {"a..b", 0, "a\xC3\xA9" "b", NUL_LEN, VG_RE_MATCH},
-    {"a\\x00b", 0, "xa\0b", 4, VG_RE_MATCH},
-    {"b$", 0, "a\0b", 3, VG_RE_MATCH},
-    {"^a$", 0, "a\0", 2, VG_RE_NOMATCH},
-    {"\\xff\\xfe", 0, "\xC0\xFF\xFE\x80", NUL_LEN, VG_RE_MATCH},
-    {"[\\x80-\\xff]+", 0, "\xED\xA0\x80", NUL_LEN, VG_RE_MATCH},
-    {"\xC3\xA9", VG_RE_I, "caf\xC3\xA9", NUL_LEN, VG_RE_MATCH},
+        /* plain search semantics: unanchored unless the pattern anchors */
+        {"abc", 0, "xxabcxx", NUL_LEN, VG_RE_MATCH},
+        {"abc", 0, "ABC", NUL_LEN, VG_RE_NOMATCH},
+        {"abd", 0, "abc", NUL_LEN, VG_RE_NOMATCH},
+        {"", 0, "", NUL_LEN, VG_RE_MATCH},
+        {"", 0, "anything", NUL_LEN, VG_RE_MATCH},
+        {"^abc$", 0, "abc", NUL_LEN, VG_RE_MATCH},
+        {"^abc$", 0, "abcd", NUL_LEN, VG_RE_NOMATCH},
+        {"^abc", 0, "xabc", NUL_LEN, VG_RE_NOMATCH},
+        {"abc$", 0, "abc\n", NUL_LEN, VG_RE_MATCH}, /* PCRE: $ before a final newline */
+        {"\\Aabc\\z", 0, "abc\n", NUL_LEN, VG_RE_NOMATCH},
+        {"\\d{4}-\\d{2}", 0, "on 2026-04-17", NUL_LEN, VG_RE_MATCH},
+        {"(?i)abc", 0, "ABC", NUL_LEN, VG_RE_MATCH},
+        /* i */
+        {"abc", VG_RE_I, "xAbCx", NUL_LEN, VG_RE_MATCH},
+        {"power[s]hell", VG_RE_I, "POWERSHELL.EXE", NUL_LEN, VG_RE_MATCH},
+        {"abc", VG_RE_I, "abd", NUL_LEN, VG_RE_NOMATCH},
+        /* m */
+        {"^b$", 0, "a\nb\nc", NUL_LEN, VG_RE_NOMATCH},
+        {"^b$", VG_RE_M, "a\nb\nc", NUL_LEN, VG_RE_MATCH},
+        {"^B$", VG_RE_M | VG_RE_I, "a\nb\nc", NUL_LEN, VG_RE_MATCH},
+        /* s */
+        {"a.c", 0, "a\nc", NUL_LEN, VG_RE_NOMATCH},
+        {"a.c", VG_RE_S, "a\nc", NUL_LEN, VG_RE_MATCH},
+        {"^a.*c$", VG_RE_S | VG_RE_M, "x\na\n\nc", NUL_LEN, VG_RE_MATCH},
+        /* binary subjects: no UTF checking, '.' is one byte */
+        {"a.b", 0,
+         "a\xFF"
+         "b",
+         NUL_LEN, VG_RE_MATCH},
+        {"a.b", 0,
+         "a\xC3\xA9"
+         "b",
+         NUL_LEN, VG_RE_NOMATCH},
+        {"a..b", 0,
+         "a\xC3\xA9"
+         "b",
+         NUL_LEN, VG_RE_MATCH},
+        {"a\\x00b", 0, "xa\0b", 4, VG_RE_MATCH},
+        {"b$", 0, "a\0b", 3, VG_RE_MATCH},
+        {"^a$", 0, "a\0", 2, VG_RE_NOMATCH},
+        {"\\xff\\xfe", 0, "\xC0\xFF\xFE\x80", NUL_LEN, VG_RE_MATCH},
+        {"[\\x80-\\xff]+", 0, "\xED\xA0\x80", NUL_LEN, VG_RE_MATCH},
+        {"\xC3\xA9", VG_RE_I, "caf\xC3\xA9", NUL_LEN, VG_RE_MATCH},
 };
 
 static const char *flag_str(unsigned f, char buf[4])
@@ -88,13 +97,13 @@ static void test_table(void **state)
         vg_regex *re = vg_regex_new(r->pat, strlen(r->pat), r->flags, &off, err, sizeof(err));
         if (!re)
             fail_msg("row %zu: /%s/%s did not compile: %s at %zu", i, r->pat,
-                    flag_str(r->flags, fb), err, off);
+                     flag_str(r->flags, fb), err, off);
         size_t len = r->len == NUL_LEN ? strlen(r->subj) : r->len;
         vg_re_result got = vg_regex_match(re, s, r->subj, len);
         vg_regex_free(re);
         if (got != r->want)
             fail_msg("row %zu: /%s/%s on subject %zu bytes: got %d, want %d", i, r->pat,
-                    flag_str(r->flags, fb), len, (int)got, (int)r->want);
+                     flag_str(r->flags, fb), len, (int)got, (int)r->want);
     }
     vg_regex_scratch_free(s);
 }
@@ -108,13 +117,9 @@ static void test_compile_errors(void **state)
 {
     (void)state;
     static const bad_row bad[] = {
-        {"abc(", 4},
-        {"a)", 1},
-        {"[abc", 4},
-        {"x{2,1}", 5},
-        {"ab\\", 3},
-        {"(?<n>a)(?<n>b)", 12},
-        {"(*UTF)abc", 6}, /* UTF mode is never allowed */
+            {"abc(", 4},      {"a)", 1},   {"[abc", 4},
+            {"x{2,1}", 5},    {"ab\\", 3}, {"(?<n>a)(?<n>b)", 12},
+            {"(*UTF)abc", 6}, /* UTF mode is never allowed */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char err[128];
@@ -126,8 +131,8 @@ static void test_compile_errors(void **state)
             fail_msg("bad row %zu: '%s' compiled", i, bad[i].pat);
         }
         if (off != bad[i].off || err[0] == '\0')
-            fail_msg("bad row %zu: '%s': offset %zu (want %zu), message '%s'", i, bad[i].pat,
-                    off, bad[i].off, err);
+            fail_msg("bad row %zu: '%s': offset %zu (want %zu), message '%s'", i, bad[i].pat, off,
+                     bad[i].off, err);
     }
 
     /* A tiny message buffer gets a truncated, terminated message; none at all is fine. */
@@ -174,7 +179,7 @@ static void test_catastrophic(void **state)
         vg_regex_free(re);
         if (got == VG_RE_MATCH || took > 2.0)
             fail_msg("catastrophic row %zu: /%s/: result %d after %.3f s", i, pats[i], (int)got,
-                    took);
+                     took);
     }
     /* (a+)+$ on that subject needs far more than 10000 steps: it must hit the limit. */
     vg_regex *re = vg_regex_new("(a+)+$", 6, 0, NULL, NULL, 0);
@@ -191,7 +196,9 @@ static void test_catastrophic(void **state)
 static void test_deep_pattern(void **state)
 {
     (void)state;
-    enum { N = 20000 };
+    enum {
+        N = 20000
+    };
     char *subj = vg_malloc(N);
     assert_non_null(subj);
     memset(subj, 'a', N);
@@ -271,12 +278,9 @@ static void test_alloc_failure(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),
-        cmocka_unit_test(test_compile_errors),
-        cmocka_unit_test(test_catastrophic),
-        cmocka_unit_test(test_deep_pattern),
-        cmocka_unit_test(test_sharing),
-        cmocka_unit_test(test_alloc_failure),
+            cmocka_unit_test(test_table),        cmocka_unit_test(test_compile_errors),
+            cmocka_unit_test(test_catastrophic), cmocka_unit_test(test_deep_pattern),
+            cmocka_unit_test(test_sharing),      cmocka_unit_test(test_alloc_failure),
     };
     return cmocka_run_group_tests_name("match/regex", tests, NULL, NULL);
 }

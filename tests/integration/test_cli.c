@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_cli.c: the vigil program end to end (the binary named by $VIGIL_BIN, the source
+ * tree by $VIGIL_SRC; both set by ctest).
+ *
+ *  - the bundled rules over the bundled samples give exactly rules/samples/expected.tsv
+ *    (rule id, sample file, record index), no more, no less, and deterministic alert ids;
+ *  - malformed, oversized and unterminated records are reported with their origin, counted
+ *    in the summary, and the records around them are still processed;
+ *  - `vigil check` reports file:line:col and its exit status says whether anything failed;
+ *  - --help texts exist for the program and each subcommand; usage errors exit with 2.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct cmd_out {
+    char *out; /* stdout */
+    char *err; /* stderr */
+    int status;
+} cmd_out;
+
+static char tmpdir[256];
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap + 1);
+    size_t r;
+    while (b && (r = fread(b + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            cap *= 2;
+            b = realloc(b, cap + 1);
+        }
+    }
+    fclose(f);
+    if (b)
+        b[n] = '\0';
+    return b;
+}
+
+/* Run "$VIGIL_BIN args" through the shell, capturing stdout and stderr. */
+static cmd_out run_vigil(const char *fmt, ...)
+{
+    char args[4096], cmd[8192], outp[300], errp[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof(args), fmt, ap);
+    va_end(ap);
+    snprintf(outp, sizeof(outp), "%s/out", tmpdir);
+    snprintf(errp, sizeof(errp), "%s/err", tmpdir);
+    const char *src = getenv("VIGIL_SRC");
+    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s >'%s' 2>'%s'", src ? src : ".",
+            getenv("VIGIL_BIN"), args, outp, errp);
+    cmd_out r;
+    int st = system(cmd);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    r.out = slurp(outp);
+    r.err = slurp(errp);
+    assert_non_null(r.out);
+    assert_non_null(r.err);
+    return r;
+}
+
+static void cmd_free(cmd_out *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char p[400];
+    snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    fwrite(text, 1, strlen(text), f);
+    fclose(f);
+}
+
+/* Value of "key":"..." (string) or "key":123 (number) after position p, into buf. */
+static bool json_field(const char *p, const char *key, char *buf, size_t cap)
+{
+    char pat[64];
+    snprintf(pat, sizeof(pat), "\"%s\":", key);
+    const char *s = strstr(p, pat);
+    if (!s)
+        return false;
+    s += strlen(pat);
+    size_t n = 0;
+    if (*s == '"') {
+        s++;
+        while (*s && *s != '"' && n + 1 < cap)
+            buf[n++] = *s++;
+    } else {
+        while (*s && *s != ',' && *s != '}' && n + 1 < cap)
+            buf[n++] = *s++;
+    }
+    buf[n] = '\0';
+    return true;
+}
+
+/* One "rule\tfile\trecord" line per alert, sorted, from vigil's stdout. */
+static char *alert_keys(const char *out, size_t *n_out)
+{
+    size_t cap = 1 << 16, len = 0, n = 0;
+    char *keys = malloc(cap);
+    char **lines = NULL;
+    size_t n_lines = 0;
+    const char *line = out;
+    while (*line) {
+        const char *nl = strchr(line, '\n');
+        char rid[128], input[512], rec[32];
+        const char *rule = strstr(line, "\"rule\":");
+        assert_non_null(rule);
+        assert_true(json_field(rule, "id", rid, sizeof(rid)));
+        const char *src = strstr(line, "\"source\":");
+        assert_non_null(src);
+        assert_true(json_field(src, "input", input, sizeof(input)));
+        assert_true(json_field(src, "record", rec, sizeof(rec)));
+        const char *base = strrchr(input, '/');
+        base = base ? base + 1 : input;
+        lines = realloc(lines, (n_lines + 1) * sizeof(char *));
+        size_t ll = strlen(rid) + strlen(base) + strlen(rec) + 3;
+        lines[n_lines] = malloc(ll);
+        snprintf(lines[n_lines], ll, "%s\t%s\t%s", rid, base, rec);
+        n_lines++;
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    for (size_t i = 0; i < n_lines; i++)
+        for (size_t j = i + 1; j < n_lines; j++)
+            if (strcmp(lines[i], lines[j]) > 0) {
+                char *t = lines[i];
+                lines[i] = lines[j];
+                lines[j] = t;
+            }
+    for (size_t i = 0; i < n_lines; i++) {
+        size_t ll = strlen(lines[i]);
+        if (len + ll + 2 > cap) {
+            cap = (len + ll + 2) * 2;
+            keys = realloc(keys, cap);
+        }
+        memcpy(keys + len, lines[i], ll);
+        len += ll;
+        keys[len++] = '\n';
+        free(lines[i]);
+        n++;
+    }
+    keys[len] = '\0';
+    free(lines);
+    *n_out = n;
+    return keys;
+}
+
+static const char samples_cmd[] =
+        "run --rules rules/sigma --input rules/samples/windows.json --format syslog --input "
+        "rules/samples/linux.log --format json --input rules/samples/web.jsonl --input "
+        "rules/samples/cloudtrail.jsonl";
+
+static void test_samples_match_expected(void **state)
+{
+    (void)state;
+    char p[600];
+    snprintf(p, sizeof(p), "%s/rules/samples/expected.tsv", getenv("VIGIL_SRC"));
+    char *exp_raw = slurp(p);
+    assert_non_null(exp_raw);
+    /* expected: drop comment lines, sort */
+    char *exp_lines[4096];
+    size_t n_exp = 0;
+    for (char *s = exp_raw; s && *s;) {
+        char *nl = strchr(s, '\n');
+        if (nl)
+            *nl = '\0';
+        if (s[0] != '#' && s[0] != '\0' && n_exp < 4096)
+            exp_lines[n_exp++] = s;
+        s = nl ? nl + 1 : NULL;
+    }
+    cmd_out r = run_vigil("%s", samples_cmd);
+    assert_int_equal(r.status, 0);
+    size_t n_got;
+    char *got = alert_keys(r.out, &n_got);
+    /* build the expected block in the same sorted form */
+    for (size_t i = 0; i < n_exp; i++)
+        for (size_t j = i + 1; j < n_exp; j++)
+            if (strcmp(exp_lines[i], exp_lines[j]) > 0) {
+                char *t = exp_lines[i];
+                exp_lines[i] = exp_lines[j];
+                exp_lines[j] = t;
+            }
+    size_t cap = 1 << 16, len = 0;
+    char *want = malloc(cap);
+    for (size_t i = 0; i < n_exp; i++) {
+        size_t ll = strlen(exp_lines[i]);
+        memcpy(want + len, exp_lines[i], ll);
+        len += ll;
+        want[len++] = '\n';
+    }
+    want[len] = '\0';
+    if (strcmp(got, want) != 0)
+        print_message("alerts differ from expected.tsv\n--- got\n%s--- want\n%s", got, want);
+    assert_string_equal(got, want);
+    assert_true(n_got > 10);
+
+    /* same input, same alert ids */
+    cmd_out r2 = run_vigil("%s", samples_cmd);
+    char id1[40], id2[40];
+    assert_true(json_field(r.out, "id", id1, sizeof(id1)));
+    assert_true(json_field(r2.out, "id", id2, sizeof(id2)));
+    assert_string_equal(id1, id2);
+    assert_int_equal(strlen(id1), 32);
+    cmd_free(&r2);
+    free(want);
+    free(got);
+    cmd_free(&r);
+    free(exp_raw);
+}
+
+static const char rule_yml[] = "title: Test whoami\n"
+                               "id: 11111111-2222-3333-4444-555555555555\n"
+                               "level: high\n"
+                               "tags: [attack.discovery]\n"
+                               "logsource: {product: test}\n"
+                               "detection:\n"
+                               "  sel:\n"
+                               "    CommandLine|contains: whoami\n"
+                               "  condition: sel\n";
+
+static void test_bad_records_are_reported_and_skipped(void **state)
+{
+    (void)state;
+    write_file("rule.yml", rule_yml);
+    write_file("events.jsonl", "{\"CommandLine\":\"whoami /all\"}\n"
+                               "{\"CommandLine\": \"broken\n"
+                               "{\"CommandLine\":\"cmd /c whoami\"}\n"
+                               "not json at all\n"
+                               "{\"CommandLine\":\"WHOAMI\", \"x\": [1,2,}\n"
+                               "{\"CommandLine\":\"whoami\"}\n");
+    cmd_out r = run_vigil("run --rules %s/rule.yml --format json --input %s/events.jsonl",
+            tmpdir, tmpdir);
+    assert_int_equal(r.status, 0);
+    size_t n;
+    char *keys = alert_keys(r.out, &n);
+    assert_int_equal(n, 3);
+    /* records 0, 2 and 5 fire; the malformed ones in between are skipped */
+    assert_non_null(strstr(keys, "events.jsonl\t0\n"));
+    assert_non_null(strstr(keys, "events.jsonl\t2\n"));
+    assert_non_null(strstr(keys, "events.jsonl\t5\n"));
+    /* each bad record is reported with its line and record number */
+    assert_non_null(strstr(r.err, "events.jsonl:2: record 1"));
+    assert_non_null(strstr(r.err, "events.jsonl:4: record 3"));
+    assert_non_null(strstr(r.err, "events.jsonl:5: record 4"));
+    assert_non_null(strstr(r.err, "3 malformed"));
+    free(keys);
+    cmd_free(&r);
+}
+
+static void test_oversized_record_counted(void **state)
+{
+    (void)state;
+    write_file("rule.yml", rule_yml);
+    size_t big = 200000;
+    char *text = malloc(big + 200);
+    int off = snprintf(text, 200, "{\"CommandLine\":\"whoami\"}\n{\"CommandLine\":\"");
+    memset(text + off, 'a', big);
+    snprintf(text + off + big, 200, "\"}\n{\"CommandLine\":\"whoami\"}\n");
+    write_file("big.jsonl", text);
+    free(text);
+    cmd_out r = run_vigil(
+            "run --rules %s/rule.yml --format json --max-record 65536 --input %s/big.jsonl",
+            tmpdir, tmpdir);
+    assert_int_equal(r.status, 0);
+    size_t n;
+    char *keys = alert_keys(r.out, &n);
+    assert_int_equal(n, 2);
+    assert_non_null(strstr(keys, "big.jsonl\t0\n"));
+    assert_non_null(strstr(keys, "big.jsonl\t2\n"));
+    assert_non_null(strstr(r.err, "record too large"));
+    assert_non_null(strstr(r.err, "1 oversized"));
+    free(keys);
+    cmd_free(&r);
+}
+
+static void test_deep_nesting_bounded(void **state)
+{
+    (void)state;
+    write_file("rule.yml", rule_yml);
+    size_t depth = 100000;
+    char *text = malloc(2 * depth + 100);
+    size_t n = 0;
+    for (size_t i = 0; i < depth; i++)
+        text[n++] = '[';
+    for (size_t i = 0; i < depth; i++)
+        text[n++] = ']';
+    memcpy(text + n, "\n{\"CommandLine\":\"whoami\"}\n", 27);
+    write_file("deep.json", text);
+    free(text);
+    cmd_out r = run_vigil("run --rules %s/rule.yml --format json --input %s/deep.json", tmpdir,
+            tmpdir);
+    assert_int_equal(r.status, 0);
+    size_t n_alerts;
+    char *keys = alert_keys(r.out, &n_alerts);
+    assert_int_equal(n_alerts, 1);
+    assert_non_null(strstr(r.err, "record 0"));
+    free(keys);
+    cmd_free(&r);
+}
+
+static void test_check_reports_positions_and_status(void **state)
+{
+    (void)state;
+    write_file("good.yml", rule_yml);
+    write_file("bad.yml", "title: Bad\n"
+                          "id: bad-rule\n"
+                          "logsource: {product: test}\n"
+                          "detection:\n"
+                          "  sel:\n"
+                          "    Image|endswith|containz: x\n"
+                          "  condition: sel and not filter\n");
+    cmd_out r = run_vigil("check %s/good.yml", tmpdir);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "1 rules loaded"));
+    cmd_free(&r);
+    r = run_vigil("check %s/good.yml %s/bad.yml", tmpdir, tmpdir);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "bad.yml:6:20: error: unknown modifier 'containz' [rule bad-rule]"));
+    assert_non_null(strstr(r.err, "1 rules loaded"));
+    assert_non_null(strstr(r.err, "1 rejected"));
+    assert_non_null(strstr(r.err, "unknown-modifier"));
+    cmd_free(&r);
+    /* run keeps the good rule; --strict refuses */
+    write_file("ev.jsonl", "{\"CommandLine\":\"whoami\"}\n");
+    r = run_vigil("run --rules %s/good.yml %s/bad.yml --input %s/ev.jsonl", tmpdir, tmpdir,
+            tmpdir);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "11111111-2222-3333-4444-555555555555"));
+    cmd_free(&r);
+    r = run_vigil("run --strict --rules %s/good.yml %s/bad.yml --input %s/ev.jsonl", tmpdir,
+            tmpdir, tmpdir);
+    assert_int_equal(r.status, 1);
+    assert_string_equal(r.out, "");
+    cmd_free(&r);
+}
+
+static void test_help_and_usage(void **state)
+{
+    (void)state;
+    const char *cmds[] = {"--help", "run --help", "check --help", "help run"};
+    for (size_t i = 0; i < 4; i++) {
+        cmd_out r = run_vigil("%s", cmds[i]);
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, "Usage: vigil"));
+        cmd_free(&r);
+    }
+    cmd_out r = run_vigil("run --input x");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "--rules"));
+    cmd_free(&r);
+    r = run_vigil("frobnicate");
+    assert_int_equal(r.status, 2);
+    cmd_free(&r);
+    r = run_vigil("run --rules rules/sigma --input /nonexistent/file");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "cannot open input '/nonexistent/file'"));
+    cmd_free(&r);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!getenv("VIGIL_BIN") || !getenv("VIGIL_SRC"))
+        return -1;
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/vigil-test-cli-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_samples_match_expected),
+            cmocka_unit_test(test_bad_records_are_reported_and_skipped),
+            cmocka_unit_test(test_oversized_record_counted),
+            cmocka_unit_test(test_deep_nesting_bounded),
+            cmocka_unit_test(test_check_reports_positions_and_status),
+            cmocka_unit_test(test_help_and_usage),
+    };
+    return cmocka_run_group_tests_name("integration/cli", tests, setup, teardown);
+}

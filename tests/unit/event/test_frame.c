@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_frame.c: record framing (vg_frame_next).
+ *
+ * A table of inputs, each framed to the end and written as a script of results
+ * ("R<record>|S|N|O<record>|B<record>"), for JSON, line and auto framing. Then the same
+ * inputs fed in small pieces must give the same records (framing is stateless), a caller
+ * with a buffer no bigger than max must get past oversize records, and the SigmaHQ
+ * regression events (pretty-printed, some files with several objects) must all frame and
+ * parse.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vigil/parse.h"
+
+/* Append to a '|'-separated script in out. */
+static void script_add(char *out, size_t cap, char tag, const char *p, size_t n)
+{
+    size_t len = strlen(out);
+    int w = snprintf(out + len, cap - len, "%s%c%.*s", len ? "|" : "", tag, (int)n, p);
+    if (w < 0 || (size_t)w >= cap - len)
+        fail_msg("script too long");
+}
+
+static char tag_of(vg_frame_result r)
+{
+    switch (r) {
+    case VG_FRAME_RECORD:
+        return 'R';
+    case VG_FRAME_SKIP:
+        return 'S';
+    case VG_FRAME_NEED:
+        return 'N';
+    case VG_FRAME_OVERSIZE:
+        return 'O';
+    case VG_FRAME_BAD:
+        return 'B';
+    }
+    return '?';
+}
+
+/* Frame all of buf[0, len) as one buffer; the script ends at the first NEED or at len. */
+static void frame_all(const char *name,
+                      vg_format fmt,
+                      const char *buf,
+                      size_t len,
+                      bool eof,
+                      size_t max,
+                      char *out,
+                      size_t cap)
+{
+    size_t off = 0;
+    out[0] = '\0';
+    while (off < len) {
+        size_t start = 99, rec_len = 99, used = 99;
+        vg_frame_result r =
+                vg_frame_next(fmt, buf + off, len - off, eof, max, &start, &rec_len, &used);
+        if (r == VG_FRAME_NEED) {
+            if (used != 0)
+                fail_msg("[%s] NEED with used %zu", name, used);
+            script_add(out, cap, 'N', "", 0);
+            return;
+        }
+        if (used == 0 || used > len - off)
+            fail_msg("[%s] %c with used %zu of %zu", name, tag_of(r), used, len - off);
+        if (r == VG_FRAME_SKIP) {
+            for (size_t i = 0; i < used; i++)
+                if (!strchr(" \t\r\n", buf[off + i]))
+                    fail_msg("[%s] SKIP over a non-blank byte", name);
+            script_add(out, cap, 'S', "", 0);
+        } else {
+            if (start + rec_len > used)
+                fail_msg("[%s] record [%zu, +%zu) past used %zu", name, start, rec_len, used);
+            script_add(out, cap, tag_of(r), buf + off + start, rec_len);
+        }
+        off += used;
+    }
+}
+
+typedef struct frame_row {
+    const char *name;
+    vg_format fmt;
+    const char *in;
+    bool eof;
+    size_t max; /* 0 = 1 MiB */
+    const char *want;
+} frame_row;
+
+#define J VG_FMT_JSON
+#define L VG_FMT_RAW
+#define A VG_FMT_AUTO
+
+static const frame_row rows[] = {
+        /* JSON framing */
+        {"one object per line", J, "{\"a\":1}\n{\"b\":2}\n", true, 0, "R{\"a\":1}|R{\"b\":2}|S"},
+        {"one object per line, CRLF", J, "{\"a\":1}\r\n{\"b\":2}\r\n", true, 0,
+         "R{\"a\":1}|R{\"b\":2}|S"},
+        {"concatenated", J, "{\"a\":1}{\"b\":2}", true, 0, "R{\"a\":1}|R{\"b\":2}"},
+        {"concatenated with blanks", J, " {\"a\":1}  {\"b\":2} \n", false, 0,
+         "R{\"a\":1}|R{\"b\":2}|S"},
+        {"pretty printed", J, "{\n  \"a\": {\n    \"b\": [1, 2]\n  }\n}\n{\n}\n", true, 0,
+         "R{\n  \"a\": {\n    \"b\": [1, 2]\n  }\n}|R{\n}|S"},
+        {"braces inside strings", J, "{\"a\":\"}\"}{\"b\":\"{{[\"}", true, 0,
+         "R{\"a\":\"}\"}|R{\"b\":\"{{[\"}"},
+        {"escaped quote inside string", J, "{\"a\":\"x\\\"}y\"}\n", true, 0,
+         "R{\"a\":\"x\\\"}y\"}|S"},
+        {"escaped backslash before quote", J, "{\"a\":\"x\\\\\"}{}", true, 0,
+         "R{\"a\":\"x\\\\\"}|R{}"},
+        {"top-level array", J, "[1,[2,{}]]\n", true, 0, "R[1,[2,{}]]|S"},
+        {"need when incomplete", J, "{\"a\":", false, 0, "N"},
+        {"need inside a string", J, "{\"a\":\"}", false, 0, "N"},
+        {"need after an escape", J, "{\"a\":\"\\", false, 0, "N"},
+        {"need consumes the blank prefix first", J, "\n\n {\"a\":", false, 0, "S|N"},
+        {"need after a record", J, "{}\n{\"a\"", false, 0, "R{}|S|N"},
+        {"bad at eof resyncs on the next line", J, "{\"a\":1\n{\"b\":2}\n", true, 0,
+         "B{\"a\":1|R{\"b\":2}|S"},
+        {"bad at eof, CRLF", J, "{\"a\":1\r\n{}\r\n", true, 0, "B{\"a\":1|R{}|S"},
+        {"bad at eof, one line", J, "  {\"a\":[1,2", true, 0, "B{\"a\":[1,2"},
+        {"bad at eof, open string", J, "{\"a\":\"}\n{}", true, 0, "B{\"a\":\"}|R{}"},
+        {"scalar is one line", J, "42\n{\"a\":1}", true, 0, "R42|R{\"a\":1}"},
+        {"scalar needs its newline", J, "42", false, 0, "N"},
+        {"scalar at eof", J, " 42", true, 0, "R42"},
+        {"garbage is one line", J, "hello world\r\n{}", true, 0, "Rhello world|R{}"},
+        {"stray closer is one line", J, "}\n", true, 0, "R}"},
+        {"only whitespace", J, " \n\t \r\n", false, 0, "S"},
+        {"empty buffer", J, "", true, 0, ""},
+        {"exactly max", J, "{\"a\":1}", true, 7, "R{\"a\":1}"},
+        {"oversize, newline in buffer", J, "{\"a\":\"0123456789\"}\n{\"b\":1}\n", true, 10,
+         "O{\"a\":\"0123456789\"}|R{\"b\":1}|S"},
+        {"oversize, one byte over", J, "{\"a\":1}\n{}", true, 6, "O{\"a\":1}|R{}"},
+        {"oversize, no newline", J, "{\"a\":\"0123456789", false, 10, "O{\"a\":\"0123456789"},
+        {"oversize, pretty printed resyncs by line", J, "{\n \"a\": 1,\n \"b\": 2\n}\n", true, 8,
+         "O{\n \"a\": 1,|R\"b\": 2|R}"},
+        {"oversize scalar line", J, "123456789\n7", true, 4, "O123456789|R7"},
+
+        /* line framing */
+        {"lines", L, "a\nb\n", true, 0, "Ra|Rb"},
+        {"crlf lines", L, "a\r\nb\r\n", false, 0, "Ra|Rb"},
+        {"last line at eof", L, "a\nb", true, 0, "Ra|Rb"},
+        {"last line needs eof", L, "a\nb", false, 0, "Ra|N"},
+        {"trailing cr at eof", L, "a\r", true, 0, "Ra"},
+        {"cr inside a line", L, "a\rb\n", true, 0, "Ra\rb"},
+        {"blank lines are one skip", L, "\n \t\r\n\na\n\n", true, 0, "S|Ra|S"},
+        {"partial blank line needs more", L, "a\n  ", false, 0, "Ra|N"},
+        {"partial blank line at eof", L, "a\n  ", true, 0, "Ra|S"},
+        {"leading blanks kept", L, "  a \n", true, 0, "R  a "},
+        {"line of max bytes", L, "abc\n", false, 3, "Rabc"},
+        {"line of max bytes, crlf", L, "abc\r\n", false, 3, "Rabc"},
+        {"oversize line", L, "abcdef\nxy\n", true, 3, "Oabcdef|Rxy"},
+        {"oversize without newline", L, "abcdef", false, 3, "Oabcdef"},
+        {"max bytes without newline", L, "abc", false, 3, "Oabc"},
+        {"max bytes at eof", L, "abc", true, 3, "Rabc"},
+        {"json is lines in line mode", L, "{\"a\":\n1}\n", true, 0, "R{\"a\":|R1}"},
+        {"syslog is line framed", VG_FMT_SYSLOG, "<13>Jan  1 h p: m\n{}\n", true, 0,
+         "R<13>Jan  1 h p: m|R{}"},
+        {"nul bytes are data", L, "a\0b\n", true, 0, "Ra"}, /* printed up to the NUL */
+
+        /* auto */
+        {"auto json", A, "{\"a\":1}{\"b\":2}", true, 0, "R{\"a\":1}|R{\"b\":2}"},
+        {"auto json after blank lines", A, "\n\n  {\"a\":1}\n", true, 0, "R{\"a\":1}|S"},
+        {"auto array is a line", A, "  [1]\n", true, 0, "R  [1]"},
+        {"auto syslog", A, "<13>Jan  1 host msg\n", true, 0, "R<13>Jan  1 host msg"},
+        {"auto raw after blank lines", A, "\n\nhello\n", true, 0, "S|Rhello"},
+        {"auto raw with json later on the line", A, "hello {\"a\":1}\n", true, 0,
+         "Rhello {\"a\":1}"},
+        {"auto mixed", A, "{\"a\":1}\nplain text\n{\"b\":2}\n", true, 0,
+         "R{\"a\":1}|S|Rplain text|R{\"b\":2}|S"},
+        {"auto blank line", A, "  \n", false, 0, "S"},
+        {"auto blanks need more", A, "   ", false, 0, "N"},
+        {"auto unclosed json at eof", A, "{\"a\":1\nnext\n", true, 0, "B{\"a\":1|Rnext"},
+};
+
+static void test_frame_table(void **state)
+{
+    (void)state;
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        const frame_row *row = &rows[r];
+        size_t len = strlen(row->in);
+        if (strcmp(row->name, "nul bytes are data") == 0)
+            len = 4;
+        char got[1024];
+        frame_all(row->name, row->fmt, row->in, len, row->eof, row->max ? row->max : 1 << 20, got,
+                  sizeof(got));
+        if (strcmp(got, row->want) != 0)
+            fail_msg("[%s] got '%s', want '%s'", row->name, got, row->want);
+    }
+}
+
+static void test_frame_outputs_on_need(void **state)
+{
+    (void)state;
+    size_t start = 7, rec_len = 7, used = 7;
+    assert_int_equal(vg_frame_next(J, "", 0, false, 10, &start, &rec_len, &used), VG_FRAME_NEED);
+    assert_int_equal(used, 0);
+    assert_int_equal(vg_frame_next(L, "", 0, true, 10, &start, &rec_len, &used), VG_FRAME_NEED);
+    assert_int_equal(used, 0);
+    /* a record's start is past the blanks, which *used includes */
+    assert_int_equal(vg_frame_next(J, "\n \n{}x", 6, false, 10, &start, &rec_len, &used),
+                     VG_FRAME_RECORD);
+    assert_int_equal(start, 3);
+    assert_int_equal(rec_len, 2);
+    assert_int_equal(used, 5);
+}
+
+/*
+ * Streaming: the same input given a few bytes at a time (buffer = unconsumed bytes plus the
+ * next chunk, eof once everything was given) frames to the same script as the whole input.
+ */
+static void frame_stream(
+        vg_format fmt, const char *in, size_t len, size_t chunk, size_t max, char *out, size_t cap)
+{
+    size_t off = 0, avail = 0;
+    out[0] = '\0';
+    for (;;) {
+        bool eof = avail == len;
+        size_t start, rec_len, used;
+        vg_frame_result r =
+                vg_frame_next(fmt, in + off, avail - off, eof, max, &start, &rec_len, &used);
+        if (r == VG_FRAME_NEED) {
+            if (eof)
+                return;
+            avail = avail + chunk < len ? avail + chunk : len;
+            continue;
+        }
+        if (r == VG_FRAME_SKIP)
+            script_add(out, cap, 'S', "", 0);
+        else
+            script_add(out, cap, tag_of(r), in + off + start, rec_len);
+        off += used;
+        if (off == len)
+            return;
+    }
+}
+
+/* Drop the S entries: a chunked reader sees blank runs and blank prefixes as skips where
+ * the whole buffer has them inside the next record's *used. */
+static void drop_skips(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r;) {
+        if (r[0] == 'S' && (r == s || r[-1] == '|') && (r[1] == '|' || r[1] == '\0')) {
+            r += r[1] ? 2 : 1;
+            continue;
+        }
+        *w++ = *r++;
+    }
+    if (w > s && w[-1] == '|')
+        w--;
+    *w = '\0';
+}
+
+static void test_frame_streaming_is_stateless(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        vg_format fmt;
+        const char *in;
+    } srows[] = {
+            {"json mix", J,
+             "{\"a\":1}\n\n{\"b\":\"}\\\"{\"}{\"c\":[1,\n2]}\r\n  {\n \"d\": {}\n}\n42\n"
+             "{\"e\":1\n"},
+            {"lines", L, "one\r\n\n  \ntwo\nthree\r\n\nfour"},
+            {"auto", A, "{\"a\":1}\nplain\n\n{\"b\":\n2}\n<13>x\n"},
+    };
+    for (size_t r = 0; r < sizeof(srows) / sizeof(srows[0]); r++) {
+        size_t len = strlen(srows[r].in);
+        char whole[1024], piece[1024];
+        frame_all(srows[r].name, srows[r].fmt, srows[r].in, len, true, 1 << 20, whole,
+                  sizeof(whole));
+        drop_skips(whole);
+        for (size_t chunk = 1; chunk <= 9; chunk++) {
+            frame_stream(srows[r].fmt, srows[r].in, len, chunk, 1 << 20, piece, sizeof(piece));
+            drop_skips(piece);
+            if (strcmp(whole, piece) != 0)
+                fail_msg("[%s, chunks of %zu] got '%s', want '%s'", srows[r].name, chunk, piece,
+                         whole);
+        }
+    }
+}
+
+/*
+ * A caller whose buffer holds at most max bytes, following the documented contract: after
+ * OVERSIZE whose consumed bytes do not end with '\n' (and !eof), discard through the next
+ * newline. Records are written as R<text>, oversize ones as O.
+ */
+static void
+frame_capped(vg_format fmt, const char *in, size_t cap_buf, size_t max, char *out, size_t cap)
+{
+    size_t len = strlen(in);
+    size_t off = 0, avail = 0; /* the buffer is in[off, avail) */
+    bool discarding = false;
+    out[0] = '\0';
+    for (int guard = 0; guard < 10000; guard++) {
+        if (avail - off < cap_buf && avail < len) {
+            size_t want = off + cap_buf - avail;
+            avail += want < len - avail ? want : len - avail;
+        }
+        bool eof = avail == len;
+        if (discarding) {
+            const char *nl = memchr(in + off, '\n', avail - off);
+            if (nl) {
+                off = (size_t)(nl - in) + 1;
+                discarding = false;
+            } else {
+                off = avail;
+                if (eof)
+                    return;
+            }
+            continue;
+        }
+        size_t start, rec_len, used;
+        vg_frame_result r =
+                vg_frame_next(fmt, in + off, avail - off, eof, max, &start, &rec_len, &used);
+        if (r == VG_FRAME_NEED) {
+            if (eof)
+                return;
+            if (avail - off >= cap_buf)
+                fail_msg("NEED with a full buffer: the caller is stuck");
+            continue;
+        }
+        if (r == VG_FRAME_RECORD)
+            script_add(out, cap, 'R', in + off + start, rec_len);
+        else if (r != VG_FRAME_SKIP)
+            script_add(out, cap, tag_of(r), "", 0);
+        off += used;
+        if (r == VG_FRAME_OVERSIZE && in[off - 1] != '\n' && !eof)
+            discarding = true;
+        if (off == len)
+            return;
+    }
+    fail_msg("no progress");
+}
+
+static void test_frame_oversize_with_small_buffer(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        vg_format fmt;
+        const char *in;
+        size_t cap_buf, max;
+        const char *want;
+    } crows[] = {
+            {"long line", L,
+             "short\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nafter\n", 16, 16,
+             "Rshort|O|Rafter"},
+            {"long line ends at the buffer end", L, "abcdefg\nok\n", 8, 4, "O|Rok"},
+            {"line of exactly max with its newline", L, "abcd\nok\n", 8, 4, "Rabcd|Rok"},
+            {"long json line", J,
+             "{\"a\":1}\n{\"big\":\"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"}\n{\"b\":2}\n", 16,
+             16, "R{\"a\":1}|O|R{\"b\":2}"},
+            {"long json with blanks before", J,
+             "   \n\n   {\"big\":\"yyyyyyyyyyyyyyyyyyyyyyyyyy\"}\n{\"b\":2}", 16, 16,
+             "O|R{\"b\":2}"},
+            {"blank prefix does not stall", J, "            {\"a\":12345}\n", 16, 16,
+             "R{\"a\":12345}"},
+            {"auto long line", A, "{\"a\":1}\nzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\n{}\n", 12, 12,
+             "R{\"a\":1}|O|R{}"},
+    };
+    for (size_t r = 0; r < sizeof(crows) / sizeof(crows[0]); r++) {
+        char got[512];
+        frame_capped(crows[r].fmt, crows[r].in, crows[r].cap_buf, crows[r].max, got, sizeof(got));
+        if (strcmp(got, crows[r].want) != 0)
+            fail_msg("[%s] got '%s', want '%s'", crows[r].name, got, crows[r].want);
+    }
+}
+
+/* ---- SigmaHQ regression events ---- */
+
+typedef struct walk {
+    vg_event *ev;
+    size_t files;
+    size_t records;
+    size_t multi[16]; /* record counts of the files with more than one */
+    size_t n_multi;
+} walk;
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        fail_msg("cannot open %s", path);
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (cap - n < 4096) {
+            cap = cap ? cap * 2 : 65536;
+            char *nb = vg_realloc(buf, cap);
+            assert_non_null(nb);
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n, fp);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    fclose(fp);
+    *len = n;
+    return buf;
+}
+
+static void check_file(walk *w, const char *path)
+{
+    size_t len;
+    char *buf = read_file(path, &len);
+    size_t n_json = 0, n_auto = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        vg_format fmt = pass == 0 ? VG_FMT_JSON : VG_FMT_AUTO;
+        size_t off = 0, n = 0;
+        while (off < len) {
+            size_t start, rec_len, used;
+            vg_frame_result r = vg_frame_next(fmt, buf + off, len - off, true, 1 << 20, &start,
+                                              &rec_len, &used);
+            if (r == VG_FRAME_NEED)
+                break;
+            if (r == VG_FRAME_RECORD) {
+                vg_perr err = {0, NULL};
+                vg_event_reset(w->ev);
+                vg_status rc = vg_parse_json(w->ev, buf + off + start, rec_len, &err);
+                if (rc != VG_OK)
+                    fail_msg("[%s] record %zu: %s at %zu", path, n, err.msg, err.offset);
+                assert_int_equal(vg_event_index(w->ev), VG_OK);
+                n++;
+            } else if (r != VG_FRAME_SKIP) {
+                fail_msg("[%s] framing result %c at byte %zu", path, tag_of(r), off);
+            }
+            off += used;
+        }
+        if (pass == 0)
+            n_json = n;
+        else
+            n_auto = n;
+    }
+    if (n_json != n_auto)
+        fail_msg("[%s] %zu records as json, %zu as auto", path, n_json, n_auto);
+    if (n_json == 0)
+        fail_msg("[%s] no record", path);
+    w->files++;
+    w->records += n_json;
+    if (n_json > 1) {
+        if (w->n_multi == sizeof(w->multi) / sizeof(w->multi[0]))
+            fail_msg("too many files with several events");
+        w->multi[w->n_multi++] = n_json;
+    }
+    vg_free(buf);
+}
+
+static void walk_dir(walk *w, const char *dir, int depth)
+{
+    if (depth > 32)
+        fail_msg("directories nested too deep at %s", dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        fail_msg("cannot open directory %s", dir);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        char path[4096];
+        int pn = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        if (pn < 0 || (size_t)pn >= sizeof(path))
+            fail_msg("path too long under %s", dir);
+        struct stat st;
+        if (stat(path, &st) != 0)
+            continue;
+        size_t nl = strlen(de->d_name);
+        if (S_ISDIR(st.st_mode))
+            walk_dir(w, path, depth + 1);
+        else if (S_ISREG(st.st_mode) && nl > 5 && strcmp(de->d_name + nl - 5, ".json") == 0)
+            check_file(w, path);
+    }
+    closedir(d);
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void test_frame_sigma_regression(void **state)
+{
+    (void)state;
+    const char *src = getenv("VIGIL_SRC");
+    char dir[4096];
+    struct stat st;
+    if (!src ||
+        snprintf(dir, sizeof(dir), "%s/../shared/sigma/regression", src) >= (int)sizeof(dir) ||
+        stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        print_message("skipping: no SigmaHQ regression data at $VIGIL_SRC/../shared/sigma/"
+                      "regression (VIGIL_SRC=%s)\n",
+                      src ? src : "(unset)");
+        skip();
+    }
+    walk w = {0};
+    w.ev = vg_event_new(NULL);
+    assert_non_null(w.ev);
+    walk_dir(&w, dir, 0);
+    vg_event_free(w.ev);
+    assert_int_equal(w.files, 138);
+    assert_int_equal(w.n_multi, 5);
+    qsort(w.multi, w.n_multi, sizeof(w.multi[0]), cmp_desc);
+    static const size_t want[] = {6, 6, 3, 3, 2};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(w.multi[i], want[i]);
+    assert_int_equal(w.records, 138 - 5 + 6 + 6 + 3 + 3 + 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_frame_table),
+            cmocka_unit_test(test_frame_outputs_on_need),
+            cmocka_unit_test(test_frame_streaming_is_stateless),
+            cmocka_unit_test(test_frame_oversize_with_small_buffer),
+            cmocka_unit_test(test_frame_sigma_regression),
+    };
+    return cmocka_run_group_tests_name("event/frame", tests, NULL, NULL);
+}
