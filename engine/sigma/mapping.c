@@ -39,36 +39,6 @@ static vg_status parse_file(vg_ruleset *rs, vg_cctx *c, const char *text, size_t
     return VG_OK;
 }
 
-static const char **str_list(vg_cctx *c, const vg_ynode *n, size_t *count, const char *what)
-{
-    *count = 0;
-    if (n->kind == VG_Y_SCALAR) {
-        const char **v = vg_arena_alloc(c->a, sizeof(char *));
-        if (!v)
-            return NULL;
-        v[0] = vg_cctx_str(c, n);
-        *count = 1;
-        return v;
-    }
-    if (n->kind != VG_Y_SEQ) {
-        vg_cctx_error(c, n, VG_ERR_INVALID, "mapping", "%s must be a string or a list", what);
-        return NULL;
-    }
-    const char **v = vg_arena_alloc(c->a, (n->n ? n->n : 1) * sizeof(char *));
-    if (!v)
-        return NULL;
-    for (size_t i = 0; i < n->n; i++) {
-        if (n->items[i]->kind != VG_Y_SCALAR) {
-            vg_cctx_error(c, n->items[i], VG_ERR_INVALID, "mapping", "%s must hold strings",
-                    what);
-            return NULL;
-        }
-        v[i] = vg_cctx_str(c, n->items[i]);
-    }
-    *count = n->n;
-    return v;
-}
-
 vg_status vg_ruleset_add_logsources(vg_ruleset *rs,
         const char *file,
         const char *text,
@@ -122,11 +92,12 @@ vg_status vg_ruleset_add_logsources(vg_ruleset *rs,
         }
         const vg_ynode *fields = vg_ymap_get(it, "fields");
         if (fields && !vg_ynode_is_null(fields)) {
-            e.fields = str_list(&c, fields, &e.n_fields, "fields");
-            if (!e.fields) {
+            const char **fl;
+            if (!vg_cctx_str_list(&c, fields, "mapping", "fields", &fl, &e.n_fields)) {
                 first = first ? first : VG_ERR_INVALID;
                 continue;
             }
+            e.fields = fl;
         }
         for (size_t k = 0; k < rs->ls.n; k++) {
             const vg_logsource *o = &rs->ls.v[k].ls;
@@ -172,12 +143,13 @@ vg_status vg_ruleset_add_fieldmap(vg_ruleset *rs,
     for (size_t i = 0; i < map->n; i++) {
         const vg_ynode *k = map->items[2 * i], *v = map->items[2 * i + 1];
         vg_fieldmap fm;
+        const char **alts;
         fm.name = vg_cctx_str(&c, k);
-        fm.alts = str_list(&c, v, &fm.n_alts, "a field mapping");
-        if (!fm.alts) {
+        if (!vg_cctx_str_list(&c, v, "mapping", fm.name, &alts, &fm.n_alts)) {
             first = first ? first : VG_ERR_INVALID;
             continue;
         }
+        fm.alts = alts;
         vg_fieldmap *slot = NULL;
         for (size_t j = 0; j < rs->fm.n && !slot; j++)
             if (strcmp(rs->fm.v[j].name, fm.name) == 0)
@@ -256,11 +228,8 @@ vg_status vg_ruleset_add_placeholders(vg_ruleset *rs,
         const vg_ynode *k = map->items[2 * i], *v = map->items[2 * i + 1];
         size_t n = 0;
         const char **vals = NULL;
-        if (!(v->kind == VG_Y_SEQ && v->n == 0)) {
-            vals = str_list(&c, v, &n, "a placeholder");
-            if (!vals)
-                return VG_ERR_INVALID;
-        }
+        if (!vg_cctx_str_list(&c, v, "placeholder", k->str, &vals, &n))
+            return VG_ERR_INVALID;
         rc = vg_ruleset_set_placeholder(rs, k->str, vals, n);
         if (rc != VG_OK)
             return rc;

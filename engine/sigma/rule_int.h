@@ -207,5 +207,9 @@ vg_status vg_fcond_compile(vg_cctx *c, const vg_ynode *key, const vg_ynode *val,
 
 /* Duplicate a scalar or return "" for NULL. */
 const char *vg_cctx_str(vg_cctx *c, const vg_ynode *n);
+/* A scalar or a list of scalars -> strings in the arena (null/absent: empty list). false
+ * after reporting "'what' must be ..." under `reason`, or when memory runs out. */
+bool vg_cctx_str_list(vg_cctx *c, const vg_ynode *n, const char *reason, const char *what,
+        const char ***out, size_t *count);
 
 #endif

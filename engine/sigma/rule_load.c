@@ -64,38 +64,7 @@ static bool get_str(vg_cctx *c, const vg_ynode *root, const char *key, const cha
 static bool get_str_list(vg_cctx *c, const vg_ynode *root, const char *key, const char ***out,
         size_t *n_out)
 {
-    const vg_ynode *n = vg_ymap_get(root, key);
-    *out = NULL;
-    *n_out = 0;
-    if (!n || vg_ynode_is_null(n))
-        return true;
-    if (n->kind == VG_Y_SCALAR) {
-        const char **v = vg_arena_alloc(c->a, sizeof(char *));
-        if (!v)
-            return false;
-        v[0] = vg_cctx_str(c, n);
-        *out = v;
-        *n_out = 1;
-        return true;
-    }
-    if (n->kind != VG_Y_SEQ) {
-        vg_cctx_error(c, n, VG_ERR_INVALID, "metadata", "'%s' must be a list of strings", key);
-        return false;
-    }
-    const char **v = vg_arena_alloc(c->a, (n->n ? n->n : 1) * sizeof(char *));
-    if (!v)
-        return false;
-    for (size_t i = 0; i < n->n; i++) {
-        if (n->items[i]->kind != VG_Y_SCALAR) {
-            vg_cctx_error(c, n->items[i], VG_ERR_INVALID, "metadata",
-                    "'%s' must be a list of strings", key);
-            return false;
-        }
-        v[i] = vg_cctx_str(c, n->items[i]);
-    }
-    *out = v;
-    *n_out = n->n;
-    return true;
+    return vg_cctx_str_list(c, vg_ymap_get(root, key), "metadata", key, out, n_out);
 }
 
 static vg_status load_filter(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc)

@@ -104,6 +104,36 @@ const char *vg_cctx_str(vg_cctx *c, const vg_ynode *n)
     return s ? s : "";
 }
 
+bool vg_cctx_str_list(vg_cctx *c, const vg_ynode *n, const char *reason, const char *what,
+        const char ***out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    if (!n || vg_ynode_is_null(n))
+        return true;
+    size_t k = n->kind == VG_Y_SEQ ? n->n : 1;
+    if (n->kind == VG_Y_MAP) {
+        vg_cctx_error(c, n, VG_ERR_INVALID, reason, "'%s' must be a string or a list of strings",
+                what);
+        return false;
+    }
+    const char **v = vg_arena_alloc(c->a, (k ? k : 1) * sizeof(char *));
+    if (!v)
+        return false;
+    for (size_t i = 0; i < k; i++) {
+        const vg_ynode *it = n->kind == VG_Y_SEQ ? n->items[i] : n;
+        if (it->kind != VG_Y_SCALAR) {
+            vg_cctx_error(c, it, VG_ERR_INVALID, reason,
+                    "'%s' must be a string or a list of strings", what);
+            return false;
+        }
+        v[i] = vg_cctx_str(c, it);
+    }
+    *out = v;
+    *count = k;
+    return true;
+}
+
 vg_status vg_ruleset_add_rules(vg_ruleset *rs,
         const char *file,
         const char *text,

@@ -265,7 +265,7 @@ static void test_calendar_walk(void **state)
             t.second != 56 || t.week != week || t.epoch_ms != ms)
             fail_msg("day %lld: got %04d-%02d-%02d w%d, want %04d-%02d-%02d w%d", (long long)days,
                      t.year, t.month, t.day, t.week, y, m, d, week);
-        char buf[32], want[32];
+        char buf[32], want[64];
         size_t n = vg_time_format(ms, buf, sizeof(buf));
         snprintf(want, sizeof(want), "%04d-%02d-%02dT12:34:56.789Z", y, m, d);
         if (strcmp(buf, want) != 0)
