@@ -13,7 +13,8 @@
  *
  * Value semantics:
  *   - a field with several values (arrays) matches a value if any of its values does;
- *   - objects and arrays themselves never compare equal to strings;
+ *   - objects and arrays themselves never compare equal to strings, except an object with
+ *     a "#text" member (EVTX XML text beside attributes), which compares as that member;
  *   - numbers compare as their text, and numerically when the rule value is a number;
  *   - booleans compare as "true"/"false"; JSON null only matches the Sigma null;
  *   - the Sigma null matches an absent field or a JSON null;
@@ -169,10 +170,27 @@ static bool ref_match(const vg_vmatch *vm, vg_span a, vg_span b)
     }
 }
 
+/* EVTX-converted XML keeps an element's text beside its attributes:
+ * "EventID": {"#attributes": {"Qualifiers": 16384}, "#text": 7045}. Such an object compares
+ * as its "#text" member. */
+static const vg_node *text_of(const vg_event *ev, const vg_node *n)
+{
+    if (n->type != VG_V_OBJ)
+        return n;
+    for (uint32_t c = n->first_child; c != VG_NODE_NONE;) {
+        const vg_node *k = vg_event_node(ev, c);
+        if (k->key.len == 5 && memcmp(k->key.p, "#text", 5) == 0)
+            return k;
+        c = k->next_sibling;
+    }
+    return n;
+}
+
 /* Does one node's value satisfy one value matcher (GLOB/RE/CIDR/CMP/FIELDREF)? */
 static bool node_match(vg_match_scratch *s, const vg_event *ev, const vg_vmatch *vm,
         const vg_node *n)
 {
+    n = text_of(ev, n);
     if (!is_scalar(n))
         return false;
     switch (vm->kind) {
