@@ -358,11 +358,11 @@ int cli_run(int argc, char **argv)
         vg_match_counters_get(x.ms, &mc);
     fprintf(stderr,
             "vigil: %llu records, %llu events, %llu alerts; skipped %llu malformed, %llu over a "
-            "limit, %llu oversized; %llu regex limit hits\n",
+            "limit, %llu oversized; %llu rule evaluations, %llu regex limit hits\n",
             (unsigned long long)x.c.records, (unsigned long long)x.c.events,
             (unsigned long long)x.c.alerts, (unsigned long long)x.c.malformed,
             (unsigned long long)x.c.limit, (unsigned long long)x.c.oversize,
-            (unsigned long long)mc.regex_limit);
+            (unsigned long long)mc.rule_evals, (unsigned long long)mc.regex_limit);
     if (x.c.io_errors)
         status = CLI_FAILED;
     vg_buf_fini(&x.out);

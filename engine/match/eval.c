@@ -32,6 +32,10 @@
 
 struct vg_match_scratch {
     vg_regex_scratch *re;
+    uint32_t *fnode;       /* per field slot: resolved node (valid when fgen == gen) */
+    uint32_t *fgen;
+    size_t n_fslots;
+    uint32_t gen;          /* event generation */
     int8_t *ls_cache;      /* per mapping entry: -1 unknown, 0 false, 1 true */
     size_t n_ls;
     int8_t sel_cache[SEL_CACHE_MAX];
@@ -46,7 +50,10 @@ vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs)
     s->re = vg_regex_scratch_new(0, 0);
     s->n_ls = rs->ls.n;
     s->ls_cache = vg_calloc(s->n_ls ? s->n_ls : 1, 1);
-    if (!s->re || !s->ls_cache) {
+    s->n_fslots = rs->fslots.n;
+    s->fnode = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
+    s->fgen = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
+    if (!s->re || !s->ls_cache || !s->fnode || !s->fgen) {
         vg_match_scratch_free(s);
         return NULL;
     }
@@ -59,6 +66,8 @@ void vg_match_scratch_free(vg_match_scratch *s)
         return;
     vg_regex_scratch_free(s->re);
     vg_free(s->ls_cache);
+    vg_free(s->fnode);
+    vg_free(s->fgen);
     vg_free(s);
 }
 
@@ -125,14 +134,21 @@ static bool cmp_ok(int c, vg_cmp_op op)
     return false;
 }
 
-static uint32_t resolve(const vg_event *ev, const char *const *cands, size_t n)
+/* First node of a field: its names tried in order, each by exact path then unique leaf.
+ * Memoised per event and field slot. */
+static uint32_t resolve(vg_match_scratch *s, const vg_event *ev, uint32_t slot,
+        const char *const *cands, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint32_t idx = vg_event_resolve(ev, cands[i], strlen(cands[i]));
-        if (idx != VG_NODE_NONE)
-            return idx;
+    if (slot < s->n_fslots && s->fgen[slot] == s->gen)
+        return s->fnode[slot];
+    uint32_t idx = VG_NODE_NONE;
+    for (size_t i = 0; i < n && idx == VG_NODE_NONE; i++)
+        idx = vg_event_resolve(ev, cands[i], strlen(cands[i]));
+    if (slot < s->n_fslots) {
+        s->fgen[slot] = s->gen;
+        s->fnode[slot] = idx;
     }
-    return VG_NODE_NONE;
+    return idx;
 }
 
 static bool fold_eq(const char *a, const char *b, size_t n, bool cased)
@@ -218,7 +234,7 @@ static bool node_match(vg_match_scratch *s, const vg_event *ev, const vg_vmatch 
         return ok && cmp_ok(vg_num_cmp(&x, &vm->num), vm->op);
     }
     case VG_VM_FIELDREF: {
-        uint32_t r = resolve(ev, vm->ref_cands, vm->n_ref_cands);
+        uint32_t r = resolve(s, ev, vm->ref_slot, vm->ref_cands, vm->n_ref_cands);
         for (; r != VG_NODE_NONE; r = vg_event_node(ev, r)->next_same) {
             const vg_node *o = vg_event_node(ev, r);
             if (is_scalar(o) && ref_match(vm, n->text, o->text))
@@ -267,7 +283,7 @@ static bool value_match(vg_match_scratch *s, const vg_event *ev, const vg_fcond 
 
 static bool fcond_match(vg_match_scratch *s, const vg_event *ev, const vg_fcond *f)
 {
-    uint32_t first = f->field ? resolve(ev, f->cands, f->n_cands) : VG_NODE_NONE;
+    uint32_t first = f->field ? resolve(s, ev, f->slot, f->cands, f->n_cands) : VG_NODE_NONE;
     bool result;
     if (!f->all) {
         result = false;
@@ -392,6 +408,10 @@ size_t vg_match_event(const vg_ruleset *rs,
 {
     size_t n_hits = 0;
     memset(s->ls_cache, -1, s->n_ls);
+    if (++s->gen == 0) { /* wrapped: forget every memo */
+        memset(s->fgen, 0, (s->n_fslots ? s->n_fslots : 1) * sizeof(uint32_t));
+        s->gen = 1;
+    }
     s->cnt.events++;
     for (size_t r = 0; r < rs->rules.n; r++) {
         const vg_rule *rule = &rs->rules.v[r];

@@ -77,6 +77,7 @@ typedef struct vg_vmatch {
     size_t ref_len;
     const char *const *ref_cands; /* FIELDREF: names tried for the other field */
     size_t n_ref_cands;
+    uint32_t ref_slot;      /* FIELDREF: field slot of the other field (see vg_fslot) */
     int ref_mode;           /* FIELDREF: 0 equals, 1 contains, 2 startswith, 3 endswith */
     bool cased;             /* FIELDREF */
 } vg_vmatch;
@@ -86,6 +87,7 @@ typedef struct vg_fcond {
     size_t field_len;
     const char *const *cands;    /* names tried in order: field, then its mappings */
     size_t n_cands;
+    uint32_t slot;               /* field slot: one per distinct field name in the ruleset */
     vg_vmatch *vals;
     size_t n_vals;
     uint32_t n_groups;           /* distinct vg_vmatch.group values: 0..n_groups-1 */
@@ -163,6 +165,14 @@ typedef struct vg_fieldmap {
     const char *const *alts;
     size_t n_alts;
 } vg_fieldmap;
+
+/* A distinct field name of the ruleset and the names tried for it. Evaluators resolve each
+ * slot at most once per event. */
+typedef struct vg_fslot {
+    const char *name;
+    const char *const *cands;
+    size_t n_cands;
+} vg_fslot;
 
 typedef struct vg_placeholder {
     const char *name;

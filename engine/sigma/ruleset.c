@@ -52,6 +52,8 @@ void vg_ruleset_free(vg_ruleset *rs)
     vg_free(rs->ls.v);
     vg_free(rs->fm.v);
     vg_free(rs->ph.v);
+    vg_free(rs->fslots.v);
+    vg_free(rs->fslot_tab);
     vg_arena_free(rs->a);
     vg_free(rs);
 }
@@ -194,18 +196,76 @@ static const vg_fieldmap *find_fieldmap(const vg_ruleset *rs, const char *name)
     return NULL;
 }
 
-static bool set_cands(vg_ruleset *rs, const char *name, const char *const **cands, size_t *n)
+static uint64_t hash_name(const char *s)
 {
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static bool fslot_tab_grow(vg_ruleset *rs)
+{
+    size_t size = rs->fslot_tab_size ? rs->fslot_tab_size * 2 : 1024;
+    uint32_t *tab = vg_calloc(size, sizeof(uint32_t));
+    if (!tab)
+        return false;
+    for (size_t i = 0; i < rs->fslots.n; i++) {
+        size_t k = hash_name(rs->fslots.v[i].name) & (size - 1);
+        while (tab[k])
+            k = (k + 1) & (size - 1);
+        tab[k] = (uint32_t)i + 1;
+    }
+    vg_free(rs->fslot_tab);
+    rs->fslot_tab = tab;
+    rs->fslot_tab_size = size;
+    return true;
+}
+
+/* The slot for a field name (created with its candidate names on first use). */
+static const vg_fslot *get_fslot(vg_ruleset *rs, const char *name, uint32_t *id)
+{
+    if ((rs->fslots.n + 1) * 2 > rs->fslot_tab_size && !fslot_tab_grow(rs))
+        return NULL;
+    size_t mask = rs->fslot_tab_size - 1;
+    size_t k = hash_name(name) & mask;
+    while (rs->fslot_tab[k]) {
+        const vg_fslot *f = &rs->fslots.v[rs->fslot_tab[k] - 1];
+        if (strcmp(f->name, name) == 0) {
+            *id = rs->fslot_tab[k] - 1;
+            return f;
+        }
+        k = (k + 1) & mask;
+    }
     const vg_fieldmap *fm = find_fieldmap(rs, name);
     size_t count = 1 + (fm ? fm->n_alts : 0);
     const char **v = vg_arena_alloc(rs->a, count * sizeof(char *));
     if (!v)
-        return false;
+        return NULL;
     v[0] = name;
     for (size_t i = 1; i < count; i++)
         v[i] = fm->alts[i - 1];
-    *cands = v;
-    *n = count;
+    vg_fslot *slot = VG_VEC_PUSH(rs->fslots);
+    if (!slot)
+        return NULL;
+    slot->name = name;
+    slot->cands = v;
+    slot->n_cands = count;
+    *id = (uint32_t)(rs->fslots.n - 1);
+    rs->fslot_tab[k] = *id + 1;
+    return slot;
+}
+
+static bool set_cands(vg_ruleset *rs, const char *name, const char *const **cands, size_t *n,
+        uint32_t *id)
+{
+    const vg_fslot *f = get_fslot(rs, name, id);
+    if (!f)
+        return false;
+    *cands = f->cands;
+    *n = f->n_cands;
     return true;
 }
 
@@ -234,7 +294,7 @@ static vg_status bind_det(bind_ctx *b, vg_det *det)
             for (size_t k = 0; k < sel->groups[g].n; k++) {
                 vg_fcond *f = &sel->groups[g].conds[k];
                 if (f->field) {
-                    if (!set_cands(b->rs, f->field, &f->cands, &f->n_cands))
+                    if (!set_cands(b->rs, f->field, &f->cands, &f->n_cands, &f->slot))
                         return VG_ERR_NOMEM;
                     if (b->rule && b->entry && b->entry->n_fields &&
                             !field_known(b->rs, b->entry, f))
@@ -247,7 +307,8 @@ static vg_status bind_det(bind_ctx *b, vg_det *det)
                 for (size_t v = 0; v < f->n_vals; v++) {
                     vg_vmatch *vm = &f->vals[v];
                     if (vm->kind == VG_VM_FIELDREF &&
-                            !set_cands(b->rs, vm->ref, &vm->ref_cands, &vm->n_ref_cands))
+                            !set_cands(b->rs, vm->ref, &vm->ref_cands, &vm->n_ref_cands,
+                                    &vm->ref_slot))
                         return VG_ERR_NOMEM;
                 }
             }

@@ -24,6 +24,9 @@ struct vg_ruleset {
     VG_VEC(vg_ls_entry) ls;
     VG_VEC(vg_fieldmap) fm;
     VG_VEC(vg_placeholder) ph;
+    VG_VEC(vg_fslot) fslots;
+    uint32_t *fslot_tab;       /* open addressing: fslot index + 1, 0 = empty */
+    size_t fslot_tab_size;     /* power of two */
     vg_regex **regexes;
     size_t n_regexes, cap_regexes;
     vg_ruleset_stats stats;
