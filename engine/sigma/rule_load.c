@@ -119,7 +119,7 @@ static vg_status load_rule(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc)
     ok = ok && get_str(c, root, "title", &r.title) && get_str(c, root, "name", &r.name) &&
          get_str(c, root, "level", &r.level) && get_str(c, root, "status", &r.status) &&
          get_str_list(c, root, "tags", &r.tags, &r.n_tags);
-    if (!r.name[0])
+    if (r.name && !r.name[0]) /* r.name stays NULL when an earlier key failed */
         r.name = NULL;
     if (ok && !r.title[0]) {
         vg_cctx_error(c, root, VG_ERR_INVALID, "metadata", "rule has no title");

@@ -317,12 +317,21 @@ static vg_status bind_det(bind_ctx *b, vg_det *det)
     return VG_OK;
 }
 
+/* "product=a category=b service=c" with the unset keys left out (no leading space). */
 static void ls_str(const vg_logsource *ls, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s%s%s%s%s%s", ls->product ? "product=" : "",
-            ls->product ? ls->product : "", ls->category ? " category=" : "",
-            ls->category ? ls->category : "", ls->service ? " service=" : "",
-            ls->service ? ls->service : "");
+    const char *const keys[3] = {"product", "category", "service"};
+    const char *const vals[3] = {ls->product, ls->category, ls->service};
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < 3; i++) {
+        if (!vals[i])
+            continue;
+        int w = snprintf(buf + at, cap - at, "%s%s=%s", at ? " " : "", keys[i], vals[i]);
+        if (w < 0 || (size_t)w >= cap - at)
+            break;
+        at += (size_t)w;
+    }
 }
 
 vg_status vg_ruleset_finish(vg_ruleset *rs, vg_diags *d)

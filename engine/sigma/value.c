@@ -16,6 +16,9 @@
  * Each Sigma value becomes one or more vg_vmatch alternatives sharing a group number
  * (base64offset gives three, a placeholder gives one per configured value).
  *
+ * Values encoded with base64/base64offset compare case-sensitively (base64 text is
+ * case-sensitive); UTF-16 alone folds ASCII letters like any value.
+ *
  * Values: a plain YAML scalar that reads as a number also compares numerically (EventID:
  * 4688 matches 4688 and "4688"); plain null / ~ / empty is the Sigma null (field absent or
  * null); everything else is a Sigma string with wildcards and escapes (sigma/sstr.h).
@@ -193,6 +196,9 @@ static vg_status parse_mods(vg_cctx *c, const vg_ynode *key, size_t field_len, m
         bad = "exists cannot be combined with other modifiers";
     else if ((b & M_BASE64) && (b & M_BASE64OFF))
         bad = "base64 and base64offset exclude each other";
+    else if ((b & M_WINDASH) && (b & (M_BASE64 | M_BASE64OFF | M_UTF16)))
+        bad = "windash cannot be combined with an encoding modifier (base64, base64offset, "
+              "wide, utf16*)";
     else if ((b & M_CMP) && (b & ~(M_CMP | M_ALL | M_TIME)))
         bad = "gt, gte, lt and lte only combine with all and the time modifiers";
     else if ((b & M_TIME) && (b & ~(M_CMP | M_ALL | M_TIME | M_NEQ)))
@@ -298,6 +304,8 @@ static vg_status push_string(vg_cctx *c, const vg_ynode *at, const mods *m, bool
                         : "cannot apply the modifiers to this value");
         return rc;
     }
+    /* base64 text is case-sensitive: folding it would match other bytes */
+    bool cased = (m->bits & (M_CASED | M_BASE64 | M_BASE64OFF)) != 0;
     bool before = (m->bits & (M_CONTAINS | M_ENDSWITH)) != 0;
     bool after = (m->bits & (M_CONTAINS | M_STARTSWITH)) != 0;
     if (keyword && !(m->bits & (M_STARTSWITH | M_ENDSWITH)))
@@ -315,7 +323,7 @@ static vg_status push_string(vg_cctx *c, const vg_ynode *at, const mods *m, bool
         vm->num_ok = num_ok && !before && !after;
         if (vm->num_ok)
             vm->num = *num;
-        rc = vg_glob_build(c->a, &w, (m->bits & M_CASED) != 0, &vm->glob);
+        rc = vg_glob_build(c->a, &w, cased, &vm->glob);
         if (rc != VG_OK)
             return rc;
     }
@@ -638,6 +646,9 @@ vg_status vg_fcond_compile(vg_cctx *c, const vg_ynode *key, const vg_ynode *val,
         vg_status rc = compile_value(c, val, &m, keyword, group++, &l);
         if (rc != VG_OK)
             return rc;
+        if (out->all)
+            vg_cctx_warn(c, key ? key : val, "all-single-value",
+                    "'all' with a single value has no effect");
     }
     out->vals = l.v;
     out->n_vals = l.n;

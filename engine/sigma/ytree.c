@@ -162,6 +162,15 @@ vg_status vg_ytree_parse(vg_arena *a,
                 done = true;
                 break;
             }
+            /* a mapping key must be a scalar (ytree.h; complex keys are not Sigma) */
+            if (ev.type != YAML_SCALAR_EVENT && depth > 0 &&
+                    stack[depth - 1].node->kind == VG_Y_MAP && stack[depth - 1].n % 2 == 0) {
+                set_err(err, VG_ERR_UNSUPPORTED, line, col,
+                        "yaml mapping keys must be scalars (complex keys are not supported)");
+                rc = VG_ERR_UNSUPPORTED;
+                done = true;
+                break;
+            }
             if (++n_nodes > lim.max_nodes) {
                 set_err(err, VG_ERR_LIMIT, line, col, "too many yaml nodes in one file");
                 rc = VG_ERR_LIMIT;

@@ -5,8 +5,9 @@
  * Rule files are read with libyaml's event parser into ynode trees: scalars keep their
  * text, whether they were quoted, and their 1-based line/column; mappings keep key/value
  * pairs in order. A file may hold several documents ("---"). Aliases and anchors are not
- * part of Sigma and are rejected, which also rules out alias bombs. Depth, node count and
- * scalar size are bounded (vg_ytree_limits).
+ * part of Sigma and are rejected, which also rules out alias bombs; so are mapping keys that
+ * are not scalars ("? [a, b]"), so every key is a scalar. Depth, node count and scalar size
+ * are bounded (vg_ytree_limits).
  *
  * Nodes live in the arena given to vg_ytree_parse.
  */
