@@ -21,6 +21,7 @@
  * The conversion relies on the "C" LC_NUMERIC locale (vigil never calls setlocale).
  */
 #include "base/num.h"
+#include "base/ascii.h"
 
 #include <errno.h>
 #include <math.h>
@@ -29,22 +30,6 @@
 
 #define MAX_TEXT 64
 
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool parse_hex(const char *p, size_t len, vg_num *out)
 {
     size_t n = len - 2;
@@ -52,7 +37,7 @@ static bool parse_hex(const char *p, size_t len, vg_num *out)
         return false;
     uint64_t u = 0;
     for (size_t i = 2; i < len; i++) {
-        int v = hex_value(p[i]);
+        int v = vg_hex_digit(p[i]);
         if (v < 0)
             return false;
         u = (u << 4) | (uint64_t)v;
@@ -76,14 +61,14 @@ static bool check_decimal(const char *p, size_t len, bool *integral)
     *integral = true;
     if (i < len && (p[i] == '+' || p[i] == '-'))
         i++;
-    while (i < len && is_digit(p[i])) {
+    while (i < len && vg_is_digit(p[i])) {
         i++;
         digits++;
     }
     if (i < len && p[i] == '.') {
         *integral = false;
         i++;
-        while (i < len && is_digit(p[i])) {
+        while (i < len && vg_is_digit(p[i])) {
             i++;
             digits++;
         }
@@ -96,7 +81,7 @@ static bool check_decimal(const char *p, size_t len, bool *integral)
         if (i < len && (p[i] == '+' || p[i] == '-'))
             i++;
         size_t exp_digits = 0;
-        while (i < len && is_digit(p[i])) {
+        while (i < len && vg_is_digit(p[i])) {
             i++;
             exp_digits++;
         }

@@ -25,6 +25,7 @@
  * final UTC epoch, so an offset or a leap second is reflected in them consistently.
  */
 #include "base/timefmt.h"
+#include "base/ascii.h"
 
 #include <stdio.h>
 
@@ -125,17 +126,12 @@ size_t vg_time_format(int64_t epoch_ms, char *buf, size_t cap)
     return (size_t)n;
 }
 
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 /* Value of the n digits at p, or -1 if one is not a digit. */
 static int fixed_digits(const char *p, size_t n)
 {
     int v = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!is_digit(p[i]))
+        if (!vg_is_digit(p[i]))
             return -1;
         v = v * 10 + (p[i] - '0');
     }
@@ -147,7 +143,7 @@ static bool fraction_ms(const char *p, size_t len, size_t *i, int64_t *ms)
 {
     size_t start = *i, k = *i;
     int64_t v = 0;
-    while (k < len && is_digit(p[k])) {
+    while (k < len && vg_is_digit(p[k])) {
         if (k - start < 3)
             v = v * 10 + (p[k] - '0');
         k++;
@@ -165,7 +161,7 @@ static bool parse_epoch(const char *p, size_t len, int64_t *ms)
 {
     size_t i = 0;
     int64_t v = 0;
-    while (i < len && is_digit(p[i])) {
+    while (i < len && vg_is_digit(p[i])) {
         v = v * 10 + (p[i] - '0');
         if (i++ == 13)
             return false; /* more than 13 integer digits */

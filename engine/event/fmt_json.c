@@ -33,6 +33,7 @@
  * vg_event_add needs to grow the node array.
  */
 #include "vigil/parse.h"
+#include "base/ascii.h"
 
 #include <string.h>
 
@@ -86,28 +87,12 @@ static inline void skip_ws(jp *p)
     }
 }
 
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The 4 hex digits at s (the caller checked that they are in range), or -1. */
 static long hex4(const char *s)
 {
     long v = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hex_val(s[k]);
+        int h = vg_hex_digit(s[k]);
         if (h < 0)
             return -1;
         v = (v << 4) | h;
@@ -235,7 +220,7 @@ static vg_status parse_string(jp *p, vg_span *out)
             for (size_t k = 2; k < 6; k++) {
                 if (i + k >= p->len)
                     return fail(p, VG_ERR_INVALID, open, "unterminated string");
-                if (hex_val(s[i + k]) < 0)
+                if (vg_hex_digit(s[i + k]) < 0)
                     return fail(p, VG_ERR_INVALID, i, "invalid \\u escape");
             }
             i += 6;
@@ -264,30 +249,30 @@ static vg_status parse_number(jp *p, vg_span *out)
     size_t b = p->i, i = p->i;
     if (s[i] == '-')
         i++;
-    if (i >= p->len || !is_digit(s[i]))
+    if (i >= p->len || !vg_is_digit(s[i]))
         return fail(p, VG_ERR_INVALID, i, "invalid number");
     if (s[i] == '0') {
         i++;
-        if (i < p->len && is_digit(s[i]))
+        if (i < p->len && vg_is_digit(s[i]))
             return fail(p, VG_ERR_INVALID, i, "invalid number");
     } else {
-        while (i < p->len && is_digit(s[i]))
+        while (i < p->len && vg_is_digit(s[i]))
             i++;
     }
     if (i < p->len && s[i] == '.') {
         i++;
-        if (i >= p->len || !is_digit(s[i]))
+        if (i >= p->len || !vg_is_digit(s[i]))
             return fail(p, VG_ERR_INVALID, i, "invalid number");
-        while (i < p->len && is_digit(s[i]))
+        while (i < p->len && vg_is_digit(s[i]))
             i++;
     }
     if (i < p->len && (s[i] == 'e' || s[i] == 'E')) {
         i++;
         if (i < p->len && (s[i] == '+' || s[i] == '-'))
             i++;
-        if (i >= p->len || !is_digit(s[i]))
+        if (i >= p->len || !vg_is_digit(s[i]))
             return fail(p, VG_ERR_INVALID, i, "invalid number");
-        while (i < p->len && is_digit(s[i]))
+        while (i < p->len && vg_is_digit(s[i]))
             i++;
     }
     /* "1x", "1.2.3", "-1-": name the number rather than the missing separator. */
@@ -313,7 +298,7 @@ static vg_status parse_literal(jp *p, vg_vtype *type, vg_span *out)
         return fail(p, VG_ERR_INVALID, p->i, "invalid literal");
     if (left > n) {
         char c = s[n];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_')
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || vg_is_digit(c) || c == '_')
             return fail(p, VG_ERR_INVALID, p->i, "invalid literal");
     }
     *type = w == 2 ? VG_V_NULL : VG_V_BOOL;

@@ -53,6 +53,7 @@
  * - Work is linear in len (no backtracking, no lookups among siblings).
  */
 #include "vigil/parse.h"
+#include "base/ascii.h"
 
 #include <string.h>
 
@@ -109,16 +110,6 @@ static vg_status add_failed(ctx *c, vg_status rc)
 
 /* ---- character classes ---- */
 
-static bool is_digit(char ch)
-{
-    return ch >= '0' && ch <= '9';
-}
-
-static bool is_alpha(char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
-
 /* RFC 5424 PRINTUSASCII: %d33-126 */
 static bool is_print(char ch)
 {
@@ -133,7 +124,7 @@ static bool is_space(char ch)
 
 static bool is_key_char(char ch)
 {
-    return is_digit(ch) || is_alpha(ch) || ch == '_' || ch == '.' || ch == '-';
+    return vg_is_digit(ch) || vg_is_alpha(ch) || ch == '_' || ch == '.' || ch == '-';
 }
 
 static bool is_kv_sep(char ch)
@@ -141,15 +132,11 @@ static bool is_kv_sep(char ch)
     return is_space(ch) || ch == ',' || ch == ';';
 }
 
-static char lower(char ch)
-{
-    return (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
-}
 
 static bool all_digits(const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!is_digit(p[i]))
+        if (!vg_is_digit(p[i]))
             return false;
     return true;
 }
@@ -168,7 +155,7 @@ static size_t fraction(const char *p, size_t n, size_t i)
     if (i >= n || p[i] != '.')
         return i;
     size_t start = ++i;
-    while (i < n && is_digit(p[i]))
+    while (i < n && vg_is_digit(p[i]))
         i++;
     return i == start ? 0 : i;
 }
@@ -206,19 +193,20 @@ static size_t bsd_ts_len(const char *p, size_t n)
         return 0;
     bool month = false;
     for (size_t m = 0; m < 12 && !month; m++)
-        month = lower(p[0]) == months[3 * m] && lower(p[1]) == months[3 * m + 1] &&
-                lower(p[2]) == months[3 * m + 2];
+        month = (char)vg_ascii_lower((unsigned char)p[0]) == months[3 * m] &&
+                (char)vg_ascii_lower((unsigned char)p[1]) == months[3 * m + 1] &&
+                (char)vg_ascii_lower((unsigned char)p[2]) == months[3 * m + 2];
     if (!month || p[3] != ' ')
         return 0;
     size_t i;
     int day;
-    if (p[4] == ' ' && is_digit(p[5])) {
+    if (p[4] == ' ' && vg_is_digit(p[5])) {
         day = p[5] - '0';
         i = 6;
-    } else if (is_digit(p[4]) && is_digit(p[5])) {
+    } else if (vg_is_digit(p[4]) && vg_is_digit(p[5])) {
         day = two(p + 4);
         i = 6;
-    } else if (is_digit(p[4]) && p[5] == ' ') {
+    } else if (vg_is_digit(p[4]) && p[5] == ' ') {
         day = p[4] - '0';
         i = 5;
     } else {
@@ -450,7 +438,7 @@ static vg_status parse_5424(ctx *c, header *h)
 {
     const char *r = c->rec;
     size_t s = c->pos;
-    while (is_digit(r[c->pos])) /* the caller checked: digits then SP */
+    while (vg_is_digit(r[c->pos])) /* the caller checked: digits then SP */
         c->pos++;
     h->version = (vg_span){r + s, c->pos - s};
     c->pos++;
@@ -568,7 +556,7 @@ static vg_status priority(ctx *c, int *pri)
     const char *r = c->rec;
     size_t i = 1;
     int v = 0;
-    while (i < c->len && i <= 3 && is_digit(r[i]))
+    while (i < c->len && i <= 3 && vg_is_digit(r[i]))
         v = v * 10 + (r[i++] - '0');
     if (i == 1 || i >= c->len || r[i] != '>')
         return fail(c, VG_ERR_INVALID, i, "bad priority");
@@ -583,9 +571,9 @@ static vg_status priority(ctx *c, int *pri)
 static bool has_version(const ctx *c)
 {
     size_t i = c->pos;
-    if (i >= c->len || !is_digit(c->rec[i]) || c->rec[i] == '0')
+    if (i >= c->len || !vg_is_digit(c->rec[i]) || c->rec[i] == '0')
         return false;
-    while (i < c->len && i - c->pos < 4 && is_digit(c->rec[i]))
+    while (i < c->len && i - c->pos < 4 && vg_is_digit(c->rec[i]))
         i++;
     return i - c->pos <= 3 && i < c->len && c->rec[i] == ' ';
 }

@@ -24,6 +24,7 @@
  */
 #include "vigil/match.h"
 #include "sigma/ruleset_int.h"
+#include "base/ascii.h"
 #include "base/timefmt.h"
 
 #include <string.h>
@@ -32,11 +33,11 @@
 
 struct vg_match_scratch {
     vg_regex_scratch *re;
-    uint32_t *fnode;       /* per field slot: resolved node (valid when fgen == gen) */
+    uint32_t *fnode; /* per field slot: resolved node (valid when fgen == gen) */
     uint32_t *fgen;
     size_t n_fslots;
-    uint32_t gen;          /* event generation */
-    int8_t *ls_cache;      /* per mapping entry: -1 unknown, 0 false, 1 true */
+    uint32_t gen;     /* event generation */
+    int8_t *ls_cache; /* per mapping entry: -1 unknown, 0 false, 1 true */
     size_t n_ls;
     int8_t sel_cache[SEL_CACHE_MAX];
     vg_match_counters cnt;
@@ -136,8 +137,8 @@ static bool cmp_ok(int c, vg_cmp_op op)
 
 /* First node of a field: its names tried in order, each by exact path then unique leaf.
  * Memoised per event and field slot. */
-static uint32_t resolve(vg_match_scratch *s, const vg_event *ev, uint32_t slot,
-        const char *const *cands, size_t n)
+static uint32_t
+resolve(vg_match_scratch *s, const vg_event *ev, uint32_t slot, const char *const *cands, size_t n)
 {
     if (slot < s->n_fslots && s->fgen[slot] == s->gen)
         return s->fnode[slot];
@@ -155,15 +156,9 @@ static bool fold_eq(const char *a, const char *b, size_t n, bool cased)
 {
     if (cased)
         return memcmp(a, b, n) == 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (unsigned char)(x + 32);
-        if (y >= 'A' && y <= 'Z')
-            y = (unsigned char)(y + 32);
-        if (x != y)
+    for (size_t i = 0; i < n; i++)
+        if (vg_ascii_lower((unsigned char)a[i]) != vg_ascii_lower((unsigned char)b[i]))
             return false;
-    }
     return true;
 }
 
@@ -203,8 +198,8 @@ static const vg_node *text_of(const vg_event *ev, const vg_node *n)
 }
 
 /* Does one node's value satisfy one value matcher (GLOB/RE/CIDR/CMP/FIELDREF)? */
-static bool node_match(vg_match_scratch *s, const vg_event *ev, const vg_vmatch *vm,
-        const vg_node *n)
+static bool
+node_match(vg_match_scratch *s, const vg_event *ev, const vg_vmatch *vm, const vg_node *n)
 {
     n = text_of(ev, n);
     if (!is_scalar(n))
@@ -248,8 +243,11 @@ static bool node_match(vg_match_scratch *s, const vg_event *ev, const vg_vmatch 
 }
 
 /* One value matcher against a field's node chain (or every scalar for keywords). */
-static bool value_match(vg_match_scratch *s, const vg_event *ev, const vg_fcond *f,
-        const vg_vmatch *vm, uint32_t first)
+static bool value_match(vg_match_scratch *s,
+                        const vg_event *ev,
+                        const vg_fcond *f,
+                        const vg_vmatch *vm,
+                        uint32_t first)
 {
     switch (vm->kind) {
     case VG_VM_NEVER:
@@ -327,8 +325,7 @@ static bool sel_cached(vg_match_scratch *s, const vg_event *ev, const vg_det *de
     return s->sel_cache[i] == 1;
 }
 
-static bool prog_eval(vg_match_scratch *s, const vg_event *ev, const vg_det *det,
-        const vg_prog *p)
+static bool prog_eval(vg_match_scratch *s, const vg_event *ev, const vg_det *det, const vg_prog *p)
 {
     switch (p->kind) {
     case VG_P_SEL:
@@ -375,17 +372,20 @@ static bool key_covered(const char *rule, const char *decl)
     return !rule || (decl && strcmp(rule, decl) == 0);
 }
 
-static bool ls_applies(const vg_ruleset *rs, vg_match_scratch *s, const vg_event *ev,
-        const vg_rule *r, const vg_logsource *decl)
+static bool ls_applies(const vg_ruleset *rs,
+                       vg_match_scratch *s,
+                       const vg_event *ev,
+                       const vg_rule *r,
+                       const vg_logsource *decl)
 {
     if (decl) {
         if (key_conflict(r->ls.product, decl->product) ||
-                key_conflict(r->ls.category, decl->category) ||
-                key_conflict(r->ls.service, decl->service))
+            key_conflict(r->ls.category, decl->category) ||
+            key_conflict(r->ls.service, decl->service))
             return false;
         if (key_covered(r->ls.product, decl->product) &&
-                key_covered(r->ls.category, decl->category) &&
-                key_covered(r->ls.service, decl->service))
+            key_covered(r->ls.category, decl->category) &&
+            key_covered(r->ls.service, decl->service))
             return true;
     }
     if (r->ls_entry < 0)
@@ -400,11 +400,11 @@ static bool ls_applies(const vg_ruleset *rs, vg_match_scratch *s, const vg_event
 }
 
 size_t vg_match_event(const vg_ruleset *rs,
-        vg_match_scratch *s,
-        const vg_event *ev,
-        const vg_logsource *declared,
-        uint32_t *hits,
-        size_t cap)
+                      vg_match_scratch *s,
+                      const vg_event *ev,
+                      const vg_logsource *declared,
+                      uint32_t *hits,
+                      size_t cap)
 {
     size_t n_hits = 0;
     memset(s->ls_cache, -1, s->n_ls);

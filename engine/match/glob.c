@@ -37,15 +37,12 @@
  * into the folded copy for EXACT/PREFIX/SUFFIX/CONTAINS and is empty otherwise.
  */
 #include "match/glob.h"
+#include "base/ascii.h"
 
 #include <string.h>
 
 #define NO_MATCH SIZE_MAX
 
-static unsigned char fold(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
-}
 
 /* Does s[0..len) equal the (already folded when !cased) literal lit[0..len)? */
 static bool lit_eq(const unsigned char *s, const unsigned char *lit, size_t len, bool cased)
@@ -55,7 +52,7 @@ static bool lit_eq(const unsigned char *s, const unsigned char *lit, size_t len,
     if (cased)
         return memcmp(s, lit, len) == 0;
     for (size_t i = 0; i < len; i++) {
-        if (fold(s[i]) != lit[i])
+        if (vg_ascii_lower(s[i]) != lit[i])
             return false;
     }
     return true;
@@ -169,7 +166,7 @@ find_byte(const unsigned char *s, size_t from, size_t limit, unsigned char c, bo
         return hit ? (size_t)(hit - s) : limit;
     }
     for (size_t i = from; i < limit; i++) {
-        if (fold(s[i]) == c)
+        if (vg_ascii_lower(s[i]) == c)
             return i;
     }
     return limit;
@@ -384,7 +381,7 @@ vg_status vg_glob_build(vg_arena *a, const vg_sstr *s, bool cased, vg_glob *out)
                 continue;
             for (size_t k = 0; k < sp->len; k++) {
                 unsigned char c = (unsigned char)sp->p[k];
-                bytes[used + k] = cased ? c : fold(c);
+                bytes[used + k] = cased ? c : vg_ascii_lower(c);
             }
             if (prev && prev->kind == VG_SP_LIT) {
                 prev->len += sp->len; /* bytes are contiguous: extend */
