@@ -52,11 +52,11 @@ static void print_stats(const vg_ruleset *rs)
         for (; k < n_rows; k++) {
             const vg_logsource *a = &rows[k].ls, *b = &info.logsource;
             bool eq = ((!a->product && !b->product) ||
-                              (a->product && b->product && !strcmp(a->product, b->product))) &&
+                       (a->product && b->product && !strcmp(a->product, b->product))) &&
                       ((!a->category && !b->category) ||
-                              (a->category && b->category && !strcmp(a->category, b->category))) &&
+                       (a->category && b->category && !strcmp(a->category, b->category))) &&
                       ((!a->service && !b->service) ||
-                              (a->service && b->service && !strcmp(a->service, b->service)));
+                       (a->service && b->service && !strcmp(a->service, b->service)));
             if (eq)
                 break;
         }
@@ -129,8 +129,8 @@ int cli_check(int argc, char **argv)
         fprintf(stderr,
                 "checked %zu files, %zu documents in %.3f s: %zu rules loaded, %zu filters, "
                 "%zu rejected; %zu errors, %zu warnings (%zu rules with unmapped logsource)\n",
-                n_files, st.n_docs, t1 - t0, st.n_rules, st.n_filters, st.n_rejected, n_err,
-                n_warn, st.n_unmapped);
+                n_files, st.n_docs, t1 - t0, st.n_rules, st.n_filters, st.n_rejected, n_err, n_warn,
+                st.n_unmapped);
         rsrc_print_summary(d);
         if (stats)
             print_stats(rs);

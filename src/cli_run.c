@@ -24,7 +24,7 @@
 #include <time.h>
 
 #define MAX_INPUTS 256
-#define MAX_HITS 4096
+#define MAX_HITS   4096
 
 static const char run_help[] =
         "Usage: vigil run --rules PATH... --input FILE|- [--input FILE...] [OPTIONS]\n"
@@ -100,8 +100,13 @@ typedef struct run_ctx {
     run_counts c;
 } run_ctx;
 
-static void report(run_ctx *x, const run_input *ri, const input_rec *r, uint64_t *shown,
-        const char *what, size_t off_in_rec, const char *msg)
+static void report(run_ctx *x,
+                   const run_input *ri,
+                   const input_rec *r,
+                   uint64_t *shown,
+                   const char *what,
+                   size_t off_in_rec,
+                   const char *msg)
 {
     if (*shown < x->max_errors) {
         fprintf(stderr, "vigil: %s:%llu: record %llu (byte %llu): %s%s%s\n", ri->path,
@@ -131,8 +136,7 @@ static int run_one(run_ctx *x, const run_input *ri)
         if (k == INPUT_EOF)
             break;
         if (k == INPUT_ERROR) {
-            fprintf(stderr, "vigil: error reading '%s': %s\n", ri->path,
-                    strerror(input_errno(in)));
+            fprintf(stderr, "vigil: error reading '%s': %s\n", ri->path, strerror(input_errno(in)));
             x->c.io_errors++;
             break;
         }
@@ -147,7 +151,7 @@ static int run_one(run_ctx *x, const run_input *ri)
         if (k == INPUT_UNFRAMED) {
             x->c.malformed++;
             report(x, ri, &r, &shown, "unterminated record", 0,
-                    "no complete value before the end of input");
+                   "no complete value before the end of input");
             continue;
         }
         vg_event_reset(x->ev);
@@ -163,13 +167,12 @@ static int run_one(run_ctx *x, const run_input *ri)
                 x->c.malformed++;
             char what[48];
             snprintf(what, sizeof(what), "%s %s", vg_format_str(used),
-                    rc == VG_ERR_LIMIT ? "record over a limit" : "parse error");
+                     rc == VG_ERR_LIMIT ? "record over a limit" : "parse error");
             report(x, ri, &r, &shown, what, perr.offset, perr.msg ? perr.msg : vg_status_str(rc));
             continue;
         }
         x->c.events++;
-        size_t n = vg_match_event(x->rs, x->ms, x->ev, ri->has_ls ? &ri->ls : NULL, hits,
-                MAX_HITS);
+        size_t n = vg_match_event(x->rs, x->ms, x->ev, ri->has_ls ? &ri->ls : NULL, hits, MAX_HITS);
         if (n > MAX_HITS)
             n = MAX_HITS;
         if (n == 0)
@@ -214,16 +217,16 @@ int cli_run(int argc, char **argv)
         const char *eq = strchr(a, '=');
         size_t name_len = eq ? (size_t)(eq - a) : strlen(a);
 #define OPT(name) (strlen(name) == name_len && strncmp(a, name, name_len) == 0)
-#define VALUE()                                                                                \
-    do {                                                                                       \
-        if (eq)                                                                                \
-            val = eq + 1;                                                                      \
-        else if (i + 1 < argc)                                                                 \
-            val = argv[++i];                                                                   \
-        else {                                                                                 \
-            fprintf(stderr, "vigil run: %.*s needs a value\n", (int)name_len, a);              \
-            return CLI_USAGE;                                                                  \
-        }                                                                                      \
+#define VALUE()                                                                                    \
+    do {                                                                                           \
+        if (eq)                                                                                    \
+            val = eq + 1;                                                                          \
+        else if (i + 1 < argc)                                                                     \
+            val = argv[++i];                                                                       \
+        else {                                                                                     \
+            fprintf(stderr, "vigil run: %.*s needs a value\n", (int)name_len, a);                  \
+            return CLI_USAGE;                                                                      \
+        }                                                                                          \
     } while (0)
         if (OPT("-h") || OPT("--help")) {
             fputs(run_help, stdout);
@@ -242,8 +245,7 @@ int cli_run(int argc, char **argv)
         } else if (OPT("--format") || OPT("-f")) {
             VALUE();
             if (!vg_format_from_str(val, &cur_fmt)) {
-                fprintf(stderr, "vigil run: unknown format '%s' (auto, json, syslog, raw)\n",
-                        val);
+                fprintf(stderr, "vigil run: unknown format '%s' (auto, json, syslog, raw)\n", val);
                 return CLI_USAGE;
             }
             if (n_inputs == 0)
@@ -309,8 +311,9 @@ int cli_run(int argc, char **argv)
     size_t n_err = vg_diags_errors(d);
     vg_ruleset_stats st;
     vg_ruleset_stats_get(rs, &st);
-    fprintf(stderr, "vigil: %zu rules loaded from %zu files (%zu rejected, %zu errors, %zu "
-                    "warnings)\n",
+    fprintf(stderr,
+            "vigil: %zu rules loaded from %zu files (%zu rejected, %zu errors, %zu "
+            "warnings)\n",
             st.n_rules, n_files, st.n_rejected, n_err, vg_diags_warnings(d));
     vg_diags_free(d);
     if (strict && n_err > 0) {
@@ -322,8 +325,7 @@ int cli_run(int argc, char **argv)
         if (!inputs[i].ls_spec)
             continue;
         char err[160];
-        if (vg_logsource_parse(rs, inputs[i].ls_spec, &inputs[i].ls, err, sizeof(err)) !=
-                VG_OK) {
+        if (vg_logsource_parse(rs, inputs[i].ls_spec, &inputs[i].ls, err, sizeof(err)) != VG_OK) {
             fprintf(stderr, "vigil run: --logsource %s: %s\n", inputs[i].ls_spec, err);
             vg_ruleset_free(rs);
             return CLI_USAGE;

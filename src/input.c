@@ -154,7 +154,7 @@ input_kind input_next(input *in, input_rec *rec)
         }
         size_t start = 0, len = 0, used = 0;
         vg_frame_result fr = vg_frame_next(in->fmt, in->buf + in->pos, avail, in->eof, in->max,
-                &start, &len, &used);
+                                           &start, &len, &used);
         switch (fr) {
         case VG_FRAME_NEED: {
             size_t before = in->end - in->pos;
@@ -194,8 +194,8 @@ input_kind input_next(input *in, input_rec *rec)
             rec->index = in->index++;
             rec->line = in->line;
             rec->offset = in->offset;
-            bool whole = used < avail || in->eof ||
-                         (used > 0 && in->buf[in->pos + used - 1] == '\n');
+            bool whole =
+                    used < avail || in->eof || (used > 0 && in->buf[in->pos + used - 1] == '\n');
             consume(in, used);
             if (!whole)
                 in->skipping = true;

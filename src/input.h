@@ -21,11 +21,11 @@ typedef enum input_kind {
     INPUT_OVERSIZE, /* a record longer than the limit was skipped */
     INPUT_UNFRAMED, /* bytes that do not form a record (e.g. an unclosed JSON value) */
     INPUT_EOF,
-    INPUT_ERROR     /* read error: errno in input_errno */
+    INPUT_ERROR /* read error: errno in input_errno */
 } input_kind;
 
 typedef struct input_rec {
-    const char *p;   /* record bytes (INPUT_RECORD, INPUT_UNFRAMED) */
+    const char *p; /* record bytes (INPUT_RECORD, INPUT_UNFRAMED) */
     size_t len;
     uint64_t index;  /* 0-based record number in this input (problems count as records) */
     uint64_t line;   /* 1-based line where it starts */

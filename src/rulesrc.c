@@ -91,8 +91,7 @@ int rsrc_parse_opt(rsrc_opts *o, int argc, char **argv, int *i)
     if (opt_is(a, "--placeholders"))
         return need_value(argc, argv, i, "--placeholders", &v) < 0
                        ? -1
-                       : add(o->placeholder_files, &o->n_placeholder_files, v,
-                                 "--placeholders");
+                       : add(o->placeholder_files, &o->n_placeholder_files, v, "--placeholders");
     if (opt_is(a, "--placeholder")) {
         if (need_value(argc, argv, i, "--placeholder", &v) < 0)
             return -1;
@@ -118,7 +117,7 @@ static bool load_file(vg_ruleset *rs, add_fn fn, const char *path, vg_diags *d)
     int e = fs_read_file(path, MAX_RULE_FILE, &text, &len);
     if (e) {
         vg_diag_add(d, VG_SEV_ERROR, VG_ERR_IO, path, 0, 0, NULL, "io", "cannot read: %s",
-                e == EFBIG ? "file larger than 16 MiB" : strerror(e));
+                    e == EFBIG ? "file larger than 16 MiB" : strerror(e));
         return false;
     }
     vg_status rc = fn(rs, path, text, len, d);
@@ -170,11 +169,10 @@ vg_ruleset *rsrc_load(const rsrc_opts *o, vg_diags *d, size_t *n_files)
             goto fail;
     if (!o->no_builtin) {
         if (vg_ruleset_add_logsources(rs, "<built-in>/logsources.yml",
-                    (const char *)vg_builtin_logsources, vg_builtin_logsources_len,
-                    d) == VG_ERR_NOMEM ||
-                vg_ruleset_add_fieldmap(rs, "<built-in>/fields.yml",
-                        (const char *)vg_builtin_fields, vg_builtin_fields_len,
-                        d) == VG_ERR_NOMEM)
+                                      (const char *)vg_builtin_logsources,
+                                      vg_builtin_logsources_len, d) == VG_ERR_NOMEM ||
+            vg_ruleset_add_fieldmap(rs, "<built-in>/fields.yml", (const char *)vg_builtin_fields,
+                                    vg_builtin_fields_len, d) == VG_ERR_NOMEM)
             goto fail;
     }
     for (size_t i = 0; i < o->n_placeholder_files; i++)
@@ -188,7 +186,7 @@ vg_ruleset *rsrc_load(const rsrc_opts *o, vg_diags *d, size_t *n_files)
         int e = fs_collect_yaml(o->paths[p], &files);
         if (e) {
             vg_diag_add(d, VG_SEV_ERROR, VG_ERR_IO, o->paths[p], 0, 0, NULL, "io",
-                    "cannot read: %s", strerror(e));
+                        "cannot read: %s", strerror(e));
         }
         for (size_t i = 0; i < files.n; i++) {
             (*n_files)++;
@@ -249,7 +247,7 @@ void rsrc_print_summary(const vg_diags *d)
         vg_severity want = pass == 0 ? VG_SEV_ERROR : VG_SEV_WARNING;
         for (size_t k = 0; k < n_r; k++)
             if (sevs[k] == want)
-                fprintf(stderr, "  %-8s %-26s %zu\n", pass == 0 ? "error" : "warning",
-                        reasons[k], counts[k]);
+                fprintf(stderr, "  %-8s %-26s %zu\n", pass == 0 ? "error" : "warning", reasons[k],
+                        counts[k]);
     }
 }

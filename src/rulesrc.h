@@ -23,7 +23,7 @@ typedef struct rsrc_opts {
     size_t n_placeholder_files;
     const char *placeholders[RSRC_MAX]; /* NAME=V1,V2 */
     size_t n_placeholders;
-    bool no_builtin;                    /* skip the built-in mappings */
+    bool no_builtin; /* skip the built-in mappings */
 } rsrc_opts;
 
 /* Try to consume a rule option at argv[*i] (advancing *i past its value). Returns 1 if

@@ -54,9 +54,12 @@ void vg_alert_id(const char *rule_id, const vg_origin *const *origins, size_t n,
     snprintf(id, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
 }
 
-static const char *const time_fields[] = {"@timestamp",
-        "Event.System.TimeCreated.#attributes.SystemTime", "TimeCreated", "UtcTime",
-        "timestamp", "eventTime", "EventTime", "time", NULL};
+static const char *const time_fields[] = {
+        "@timestamp",  "Event.System.TimeCreated.#attributes.SystemTime",
+        "TimeCreated", "UtcTime",
+        "timestamp",   "eventTime",
+        "EventTime",   "time",
+        NULL};
 
 bool vg_event_time(const vg_event *ev, int64_t *ms)
 {
@@ -88,11 +91,11 @@ static void json_kv_str(vg_buf *out, const char *key, const char *val, bool comm
 }
 
 void vg_alert_json_single(vg_buf *out,
-        const vg_ruleset *rs,
-        uint32_t rule,
-        const vg_event *ev,
-        const vg_origin *origin,
-        int64_t detect_ms)
+                          const vg_ruleset *rs,
+                          uint32_t rule,
+                          const vg_event *ev,
+                          const vg_origin *origin,
+                          int64_t detect_ms)
 {
     const vg_rule *r = &rs->rules.v[rule];
     char id[33];

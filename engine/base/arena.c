@@ -21,8 +21,8 @@ struct vg_arena {
     chunk *head;
     size_t chunk_size;
     size_t cap;
-    size_t held;  /* bytes of chunk data held */
-    size_t used;  /* bytes handed out since reset */
+    size_t held; /* bytes of chunk data held */
+    size_t used; /* bytes handed out since reset */
 };
 
 vg_arena *vg_arena_new(size_t chunk_size, size_t cap)

@@ -68,15 +68,15 @@ static void copy_str(char *dst, size_t cap, const char *src)
 }
 
 void vg_diag_add(vg_diags *d,
-        vg_severity sev,
-        vg_status code,
-        const char *file,
-        uint32_t line,
-        uint32_t col,
-        const char *rule_id,
-        const char *reason,
-        const char *fmt,
-        ...)
+                 vg_severity sev,
+                 vg_status code,
+                 const char *file,
+                 uint32_t line,
+                 uint32_t col,
+                 const char *rule_id,
+                 const char *reason,
+                 const char *fmt,
+                 ...)
 {
     if (!d)
         return;

@@ -89,12 +89,8 @@ void vg_event_reset(vg_event *ev)
     add_root(ev);
 }
 
-vg_status vg_event_add(vg_event *ev,
-        uint32_t parent,
-        vg_vtype type,
-        vg_span key,
-        vg_span text,
-        uint32_t *out)
+vg_status
+vg_event_add(vg_event *ev, uint32_t parent, vg_vtype type, vg_span key, vg_span text, uint32_t *out)
 {
     if (parent >= ev->n)
         return VG_ERR_INTERNAL;
@@ -287,8 +283,7 @@ static void write_node(const vg_event *ev, uint32_t i, vg_buf *out)
     uint32_t cur = i;
     for (;;) {
         const vg_node *nd = &ev->nodes[cur];
-        if (cur != i && nd->parent != VG_NODE_NONE &&
-                ev->nodes[nd->parent].type == VG_V_OBJ) {
+        if (cur != i && nd->parent != VG_NODE_NONE && ev->nodes[nd->parent].type == VG_V_OBJ) {
             vg_buf_putc(out, '"');
             vg_buf_json_str(out, nd->key.p, nd->key.len);
             vg_buf_append(out, "\":", 2);

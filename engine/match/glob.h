@@ -29,9 +29,9 @@ typedef enum vg_glob_shape {
 
 typedef struct vg_glob {
     vg_glob_shape shape;
-    bool cased;      /* compare bytes exactly */
-    vg_span lit;     /* the literal for the simple shapes, already folded if !cased */
-    vg_sstr parts;   /* folded copy of the pattern (all shapes) */
+    bool cased;    /* compare bytes exactly */
+    vg_span lit;   /* the literal for the simple shapes, already folded if !cased */
+    vg_sstr parts; /* folded copy of the pattern (all shapes) */
 } vg_glob;
 
 vg_status vg_glob_build(vg_arena *a, const vg_sstr *s, bool cased, vg_glob *out);

@@ -31,12 +31,8 @@ typedef enum vg_re_result {
 } vg_re_result;
 
 /* NULL on error: *err_off gets the offset in the pattern and errbuf a message. */
-vg_regex *vg_regex_new(const char *pat,
-        size_t len,
-        unsigned flags,
-        size_t *err_off,
-        char *errbuf,
-        size_t errlen);
+vg_regex *vg_regex_new(
+        const char *pat, size_t len, unsigned flags, size_t *err_off, char *errbuf, size_t errlen);
 void vg_regex_free(vg_regex *re);
 
 /* match_limit / depth_limit: 0 = defaults (1,000,000 and 10,000). */

@@ -40,8 +40,8 @@ typedef struct vg_cond {
 } vg_cond;
 
 typedef struct vg_cond_err {
-    vg_status code;  /* VG_ERR_INVALID, VG_ERR_UNSUPPORTED, VG_ERR_LIMIT, VG_ERR_NOMEM */
-    uint32_t pos;    /* 0-based byte offset in the string */
+    vg_status code; /* VG_ERR_INVALID, VG_ERR_UNSUPPORTED, VG_ERR_LIMIT, VG_ERR_NOMEM */
+    uint32_t pos;   /* 0-based byte offset in the string */
     char msg[128];
 } vg_cond_err;
 

@@ -30,8 +30,8 @@ static vg_status add_group_item(vg_cctx *c, const vg_ynode *item, vg_group *g)
             return VG_ERR_NOMEM;
         g->n = item->n;
         for (size_t i = 0; i < item->n; i++) {
-            vg_status rc = vg_fcond_compile(c, item->items[2 * i], item->items[2 * i + 1],
-                    &g->conds[i]);
+            vg_status rc =
+                    vg_fcond_compile(c, item->items[2 * i], item->items[2 * i + 1], &g->conds[i]);
             if (rc != VG_OK)
                 return rc;
         }
@@ -70,7 +70,7 @@ vg_status vg_sel_compile(vg_cctx *c, const char *name, const vg_ynode *node, vg_
                 n_scalars++;
             else {
                 vg_cctx_error(c, node->items[i], VG_ERR_INVALID, "detection",
-                        "nested lists are not allowed in a search identifier");
+                              "nested lists are not allowed in a search identifier");
                 return VG_ERR_INVALID;
             }
         }
@@ -115,7 +115,7 @@ vg_status vg_sel_compile(vg_cctx *c, const char *name, const vg_ynode *node, vg_
     }
     if (vg_ynode_is_null(node)) {
         vg_cctx_error(c, node, VG_ERR_INVALID, "detection", "search identifier '%s' is empty",
-                name);
+                      name);
         return VG_ERR_INVALID;
     }
     /* a single keyword */
@@ -132,16 +132,20 @@ typedef struct cond_src {
     const vg_ynode *node; /* the condition scalar, for positions */
 } cond_src;
 
-static void cond_error(vg_cctx *c, const vg_ynode *n, uint32_t pos, vg_status code,
-        const char *reason, const char *msg)
+static void cond_error(vg_cctx *c,
+                       const vg_ynode *n,
+                       uint32_t pos,
+                       vg_status code,
+                       const char *reason,
+                       const char *msg)
 {
     uint32_t col = n->col + (n->quoted ? 1u : 0u) + pos;
     vg_diag_add(c->d, VG_SEV_ERROR, code, c->file, n->line, col, c->rule_id, reason, "%s", msg);
     c->n_errors++;
 }
 
-static vg_prog *to_prog(vg_cctx *c, const vg_ynode *src, const vg_cond *e, const vg_det *det,
-        uint32_t depth)
+static vg_prog *
+to_prog(vg_cctx *c, const vg_ynode *src, const vg_cond *e, const vg_det *det, uint32_t depth)
 {
     char msg[200];
     if (depth > 10000) {
@@ -162,7 +166,7 @@ static vg_prog *to_prog(vg_cctx *c, const vg_ynode *src, const vg_cond *e, const
             }
         }
         snprintf(msg, sizeof(msg), "condition refers to unknown search identifier '%.80s'",
-                e->name);
+                 e->name);
         cond_error(c, src, e->pos, VG_ERR_INVALID, "condition", msg);
         return NULL;
     case VG_COND_AND:
@@ -189,15 +193,15 @@ static vg_prog *to_prog(vg_cctx *c, const vg_ynode *src, const vg_cond *e, const
         }
         if (p->n_sels == 0) {
             snprintf(msg, sizeof(msg), "'%.80s' matches no search identifier",
-                    e->name ? e->name : "them");
+                     e->name ? e->name : "them");
             cond_error(c, src, e->pos, VG_ERR_INVALID, "condition", msg);
             return NULL;
         }
         if (p->quant > p->n_sels) {
-            snprintf(msg, sizeof(msg), "%u of '%.80s': only %u search identifiers match",
-                    p->quant, e->name ? e->name : "them", p->n_sels);
+            snprintf(msg, sizeof(msg), "%u of '%.80s': only %u search identifiers match", p->quant,
+                     e->name ? e->name : "them", p->n_sels);
             vg_diag_add(c->d, VG_SEV_WARNING, VG_OK, c->file, src->line, src->col, c->rule_id,
-                    "condition", "%s", msg);
+                        "condition", "%s", msg);
         }
         return p;
     }
@@ -215,17 +219,17 @@ static vg_prog *compile_cond_string(vg_cctx *c, const vg_ynode *n, const vg_det 
     vg_cond *e = vg_cond_parse(c->a, n->str, n->len, &err);
     if (!e) {
         cond_error(c, n, err.pos, err.code,
-                err.code == VG_ERR_UNSUPPORTED ? "condition-unsupported" : "condition", err.msg);
+                   err.code == VG_ERR_UNSUPPORTED ? "condition-unsupported" : "condition", err.msg);
         return NULL;
     }
     return to_prog(c, n, e, det, 0);
 }
 
 vg_status vg_det_compile(vg_cctx *c,
-        const vg_ynode *map,
-        const vg_ynode *cond_node,
-        const char *const *skip,
-        vg_det *out)
+                         const vg_ynode *map,
+                         const vg_ynode *cond_node,
+                         const char *const *skip,
+                         vg_det *out)
 {
     memset(out, 0, sizeof(*out));
     if (!map || map->kind != VG_Y_MAP) {
@@ -246,14 +250,14 @@ vg_status vg_det_compile(vg_cctx *c,
             continue;
         if (strcmp(k->str, "timeframe") == 0) {
             vg_cctx_warn(c, k, "timeframe",
-                    "'timeframe' in a detection is deprecated and ignored (use a correlation "
-                    "rule)");
+                         "'timeframe' in a detection is deprecated and ignored (use a correlation "
+                         "rule)");
             continue;
         }
         for (size_t j = 0; j < out->n_sels; j++) {
             if (strcmp(out->sels[j].name, k->str) == 0) {
-                vg_cctx_error(c, k, VG_ERR_INVALID, "detection",
-                        "duplicate search identifier '%s'", k->str);
+                vg_cctx_error(c, k, VG_ERR_INVALID, "detection", "duplicate search identifier '%s'",
+                              k->str);
                 return VG_ERR_INVALID;
             }
         }

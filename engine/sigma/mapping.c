@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static vg_status parse_file(vg_ruleset *rs, vg_cctx *c, const char *text, size_t len,
-        const vg_ynode **root)
+static vg_status
+parse_file(vg_ruleset *rs, vg_cctx *c, const char *text, size_t len, const vg_ynode **root)
 {
     vg_ydoc *docs = NULL;
     size_t n = 0;
@@ -27,7 +27,7 @@ static vg_status parse_file(vg_ruleset *rs, vg_cctx *c, const char *text, size_t
     *root = NULL;
     if (rc != VG_OK) {
         vg_diag_add(c->d, VG_SEV_ERROR, rc, c->file, yerr.line, yerr.col, NULL, "yaml", "%s",
-                yerr.msg);
+                    yerr.msg);
         return rc;
     }
     for (size_t i = 0; i < n; i++) {
@@ -39,11 +39,8 @@ static vg_status parse_file(vg_ruleset *rs, vg_cctx *c, const char *text, size_t
     return VG_OK;
 }
 
-vg_status vg_ruleset_add_logsources(vg_ruleset *rs,
-        const char *file,
-        const char *text,
-        size_t len,
-        vg_diags *d)
+vg_status vg_ruleset_add_logsources(
+        vg_ruleset *rs, const char *file, const char *text, size_t len, vg_diags *d)
 {
     vg_cctx c;
     vg_cctx_init(&c, rs, d, file);
@@ -54,7 +51,7 @@ vg_status vg_ruleset_add_logsources(vg_ruleset *rs,
     const vg_ynode *list = vg_ymap_get(root, "logsources");
     if (!list || list->kind != VG_Y_SEQ) {
         vg_cctx_error(&c, root, VG_ERR_INVALID, "mapping",
-                "expected a top-level 'logsources:' list");
+                      "expected a top-level 'logsources:' list");
         return VG_ERR_INVALID;
     }
     vg_status first = VG_OK;
@@ -64,8 +61,7 @@ vg_status vg_ruleset_add_logsources(vg_ruleset *rs,
         memset(&e, 0, sizeof(e));
         const vg_ynode *lsn = vg_ymap_get(it, "logsource");
         if (it->kind != VG_Y_MAP || !lsn) {
-            vg_cctx_error(&c, it, VG_ERR_INVALID, "mapping",
-                    "each entry needs a 'logsource' map");
+            vg_cctx_error(&c, it, VG_ERR_INVALID, "mapping", "each entry needs a 'logsource' map");
             first = first ? first : VG_ERR_INVALID;
             continue;
         }
@@ -101,18 +97,15 @@ vg_status vg_ruleset_add_logsources(vg_ruleset *rs,
         }
         for (size_t k = 0; k < rs->ls.n; k++) {
             const vg_logsource *o = &rs->ls.v[k].ls;
-            bool same = ((!o->product && !e.ls.product) ||
-                                (o->product && e.ls.product &&
-                                        strcmp(o->product, e.ls.product) == 0)) &&
-                        ((!o->category && !e.ls.category) ||
-                                (o->category && e.ls.category &&
-                                        strcmp(o->category, e.ls.category) == 0)) &&
-                        ((!o->service && !e.ls.service) ||
-                                (o->service && e.ls.service &&
-                                        strcmp(o->service, e.ls.service) == 0));
+            bool same =
+                    ((!o->product && !e.ls.product) ||
+                     (o->product && e.ls.product && strcmp(o->product, e.ls.product) == 0)) &&
+                    ((!o->category && !e.ls.category) ||
+                     (o->category && e.ls.category && strcmp(o->category, e.ls.category) == 0)) &&
+                    ((!o->service && !e.ls.service) ||
+                     (o->service && e.ls.service && strcmp(o->service, e.ls.service) == 0));
             if (same)
-                vg_cctx_warn(&c, lsn, "mapping",
-                        "logsource mapped twice; the first entry wins");
+                vg_cctx_warn(&c, lsn, "mapping", "logsource mapped twice; the first entry wins");
         }
         vg_ls_entry *slot = VG_VEC_PUSH(rs->ls);
         if (!slot)
@@ -122,11 +115,8 @@ vg_status vg_ruleset_add_logsources(vg_ruleset *rs,
     return first;
 }
 
-vg_status vg_ruleset_add_fieldmap(vg_ruleset *rs,
-        const char *file,
-        const char *text,
-        size_t len,
-        vg_diags *d)
+vg_status
+vg_ruleset_add_fieldmap(vg_ruleset *rs, const char *file, const char *text, size_t len, vg_diags *d)
 {
     vg_cctx c;
     vg_cctx_init(&c, rs, d, file);
@@ -156,8 +146,7 @@ vg_status vg_ruleset_add_fieldmap(vg_ruleset *rs,
                 slot = &rs->fm.v[j];
         if (slot) {
             /* a later file extends an earlier mapping: its names are tried after */
-            const char **nv = vg_arena_alloc(rs->a,
-                    (slot->n_alts + fm.n_alts) * sizeof(char *));
+            const char **nv = vg_arena_alloc(rs->a, (slot->n_alts + fm.n_alts) * sizeof(char *));
             if (!nv)
                 return VG_ERR_NOMEM;
             memcpy(nv, slot->alts, slot->n_alts * sizeof(char *));
@@ -174,10 +163,8 @@ vg_status vg_ruleset_add_fieldmap(vg_ruleset *rs,
     return first;
 }
 
-vg_status vg_ruleset_set_placeholder(vg_ruleset *rs,
-        const char *name,
-        const char *const *values,
-        size_t n)
+vg_status
+vg_ruleset_set_placeholder(vg_ruleset *rs, const char *name, const char *const *values, size_t n)
 {
     const char **v = vg_arena_alloc(rs->a, (n ? n : 1) * sizeof(char *));
     const char *nm = vg_arena_strndup(rs->a, name, strlen(name));
@@ -204,11 +191,8 @@ vg_status vg_ruleset_set_placeholder(vg_ruleset *rs,
     return VG_OK;
 }
 
-vg_status vg_ruleset_add_placeholders(vg_ruleset *rs,
-        const char *file,
-        const char *text,
-        size_t len,
-        vg_diags *d)
+vg_status vg_ruleset_add_placeholders(
+        vg_ruleset *rs, const char *file, const char *text, size_t len, vg_diags *d)
 {
     vg_cctx c;
     vg_cctx_init(&c, rs, d, file);
@@ -221,7 +205,7 @@ vg_status vg_ruleset_add_placeholders(vg_ruleset *rs,
         map = root;
     if (!map || map->kind != VG_Y_MAP) {
         vg_cctx_error(&c, root, VG_ERR_INVALID, "placeholder",
-                "expected a map of placeholder names to values");
+                      "expected a map of placeholder names to values");
         return VG_ERR_INVALID;
     }
     for (size_t i = 0; i < map->n; i++) {
@@ -237,11 +221,8 @@ vg_status vg_ruleset_add_placeholders(vg_ruleset *rs,
     return VG_OK;
 }
 
-vg_status vg_logsource_parse(vg_ruleset *rs,
-        const char *spec,
-        vg_logsource *out,
-        char *err,
-        size_t err_len)
+vg_status
+vg_logsource_parse(vg_ruleset *rs, const char *spec, vg_logsource *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof(*out));
     const char *p = spec;
@@ -266,7 +247,7 @@ vg_status vg_logsource_parse(vg_ruleset *rs,
             out->service = val;
         else {
             snprintf(err, err_len, "unknown logsource key '%.*s' (use product, category, service)",
-                    (int)(klen > 40 ? 40 : klen), p);
+                     (int)(klen > 40 ? 40 : klen), p);
             return VG_ERR_INVALID;
         }
         p = *end ? end + 1 : end;

@@ -62,37 +62,37 @@ typedef enum vg_time_part {
 
 typedef struct vg_vmatch {
     vg_vm_kind kind;
-    uint32_t group;         /* values of one group are alternatives (OR); with `all`, every
-                               group must match (one Sigma value may expand to several
-                               alternatives: base64offset, placeholders) */
-    vg_glob glob;           /* GLOB */
-    bool num_ok;            /* GLOB: the rule value is a number; compare numerically too */
-    vg_num num;             /* GLOB (num_ok) and CMP operand */
-    vg_cmp_op op;           /* CMP */
-    vg_time_part tpart;     /* CMP/GLOB on a time component */
-    vg_regex *re;           /* RE */
-    vg_cidr cidr;           /* CIDR */
-    bool want;              /* EXISTS */
-    const char *ref;        /* FIELDREF: the other field, NUL-terminated */
+    uint32_t group;     /* values of one group are alternatives (OR); with `all`, every
+                           group must match (one Sigma value may expand to several
+                           alternatives: base64offset, placeholders) */
+    vg_glob glob;       /* GLOB */
+    bool num_ok;        /* GLOB: the rule value is a number; compare numerically too */
+    vg_num num;         /* GLOB (num_ok) and CMP operand */
+    vg_cmp_op op;       /* CMP */
+    vg_time_part tpart; /* CMP/GLOB on a time component */
+    vg_regex *re;       /* RE */
+    vg_cidr cidr;       /* CIDR */
+    bool want;          /* EXISTS */
+    const char *ref;    /* FIELDREF: the other field, NUL-terminated */
     size_t ref_len;
     const char *const *ref_cands; /* FIELDREF: names tried for the other field */
     size_t n_ref_cands;
-    uint32_t ref_slot;      /* FIELDREF: field slot of the other field (see vg_fslot) */
-    int ref_mode;           /* FIELDREF: 0 equals, 1 contains, 2 startswith, 3 endswith */
-    bool cased;             /* FIELDREF */
+    uint32_t ref_slot; /* FIELDREF: field slot of the other field (see vg_fslot) */
+    int ref_mode;      /* FIELDREF: 0 equals, 1 contains, 2 startswith, 3 endswith */
+    bool cased;        /* FIELDREF */
 } vg_vmatch;
 
 typedef struct vg_fcond {
-    const char *field;           /* NULL: keyword search; NUL-terminated */
+    const char *field; /* NULL: keyword search; NUL-terminated */
     size_t field_len;
-    const char *const *cands;    /* names tried in order: field, then its mappings */
+    const char *const *cands; /* names tried in order: field, then its mappings */
     size_t n_cands;
-    uint32_t slot;               /* field slot: one per distinct field name in the ruleset */
+    uint32_t slot; /* field slot: one per distinct field name in the ruleset */
     vg_vmatch *vals;
     size_t n_vals;
-    uint32_t n_groups;           /* distinct vg_vmatch.group values: 0..n_groups-1 */
-    bool all;                    /* AND of values instead of OR */
-    bool neg;                    /* neq: result negated */
+    uint32_t n_groups; /* distinct vg_vmatch.group values: 0..n_groups-1 */
+    bool all;          /* AND of values instead of OR */
+    bool neg;          /* neq: result negated */
     uint32_t line, col;
 } vg_fcond;
 
@@ -117,9 +117,9 @@ typedef enum vg_prog_kind {
 
 typedef struct vg_prog {
     vg_prog_kind kind;
-    uint32_t sel;             /* SEL */
-    struct vg_prog *a, *b;    /* AND/OR: a b; NOT: a */
-    uint32_t *sels;           /* OF */
+    uint32_t sel;          /* SEL */
+    struct vg_prog *a, *b; /* AND/OR: a b; NOT: a */
+    uint32_t *sels;        /* OF */
     uint32_t n_sels;
     uint32_t quant;
 } vg_prog;
@@ -147,7 +147,7 @@ typedef struct vg_rule {
     const char **tags;
     size_t n_tags;
     vg_logsource ls;
-    int32_t ls_entry;          /* mapping entry index, -1 = unmapped */
+    int32_t ls_entry; /* mapping entry index, -1 = unmapped */
     vg_det det;
     const vg_filter **filters; /* bound at finish */
     size_t n_filters;
@@ -189,14 +189,15 @@ typedef struct vg_cctx {
     const char *rule_id;      /* for messages; may be NULL */
     const vg_placeholder *ph; /* placeholder table */
     size_t n_ph;
-    vg_regex ***regexes;      /* where compiled regexes are registered for freeing */
+    vg_regex ***regexes; /* where compiled regexes are registered for freeing */
     size_t *n_regexes, *cap_regexes;
-    size_t n_errors;          /* errors reported through this context */
+    size_t n_errors; /* errors reported through this context */
 } vg_cctx;
 
 /* Report an error or warning at a node's position through the context. */
-void vg_cctx_error(vg_cctx *c, const vg_ynode *at, vg_status code, const char *reason,
-        const char *fmt, ...) VG_PRINTF(5, 6);
+void vg_cctx_error(
+        vg_cctx *c, const vg_ynode *at, vg_status code, const char *reason, const char *fmt, ...)
+        VG_PRINTF(5, 6);
 void vg_cctx_warn(vg_cctx *c, const vg_ynode *at, const char *reason, const char *fmt, ...)
         VG_PRINTF(4, 5);
 
@@ -204,10 +205,10 @@ void vg_cctx_warn(vg_cctx *c, const vg_ynode *at, const char *reason, const char
  * `condition` key is read from cond_node (may be NULL: error), identifiers are every other
  * key of `map` except those listed in skip (NULL-terminated). */
 vg_status vg_det_compile(vg_cctx *c,
-        const vg_ynode *map,
-        const vg_ynode *cond_node,
-        const char *const *skip,
-        vg_det *out);
+                         const vg_ynode *map,
+                         const vg_ynode *cond_node,
+                         const char *const *skip,
+                         vg_det *out);
 /* Compile a list of maps / one map as a single selection (logsource `when`). */
 vg_status vg_sel_compile(vg_cctx *c, const char *name, const vg_ynode *node, vg_sel *out);
 
@@ -219,7 +220,11 @@ vg_status vg_fcond_compile(vg_cctx *c, const vg_ynode *key, const vg_ynode *val,
 const char *vg_cctx_str(vg_cctx *c, const vg_ynode *n);
 /* A scalar or a list of scalars -> strings in the arena (null/absent: empty list). false
  * after reporting "'what' must be ..." under `reason`, or when memory runs out. */
-bool vg_cctx_str_list(vg_cctx *c, const vg_ynode *n, const char *reason, const char *what,
-        const char ***out, size_t *count);
+bool vg_cctx_str_list(vg_cctx *c,
+                      const vg_ynode *n,
+                      const char *reason,
+                      const char *what,
+                      const char ***out,
+                      size_t *count);
 
 #endif

@@ -12,8 +12,7 @@
 
 #include <string.h>
 
-static const char *const levels[] = {"informational", "low", "medium", "high", "critical",
-        NULL};
+static const char *const levels[] = {"informational", "low", "medium", "high", "critical", NULL};
 
 bool vg_logsource_from_node(vg_cctx *c, const vg_ynode *n, vg_logsource *out)
 {
@@ -37,7 +36,7 @@ bool vg_logsource_from_node(vg_cctx *c, const vg_ynode *n, vg_logsource *out)
             continue; /* definition and custom attributes are informative */
         if (v->kind != VG_Y_SCALAR) {
             vg_cctx_error(c, v, VG_ERR_INVALID, "logsource", "logsource %s must be a string",
-                    k->str);
+                          k->str);
             return false;
         }
         if (vg_ynode_is_null(v))
@@ -61,8 +60,8 @@ static bool get_str(vg_cctx *c, const vg_ynode *root, const char *key, const cha
     return true;
 }
 
-static bool get_str_list(vg_cctx *c, const vg_ynode *root, const char *key, const char ***out,
-        size_t *n_out)
+static bool
+get_str_list(vg_cctx *c, const vg_ynode *root, const char *key, const char ***out, size_t *n_out)
 {
     return vg_cctx_str_list(c, vg_ymap_get(root, key), "metadata", key, out, n_out);
 }
@@ -80,7 +79,7 @@ static vg_status load_filter(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc)
     ok = ok && vg_logsource_from_node(c, vg_ymap_get(root, "logsource"), &f.logsource);
     if (ok && (!fnode || fnode->kind != VG_Y_MAP)) {
         vg_cctx_error(c, fnode ? fnode : root, VG_ERR_INVALID, "filter",
-                "'filter' must be a map with rules, selections and a condition");
+                      "'filter' must be a map with rules, selections and a condition");
         ok = false;
     }
     const char **targets = NULL;
@@ -126,15 +125,14 @@ static vg_status load_rule(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc)
         ok = false;
     }
     if (ok && !r.id[0])
-        vg_cctx_warn(c, root, "metadata",
-                "rule '%s' has no id; alerts will name it by title", r.title);
+        vg_cctx_warn(c, root, "metadata", "rule '%s' has no id; alerts will name it by title",
+                     r.title);
     if (ok && r.level[0]) {
         bool known = false;
         for (size_t i = 0; levels[i]; i++)
             known = known || strcmp(levels[i], r.level) == 0;
         if (!known)
-            vg_cctx_warn(c, vg_ymap_get(root, "level"), "metadata", "unknown level '%s'",
-                    r.level);
+            vg_cctx_warn(c, vg_ymap_get(root, "level"), "metadata", "unknown level '%s'", r.level);
     }
     const vg_ynode *lsn = vg_ymap_get(root, "logsource");
     if (ok && !lsn)
@@ -162,7 +160,7 @@ vg_status vg_rules_load_doc(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc)
     c->rule_id = NULL;
     if (root->kind != VG_Y_MAP) {
         vg_cctx_error(c, root, VG_ERR_INVALID, "document",
-                "a rule document must be a map (title, logsource, detection, ...)");
+                      "a rule document must be a map (title, logsource, detection, ...)");
         rs->stats.n_rejected++;
         return VG_ERR_INVALID;
     }
@@ -171,8 +169,8 @@ vg_status vg_rules_load_doc(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc)
         c->rule_id = id->str;
     if (vg_ymap_get(root, "correlation")) {
         vg_cctx_error(c, vg_ymap_get(root, "correlation"), VG_ERR_UNSUPPORTED,
-                "correlation-unsupported",
-                "correlation rules are not supported by this version of vigil");
+                      "correlation-unsupported",
+                      "correlation rules are not supported by this version of vigil");
         rs->stats.n_rejected++;
         return VG_ERR_UNSUPPORTED;
     }
@@ -182,12 +180,12 @@ vg_status vg_rules_load_doc(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc)
         return load_rule(rs, c, doc);
     if (vg_ymap_get(root, "action")) {
         vg_cctx_error(c, vg_ymap_get(root, "action"), VG_ERR_UNSUPPORTED, "rule-collection",
-                "legacy rule collections ('action: global/reset/repeat') are not supported");
+                      "legacy rule collections ('action: global/reset/repeat') are not supported");
         rs->stats.n_rejected++;
         return VG_ERR_UNSUPPORTED;
     }
     vg_cctx_error(c, root, VG_ERR_INVALID, "document",
-            "document has neither 'detection' nor 'filter' nor 'correlation'");
+                  "document has neither 'detection' nor 'filter' nor 'correlation'");
     rs->stats.n_rejected++;
     return VG_ERR_INVALID;
 }

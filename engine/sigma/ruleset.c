@@ -74,16 +74,16 @@ void vg_cctx_init(vg_cctx *c, vg_ruleset *rs, vg_diags *d, const char *file)
     c->cap_regexes = &rs->cap_regexes;
 }
 
-void vg_cctx_error(vg_cctx *c, const vg_ynode *at, vg_status code, const char *reason,
-        const char *fmt, ...)
+void vg_cctx_error(
+        vg_cctx *c, const vg_ynode *at, vg_status code, const char *reason, const char *fmt, ...)
 {
     char msg[320];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    vg_diag_add(c->d, VG_SEV_ERROR, code, c->file, at ? at->line : 0, at ? at->col : 0,
-            c->rule_id, reason, "%s", msg);
+    vg_diag_add(c->d, VG_SEV_ERROR, code, c->file, at ? at->line : 0, at ? at->col : 0, c->rule_id,
+                reason, "%s", msg);
     c->n_errors++;
 }
 
@@ -95,7 +95,7 @@ void vg_cctx_warn(vg_cctx *c, const vg_ynode *at, const char *reason, const char
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     vg_diag_add(c->d, VG_SEV_WARNING, VG_OK, c->file, at ? at->line : 0, at ? at->col : 0,
-            c->rule_id, reason, "%s", msg);
+                c->rule_id, reason, "%s", msg);
 }
 
 const char *vg_cctx_str(vg_cctx *c, const vg_ynode *n)
@@ -106,8 +106,12 @@ const char *vg_cctx_str(vg_cctx *c, const vg_ynode *n)
     return s ? s : "";
 }
 
-bool vg_cctx_str_list(vg_cctx *c, const vg_ynode *n, const char *reason, const char *what,
-        const char ***out, size_t *count)
+bool vg_cctx_str_list(vg_cctx *c,
+                      const vg_ynode *n,
+                      const char *reason,
+                      const char *what,
+                      const char ***out,
+                      size_t *count)
 {
     *out = NULL;
     *count = 0;
@@ -116,7 +120,7 @@ bool vg_cctx_str_list(vg_cctx *c, const vg_ynode *n, const char *reason, const c
     size_t k = n->kind == VG_Y_SEQ ? n->n : 1;
     if (n->kind == VG_Y_MAP) {
         vg_cctx_error(c, n, VG_ERR_INVALID, reason, "'%s' must be a string or a list of strings",
-                what);
+                      what);
         return false;
     }
     const char **v = vg_arena_alloc(c->a, (k ? k : 1) * sizeof(char *));
@@ -126,7 +130,7 @@ bool vg_cctx_str_list(vg_cctx *c, const vg_ynode *n, const char *reason, const c
         const vg_ynode *it = n->kind == VG_Y_SEQ ? n->items[i] : n;
         if (it->kind != VG_Y_SCALAR) {
             vg_cctx_error(c, it, VG_ERR_INVALID, reason,
-                    "'%s' must be a string or a list of strings", what);
+                          "'%s' must be a string or a list of strings", what);
             return false;
         }
         v[i] = vg_cctx_str(c, it);
@@ -136,11 +140,8 @@ bool vg_cctx_str_list(vg_cctx *c, const vg_ynode *n, const char *reason, const c
     return true;
 }
 
-vg_status vg_ruleset_add_rules(vg_ruleset *rs,
-        const char *file,
-        const char *text,
-        size_t len,
-        vg_diags *d)
+vg_status
+vg_ruleset_add_rules(vg_ruleset *rs, const char *file, const char *text, size_t len, vg_diags *d)
 {
     if (rs->finished)
         return VG_ERR_INTERNAL;
@@ -159,8 +160,7 @@ vg_status vg_ruleset_add_rules(vg_ruleset *rs,
             return rc;
     }
     if (yrc != VG_OK) {
-        vg_diag_add(d, VG_SEV_ERROR, yrc, file, yerr.line, yerr.col, NULL, "yaml", "%s",
-                yerr.msg);
+        vg_diag_add(d, VG_SEV_ERROR, yrc, file, yerr.line, yerr.col, NULL, "yaml", "%s", yerr.msg);
         rs->stats.n_rejected++;
         if (yrc == VG_ERR_NOMEM)
             return yrc;
@@ -182,7 +182,7 @@ static int32_t find_ls_entry(const vg_ruleset *rs, const vg_logsource *ls)
     for (size_t i = 0; i < rs->ls.n; i++) {
         const vg_logsource *e = &rs->ls.v[i].ls;
         if (ls_key_eq(e->product, ls->product) && ls_key_eq(e->category, ls->category) &&
-                ls_key_eq(e->service, ls->service))
+            ls_key_eq(e->service, ls->service))
             return (int32_t)i;
     }
     return -1;
@@ -258,8 +258,8 @@ static const vg_fslot *get_fslot(vg_ruleset *rs, const char *name, uint32_t *id)
     return slot;
 }
 
-static bool set_cands(vg_ruleset *rs, const char *name, const char *const **cands, size_t *n,
-        uint32_t *id)
+static bool
+set_cands(vg_ruleset *rs, const char *name, const char *const **cands, size_t *n, uint32_t *id)
 {
     const vg_fslot *f = get_fslot(rs, name, id);
     if (!f)
@@ -297,18 +297,17 @@ static vg_status bind_det(bind_ctx *b, vg_det *det)
                     if (!set_cands(b->rs, f->field, &f->cands, &f->n_cands, &f->slot))
                         return VG_ERR_NOMEM;
                     if (b->rule && b->entry && b->entry->n_fields &&
-                            !field_known(b->rs, b->entry, f))
+                        !field_known(b->rs, b->entry, f))
                         vg_diag_add(b->d, VG_SEV_WARNING, VG_OK, b->rule->file, f->line, f->col,
-                                b->rule->id, "unknown-field",
-                                "field '%s' is not known for this logsource and has no "
-                                "mapping; it only matches events that carry it under that name",
-                                f->field);
+                                    b->rule->id, "unknown-field",
+                                    "field '%s' is not known for this logsource and has no "
+                                    "mapping; it only matches events that carry it under that name",
+                                    f->field);
                 }
                 for (size_t v = 0; v < f->n_vals; v++) {
                     vg_vmatch *vm = &f->vals[v];
                     if (vm->kind == VG_VM_FIELDREF &&
-                            !set_cands(b->rs, vm->ref, &vm->ref_cands, &vm->n_ref_cands,
-                                    &vm->ref_slot))
+                        !set_cands(b->rs, vm->ref, &vm->ref_cands, &vm->n_ref_cands, &vm->ref_slot))
                         return VG_ERR_NOMEM;
                 }
             }
@@ -355,11 +354,10 @@ vg_status vg_ruleset_finish(vg_ruleset *rs, vg_diags *d)
             for (size_t r = 0; r < rs->rules.n; r++) {
                 vg_rule *rule = &rs->rules.v[r];
                 if (strcmp(rule->id, flt->targets[t]) != 0 &&
-                        !(rule->name && strcmp(rule->name, flt->targets[t]) == 0))
+                    !(rule->name && strcmp(rule->name, flt->targets[t]) == 0))
                     continue;
                 found = true;
-                const vg_filter **nv = vg_arena_alloc(rs->a,
-                        (rule->n_filters + 1) * sizeof(*nv));
+                const vg_filter **nv = vg_arena_alloc(rs->a, (rule->n_filters + 1) * sizeof(*nv));
                 if (!nv)
                     return VG_ERR_NOMEM;
                 if (rule->n_filters)
@@ -369,9 +367,8 @@ vg_status vg_ruleset_finish(vg_ruleset *rs, vg_diags *d)
             }
             if (!found)
                 vg_diag_add(d, VG_SEV_WARNING, VG_OK, flt->file, flt->line, 0, flt->id,
-                        "filter-target",
-                        "filter '%s' names rule '%s', which is not loaded", flt->title,
-                        flt->targets[t]);
+                            "filter-target", "filter '%s' names rule '%s', which is not loaded",
+                            flt->title, flt->targets[t]);
         }
     }
     for (size_t r = 0; r < rs->rules.n; r++) {
@@ -382,10 +379,10 @@ vg_status vg_ruleset_finish(vg_ruleset *rs, vg_diags *d)
             ls_str(&rule->ls, ls, sizeof(ls));
             rs->stats.n_unmapped++;
             vg_diag_add(d, VG_SEV_WARNING, VG_OK, rule->file, rule->line, 0, rule->id,
-                    "unmapped-logsource",
-                    "logsource '%s' has no mapping: the rule applies to every event of inputs "
-                    "that declare no logsource or a matching one",
-                    ls[0] ? ls : "(empty)");
+                        "unmapped-logsource",
+                        "logsource '%s' has no mapping: the rule applies to every event of inputs "
+                        "that declare no logsource or a matching one",
+                        ls[0] ? ls : "(empty)");
         }
         b.rule = rule;
         b.entry = rule->ls_entry >= 0 ? &rs->ls.v[rule->ls_entry] : NULL;
@@ -395,8 +392,8 @@ vg_status vg_ruleset_finish(vg_ruleset *rs, vg_diags *d)
         for (size_t k = 0; k < r; k++) {
             if (rule->id[0] && strcmp(rs->rules.v[k].id, rule->id) == 0) {
                 vg_diag_add(d, VG_SEV_WARNING, VG_OK, rule->file, rule->line, 0, rule->id,
-                        "duplicate-id", "rule id also used by %s:%u", rs->rules.v[k].file,
-                        rs->rules.v[k].line);
+                            "duplicate-id", "rule id also used by %s:%u", rs->rules.v[k].file,
+                            rs->rules.v[k].line);
                 break;
             }
         }

@@ -11,10 +11,10 @@
 
 #include "sigma/rule_int.h"
 
-#define VG_VEC(T)                                                                              \
-    struct {                                                                                   \
-        T *v;                                                                                  \
-        size_t n, cap;                                                                         \
+#define VG_VEC(T)                                                                                  \
+    struct {                                                                                       \
+        T *v;                                                                                      \
+        size_t n, cap;                                                                             \
     }
 
 struct vg_ruleset {
@@ -25,8 +25,8 @@ struct vg_ruleset {
     VG_VEC(vg_fieldmap) fm;
     VG_VEC(vg_placeholder) ph;
     VG_VEC(vg_fslot) fslots;
-    uint32_t *fslot_tab;       /* open addressing: fslot index + 1, 0 = empty */
-    size_t fslot_tab_size;     /* power of two */
+    uint32_t *fslot_tab;   /* open addressing: fslot index + 1, 0 = empty */
+    size_t fslot_tab_size; /* power of two */
     vg_regex **regexes;
     size_t n_regexes, cap_regexes;
     vg_ruleset_stats stats;
@@ -35,8 +35,8 @@ struct vg_ruleset {
 
 /* Grow a VG_VEC by one zeroed element; returns it or NULL. */
 void *vg_vec_push(void *vec_v, size_t *n, size_t *cap, size_t elem);
-#define VG_VEC_PUSH(vec) ((__typeof__((vec).v))vg_vec_push(&(vec).v, &(vec).n, &(vec).cap, \
-        sizeof(*(vec).v)))
+#define VG_VEC_PUSH(vec)                                                                           \
+    ((__typeof__((vec).v))vg_vec_push(&(vec).v, &(vec).n, &(vec).cap, sizeof(*(vec).v)))
 
 /* Set up a compile context for a file. */
 void vg_cctx_init(vg_cctx *c, vg_ruleset *rs, vg_diags *d, const char *file);

@@ -20,10 +20,10 @@
 #include "vigil/arena.h"
 
 typedef enum vg_spart_kind {
-    VG_SP_LIT,  /* literal bytes [p, p+len) */
-    VG_SP_ANY,  /* '*': any run of bytes, possibly empty */
-    VG_SP_ONE,  /* '?': exactly one character (one UTF-8 sequence) */
-    VG_SP_DASH  /* windash: one of '-', '/', U+2013, U+2014, U+2015 */
+    VG_SP_LIT, /* literal bytes [p, p+len) */
+    VG_SP_ANY, /* '*': any run of bytes, possibly empty */
+    VG_SP_ONE, /* '?': exactly one character (one UTF-8 sequence) */
+    VG_SP_DASH /* windash: one of '-', '/', U+2013, U+2014, U+2015 */
 } vg_spart_kind;
 
 typedef struct vg_spart {
@@ -45,8 +45,8 @@ vg_status vg_sstr_literal(vg_arena *a, const char *p, size_t len, vg_sstr *out);
 bool vg_sstr_is_plain(const vg_sstr *s, vg_span *lit);
 
 /* contains / startswith / endswith: add '*' at the end(s) (never doubling an existing one). */
-vg_status vg_sstr_wrap(vg_arena *a, const vg_sstr *in, bool any_before, bool any_after,
-        vg_sstr *out);
+vg_status
+vg_sstr_wrap(vg_arena *a, const vg_sstr *in, bool any_before, bool any_after, vg_sstr *out);
 /* windash: every '-', '/', U+2013, U+2014, U+2015 inside literals becomes a VG_SP_DASH. */
 vg_status vg_sstr_windash(vg_arena *a, const vg_sstr *in, vg_sstr *out);
 

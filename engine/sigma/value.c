@@ -76,9 +76,9 @@ typedef struct mods {
 typedef struct mod_def {
     const char *name;
     uint32_t bit;
-    int xf;  /* xform or -1 */
-    int op;  /* cmp op or -1 */
-    int tp;  /* time part or 0 */
+    int xf; /* xform or -1 */
+    int op; /* cmp op or -1 */
+    int tp; /* time part or 0 */
 } mod_def;
 
 static const mod_def mod_table[] = {
@@ -121,11 +121,15 @@ static uint32_t col_at(const vg_ynode *n, size_t off)
     return n->col + (n->quoted ? 1u : 0u) + (uint32_t)off;
 }
 
-static void error_at(vg_cctx *c, const vg_ynode *n, size_t off, vg_status code,
-        const char *reason, const char *msg)
+static void error_at(vg_cctx *c,
+                     const vg_ynode *n,
+                     size_t off,
+                     vg_status code,
+                     const char *reason,
+                     const char *msg)
 {
     vg_diag_add(c->d, VG_SEV_ERROR, code, c->file, n->line, col_at(n, off), c->rule_id, reason,
-            "%s", msg);
+                "%s", msg);
     c->n_errors++;
 }
 
@@ -150,7 +154,7 @@ static vg_status parse_mods(vg_cctx *c, const vg_ynode *key, size_t field_len, m
         }
         if (!def) {
             snprintf(msg, sizeof(msg), "unknown modifier '%.*s'", (int)(n > 60 ? 60 : n),
-                    s + start);
+                     s + start);
             error_at(c, key, start, VG_ERR_UNSUPPORTED, "unknown-modifier", msg);
             return VG_ERR_UNSUPPORTED;
         }
@@ -164,7 +168,7 @@ static vg_status parse_mods(vg_cctx *c, const vg_ynode *key, size_t field_len, m
         if (def->bit == M_CMP) {
             if (m->bits & M_CMP) {
                 error_at(c, key, start, VG_ERR_INVALID, "modifier-conflict",
-                        "only one of gt, gte, lt, lte may be used");
+                         "only one of gt, gte, lt, lte may be used");
                 return VG_ERR_INVALID;
             }
             m->op = (vg_cmp_op)def->op;
@@ -172,7 +176,7 @@ static vg_status parse_mods(vg_cctx *c, const vg_ynode *key, size_t field_len, m
         if (def->bit == M_TIME) {
             if (m->bits & M_TIME) {
                 error_at(c, key, start, VG_ERR_INVALID, "modifier-conflict",
-                        "only one time modifier may be used");
+                         "only one time modifier may be used");
                 return VG_ERR_INVALID;
             }
             m->tpart = (vg_time_part)def->tp;
@@ -204,8 +208,7 @@ static vg_status parse_mods(vg_cctx *c, const vg_ynode *key, size_t field_len, m
     else if ((b & M_TIME) && (b & ~(M_CMP | M_ALL | M_TIME | M_NEQ)))
         bad = "time modifiers only combine with gt, gte, lt, lte, neq and all";
     else if ((b & M_FIELDREF) &&
-             (b & ~(M_FIELDREF | M_CONTAINS | M_STARTSWITH | M_ENDSWITH | M_CASED | M_NEQ |
-                           M_ALL)))
+             (b & ~(M_FIELDREF | M_CONTAINS | M_STARTSWITH | M_ENDSWITH | M_CASED | M_NEQ | M_ALL)))
         bad = "fieldref only combines with contains, startswith, endswith, cased, neq and all";
     if (bad) {
         error_at(c, key, field_len, VG_ERR_UNSUPPORTED, "modifier-conflict", bad);
@@ -242,13 +245,13 @@ static bool is_bool(const vg_ynode *v, bool *out)
 {
     if (v->kind != VG_Y_SCALAR || v->quoted)
         return false;
-    if (strcmp(v->str, "true") == 0 || strcmp(v->str, "True") == 0 ||
-            strcmp(v->str, "TRUE") == 0 || strcmp(v->str, "yes") == 0) {
+    if (strcmp(v->str, "true") == 0 || strcmp(v->str, "True") == 0 || strcmp(v->str, "TRUE") == 0 ||
+        strcmp(v->str, "yes") == 0) {
         *out = true;
         return true;
     }
     if (strcmp(v->str, "false") == 0 || strcmp(v->str, "False") == 0 ||
-            strcmp(v->str, "FALSE") == 0 || strcmp(v->str, "no") == 0) {
+        strcmp(v->str, "FALSE") == 0 || strcmp(v->str, "no") == 0) {
         *out = false;
         return true;
     }
@@ -256,8 +259,15 @@ static bool is_bool(const vg_ynode *v, bool *out)
 }
 
 /* Apply transforms, then the match type, then build the glob; push the alternative(s). */
-static vg_status push_string(vg_cctx *c, const vg_ynode *at, const mods *m, bool keyword,
-        const vg_sstr *in, bool num_ok, const vg_num *num, uint32_t group, vlist *out)
+static vg_status push_string(vg_cctx *c,
+                             const vg_ynode *at,
+                             const mods *m,
+                             bool keyword,
+                             const vg_sstr *in,
+                             bool num_ok,
+                             const vg_num *num,
+                             uint32_t group,
+                             vlist *out)
 {
     vg_sstr cur[3];
     size_t n_cur = 1;
@@ -299,9 +309,8 @@ static vg_status push_string(vg_cctx *c, const vg_ynode *at, const mods *m, bool
     }
     if (rc != VG_OK) {
         vg_cctx_error(c, at, rc, "modifier-value",
-                rc == VG_ERR_UNSUPPORTED
-                        ? "encoding modifiers need a value without wildcards"
-                        : "cannot apply the modifiers to this value");
+                      rc == VG_ERR_UNSUPPORTED ? "encoding modifiers need a value without wildcards"
+                                               : "cannot apply the modifiers to this value");
         return rc;
     }
     /* base64 text is case-sensitive: folding it would match other bytes */
@@ -404,9 +413,9 @@ static vg_status expand_text(vg_cctx *c, const vg_ynode *at, texts *out)
         if (!ph) {
             char msg[200];
             snprintf(msg, sizeof(msg),
-                    "placeholder '%%%.*s%%' has no value (define it with --placeholder or a "
-                    "placeholders file)",
-                    (int)((e - j - 1) > 80 ? 80 : (e - j - 1)), s + j + 1);
+                     "placeholder '%%%.*s%%' has no value (define it with --placeholder or a "
+                     "placeholders file)",
+                     (int)((e - j - 1) > 80 ? 80 : (e - j - 1)), s + j + 1);
             error_at(c, at, j, VG_ERR_UNSUPPORTED, "placeholder-undefined", msg);
             return VG_ERR_UNSUPPORTED;
         }
@@ -415,7 +424,7 @@ static vg_status expand_text(vg_cctx *c, const vg_ynode *at, texts *out)
             n_new = SIZE_MAX;
         if (n_new > MAX_EXPANSIONS) {
             error_at(c, at, j, VG_ERR_LIMIT, "placeholder-limit",
-                    "placeholder expansion gives too many values");
+                     "placeholder expansion gives too many values");
             return VG_ERR_LIMIT;
         }
         char **nv = vg_arena_alloc(c->a, (n_new ? n_new : 1) * sizeof(char *));
@@ -442,15 +451,15 @@ static vg_status expand_text(vg_cctx *c, const vg_ynode *at, texts *out)
     return VG_OK;
 }
 
-static vg_status compile_value(vg_cctx *c, const vg_ynode *v, const mods *m, bool keyword,
-        uint32_t group, vlist *out)
+static vg_status compile_value(
+        vg_cctx *c, const vg_ynode *v, const mods *m, bool keyword, uint32_t group, vlist *out)
 {
     uint32_t b = m->bits;
     char msg[240];
     if (v->kind != VG_Y_SCALAR) {
         vg_cctx_error(c, v, VG_ERR_INVALID, "value-type",
-                "expected a value (string, number, boolean or null), got a %s",
-                v->kind == VG_Y_MAP ? "map" : "list");
+                      "expected a value (string, number, boolean or null), got a %s",
+                      v->kind == VG_Y_MAP ? "map" : "list");
         return VG_ERR_INVALID;
     }
     if (b & M_EXISTS) {
@@ -470,7 +479,7 @@ static vg_status compile_value(vg_cctx *c, const vg_ynode *v, const mods *m, boo
     if (vg_ynode_is_null(v)) {
         if (b & ~(M_ALL | M_NEQ)) {
             vg_cctx_error(c, v, VG_ERR_INVALID, "modifier-value",
-                    "null cannot be used with these modifiers");
+                          "null cannot be used with these modifiers");
             return VG_ERR_INVALID;
         }
         vg_vmatch *vm = vlist_push(c, out);
@@ -570,7 +579,7 @@ static vg_status compile_value(vg_cctx *c, const vg_ynode *v, const mods *m, boo
             vm->kind = VG_VM_NEVER;
             vm->group = group;
             vg_cctx_warn(c, v, "placeholder-empty",
-                    "placeholder expands to no value; this value never matches");
+                         "placeholder expands to no value; this value never matches");
             return VG_OK;
         }
     } else {
@@ -622,7 +631,7 @@ vg_status vg_fcond_compile(vg_cctx *c, const vg_ynode *key, const vg_ynode *val,
     bool keyword = out->field == NULL;
     if (keyword && (m.bits & (M_EXISTS | M_FIELDREF))) {
         vg_cctx_error(c, key ? key : val, VG_ERR_INVALID, "modifier-conflict",
-                "exists and fieldref need a field name");
+                      "exists and fieldref need a field name");
         return VG_ERR_INVALID;
     }
     out->all = (m.bits & M_ALL) != 0;
@@ -641,14 +650,14 @@ vg_status vg_fcond_compile(vg_cctx *c, const vg_ynode *key, const vg_ynode *val,
         }
         if (out->all && val->n == 1)
             vg_cctx_warn(c, key ? key : val, "all-single-value",
-                    "'all' with a single value has no effect");
+                         "'all' with a single value has no effect");
     } else {
         vg_status rc = compile_value(c, val, &m, keyword, group++, &l);
         if (rc != VG_OK)
             return rc;
         if (out->all)
             vg_cctx_warn(c, key ? key : val, "all-single-value",
-                    "'all' with a single value has no effect");
+                         "'all' with a single value has no effect");
     }
     out->vals = l.v;
     out->n_vals = l.n;

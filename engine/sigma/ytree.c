@@ -64,12 +64,12 @@ bool vg_ynode_is_null(const vg_ynode *n)
 }
 
 vg_status vg_ytree_parse(vg_arena *a,
-        const char *text,
-        size_t len,
-        const vg_ytree_limits *lim_in,
-        vg_ydoc **docs_out,
-        size_t *n_docs_out,
-        vg_yerr *err)
+                         const char *text,
+                         size_t len,
+                         const vg_ytree_limits *lim_in,
+                         vg_ydoc **docs_out,
+                         size_t *n_docs_out,
+                         vg_yerr *err)
 {
     vg_ytree_limits lim = lim_in ? *lim_in : default_limits;
     yaml_parser_t parser;
@@ -106,7 +106,7 @@ vg_status vg_ytree_parse(vg_arena *a,
             if (parser.context) {
                 char msg[sizeof(err->msg)];
                 snprintf(msg, sizeof(msg), "%s %s", parser.problem ? parser.problem : "error",
-                        parser.context);
+                         parser.context);
                 snprintf(err->msg, sizeof(err->msg), "%s", msg);
             }
             rc = VG_ERR_INVALID;
@@ -164,7 +164,7 @@ vg_status vg_ytree_parse(vg_arena *a,
             }
             /* a mapping key must be a scalar (ytree.h; complex keys are not Sigma) */
             if (ev.type != YAML_SCALAR_EVENT && depth > 0 &&
-                    stack[depth - 1].node->kind == VG_Y_MAP && stack[depth - 1].n % 2 == 0) {
+                stack[depth - 1].node->kind == VG_Y_MAP && stack[depth - 1].n % 2 == 0) {
                 set_err(err, VG_ERR_UNSUPPORTED, line, col,
                         "yaml mapping keys must be scalars (complex keys are not supported)");
                 rc = VG_ERR_UNSUPPORTED;

@@ -28,12 +28,12 @@ struct vg_ynode {
     vg_ykind kind;
     uint32_t line, col; /* 1-based position of the node's first character */
     /* scalar */
-    const char *str;    /* NUL-terminated */
+    const char *str; /* NUL-terminated */
     size_t len;
-    bool quoted;        /* single/double quoted or block scalar: never null/bool/number */
+    bool quoted; /* single/double quoted or block scalar: never null/bool/number */
     /* seq: items[0..n); map: items[2i] = key (scalar), items[2i+1] = value */
     vg_ynode **items;
-    size_t n;           /* seq: items; map: pairs */
+    size_t n; /* seq: items; map: pairs */
 };
 
 typedef struct vg_ydoc {
@@ -42,10 +42,10 @@ typedef struct vg_ydoc {
 } vg_ydoc;
 
 typedef struct vg_ytree_limits {
-    uint32_t max_depth;   /* default 64 */
-    uint32_t max_nodes;   /* per file, default 1,000,000 */
-    size_t max_scalar;    /* bytes, default 1 MiB */
-    uint32_t max_docs;    /* default 10,000 */
+    uint32_t max_depth; /* default 64 */
+    uint32_t max_nodes; /* per file, default 1,000,000 */
+    size_t max_scalar;  /* bytes, default 1 MiB */
+    uint32_t max_docs;  /* default 10,000 */
 } vg_ytree_limits;
 
 typedef struct vg_yerr {
@@ -58,12 +58,12 @@ typedef struct vg_yerr {
  * On failure returns the status, fills err; documents parsed before the error are kept in
  * docs and n_docs so a caller may still report on them. */
 vg_status vg_ytree_parse(vg_arena *a,
-        const char *text,
-        size_t len,
-        const vg_ytree_limits *lim,
-        vg_ydoc **docs,
-        size_t *n_docs,
-        vg_yerr *err);
+                         const char *text,
+                         size_t len,
+                         const vg_ytree_limits *lim,
+                         vg_ydoc **docs,
+                         size_t *n_docs,
+                         vg_yerr *err);
 
 /* Value for key in a mapping, or NULL. */
 const vg_ynode *vg_ymap_get(const vg_ynode *map, const char *key);

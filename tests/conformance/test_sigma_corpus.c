@@ -30,15 +30,20 @@
 #include "vigil/parse.h"
 
 typedef struct corpus {
-    char root[1024];        /* .../shared/sigma */
+    char root[1024]; /* .../shared/sigma */
     char placeholders[1024];
-    vg_ruleset *rs;         /* built once, shared by the tests */
+    vg_ruleset *rs; /* built once, shared by the tests */
     vg_diags *d;
     size_t n_files;
 } corpus;
 
-static const char *const rule_dirs[] = {"rules", "rules-emerging-threats", "rules-threat-hunting",
-        "rules-compliance", "rules-placeholder", "rules-dfir", NULL};
+static const char *const rule_dirs[] = {"rules",
+                                        "rules-emerging-threats",
+                                        "rules-threat-hunting",
+                                        "rules-compliance",
+                                        "rules-placeholder",
+                                        "rules-dfir",
+                                        NULL};
 
 static int setup(void **state)
 {
@@ -47,7 +52,7 @@ static int setup(void **state)
     const char *src = getenv("VIGIL_SRC");
     snprintf(c.root, sizeof(c.root), "%s/../shared/sigma", src ? src : ".");
     snprintf(c.placeholders, sizeof(c.placeholders), "%s/tests/data/sigma_placeholders.yml",
-            src ? src : ".");
+             src ? src : ".");
     struct stat st;
     if (stat(c.root, &st) != 0 || !S_ISDIR(st.st_mode)) {
         c.root[0] = '\0';
@@ -77,12 +82,12 @@ static int teardown(void **state)
     return 0;
 }
 
-#define NEED_CORPUS(c)                                                                         \
-    do {                                                                                       \
-        if (!(c)->root[0]) {                                                                   \
-            print_message("skipped: ../shared/sigma is not present beside the source tree\n"); \
-            skip();                                                                            \
-        }                                                                                      \
+#define NEED_CORPUS(c)                                                                             \
+    do {                                                                                           \
+        if (!(c)->root[0]) {                                                                       \
+            print_message("skipped: ../shared/sigma is not present beside the source tree\n");     \
+            skip();                                                                                \
+        }                                                                                          \
     } while (0)
 
 static void test_corpus_compiles(void **state)
@@ -95,11 +100,11 @@ static void test_corpus_compiles(void **state)
     for (size_t i = 0; i < n; i++) {
         const vg_diag *g = vg_diags_get(c->d, i);
         if (g->sev == VG_SEV_ERROR)
-            print_message("rejected: %s:%u:%u: %s [%s]\n", g->loc.file, g->loc.line,
-                    g->loc.col, g->msg, g->reason);
+            print_message("rejected: %s:%u:%u: %s [%s]\n", g->loc.file, g->loc.line, g->loc.col,
+                          g->msg, g->reason);
     }
-    print_message("corpus: %zu files, %zu documents, %zu rules loaded, %zu rejected\n",
-            c->n_files, st.n_docs, st.n_rules, st.n_rejected);
+    print_message("corpus: %zu files, %zu documents, %zu rules loaded, %zu rejected\n", c->n_files,
+                  st.n_docs, st.n_rules, st.n_rejected);
     assert_true(c->n_files > 3000);
     assert_true(st.n_docs >= c->n_files);
     /* at least 99% of the documents compile */
@@ -195,8 +200,12 @@ static long rule_index(const vg_ruleset *rs, const char *id)
 }
 
 /* Events in one JSON file on which rule `want` fires. -1 on a parse failure. */
-static long count_hits(const vg_ruleset *rs, vg_match_scratch *ms, vg_event *ev,
-        const char *path, long want, size_t *n_events)
+static long count_hits(const vg_ruleset *rs,
+                       vg_match_scratch *ms,
+                       vg_event *ev,
+                       const char *path,
+                       long want,
+                       size_t *n_events)
 {
     char *text;
     size_t len;
@@ -208,7 +217,7 @@ static long count_hits(const vg_ruleset *rs, vg_match_scratch *ms, vg_event *ev,
     while (pos < len) {
         size_t start, rlen, used;
         vg_frame_result fr = vg_frame_next(VG_FMT_JSON, text + pos, len - pos, true, 64u << 20,
-                &start, &rlen, &used);
+                                           &start, &rlen, &used);
         if (fr == VG_FRAME_SKIP) {
             pos += used ? used : len - pos;
             continue;
@@ -220,7 +229,7 @@ static long count_hits(const vg_ruleset *rs, vg_match_scratch *ms, vg_event *ev,
         vg_event_reset(ev);
         vg_perr perr;
         if (vg_parse_json(ev, text + pos + start, rlen, &perr) != VG_OK ||
-                vg_event_index(ev) != VG_OK) {
+            vg_event_index(ev) != VG_OK) {
             print_message("%s: parse error at %zu: %s\n", path, perr.offset, perr.msg);
             hits = -1;
             break;
@@ -284,12 +293,12 @@ static void test_regression_cases_fire(void **state)
             passed++;
         } else {
             failed++;
-            print_message("FAIL %s: rule %s %s, fired on %ld events, want >= %ld\n",
-                    cases.v[i].dir, id, ri < 0 ? "not loaded" : "loaded", got, want_count);
+            print_message("FAIL %s: rule %s %s, fired on %ld events, want >= %ld\n", cases.v[i].dir,
+                          id, ri < 0 ? "not loaded" : "loaded", got, want_count);
         }
     }
-    print_message("regression: %zu cases, %zu passed, %zu failed, %zu events\n", cases.n,
-            passed, failed, n_events);
+    print_message("regression: %zu cases, %zu passed, %zu failed, %zu events\n", cases.n, passed,
+                  failed, n_events);
     vg_event_free(ev);
     vg_match_scratch_free(ms);
     free(cases.v);

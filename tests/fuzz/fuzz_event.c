@@ -19,15 +19,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t left = size;
         for (int guard = 0; left > 0 && guard < 10000; guard++) {
             size_t start, len, used;
-            vg_frame_result fr = vg_frame_next(fmts[f], p, left, true, 65536, &start, &len,
-                    &used);
+            vg_frame_result fr = vg_frame_next(fmts[f], p, left, true, 65536, &start, &len, &used);
             if (fr == VG_FRAME_NEED || used == 0 || used > left)
                 break;
             if (fr == VG_FRAME_RECORD) {
                 vg_event_reset(ev);
                 vg_perr err;
                 if (vg_parse(fmts[f], ev, p + start, len, NULL, &err) == VG_OK &&
-                        vg_event_index(ev) == VG_OK) {
+                    vg_event_index(ev) == VG_OK) {
                     vg_buf_clear(&out);
                     vg_event_to_json(ev, &out);
                     vg_event_resolve(ev, "message", 7);

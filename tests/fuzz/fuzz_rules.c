@@ -12,7 +12,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char event_json[] =
-        "{\"Event\":{\"System\":{\"EventID\":1,\"Channel\":\"Microsoft-Windows-Sysmon/Operational\"},"
+        "{\"Event\":{\"System\":{\"EventID\":1,\"Channel\":\"Microsoft-Windows-Sysmon/"
+        "Operational\"},"
         "\"EventData\":{\"Image\":\"C:\\\\Windows\\\\System32\\\\cmd.exe\",\"CommandLine\":"
         "\"cmd /c whoami -all\",\"User\":\"CORP\\\\alice\",\"DestinationIp\":\"10.1.2.3\"}},"
         "\"tags\":[\"a\",\"b\"],\"n\":42,\"t\":\"2026-04-17T05:24:53.092Z\",\"z\":null}";
@@ -35,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vg_event *ev = vg_event_new(NULL);
     vg_match_scratch *ms = vg_match_scratch_new(rs);
     if (ev && ms && vg_parse_json(ev, event_json, sizeof(event_json) - 1, NULL) == VG_OK &&
-            vg_event_index(ev) == VG_OK) {
+        vg_event_index(ev) == VG_OK) {
         uint32_t hits[64];
         vg_match_event(rs, ms, ev, NULL, hits, 64);
     }

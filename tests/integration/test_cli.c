@@ -63,7 +63,7 @@ static cmd_out run_vigil(const char *fmt, ...)
     snprintf(errp, sizeof(errp), "%s/err", tmpdir);
     const char *src = getenv("VIGIL_SRC");
     snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s >'%s' 2>'%s'", src ? src : ".",
-            getenv("VIGIL_BIN"), args, outp, errp);
+             getenv("VIGIL_BIN"), args, outp, errp);
     cmd_out r;
     int st = system(cmd);
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -249,8 +249,8 @@ static void test_bad_records_are_reported_and_skipped(void **state)
                                "not json at all\n"
                                "{\"CommandLine\":\"WHOAMI\", \"x\": [1,2,}\n"
                                "{\"CommandLine\":\"whoami\"}\n");
-    cmd_out r = run_vigil("run --rules %s/rule.yml --format json --input %s/events.jsonl",
-            tmpdir, tmpdir);
+    cmd_out r = run_vigil("run --rules %s/rule.yml --format json --input %s/events.jsonl", tmpdir,
+                          tmpdir);
     assert_int_equal(r.status, 0);
     size_t n;
     char *keys = alert_keys(r.out, &n);
@@ -280,8 +280,8 @@ static void test_oversized_record_counted(void **state)
     write_file("big.jsonl", text);
     free(text);
     cmd_out r = run_vigil(
-            "run --rules %s/rule.yml --format json --max-record 65536 --input %s/big.jsonl",
-            tmpdir, tmpdir);
+            "run --rules %s/rule.yml --format json --max-record 65536 --input %s/big.jsonl", tmpdir,
+            tmpdir);
     assert_int_equal(r.status, 0);
     size_t n;
     char *keys = alert_keys(r.out, &n);
@@ -308,8 +308,8 @@ static void test_deep_nesting_bounded(void **state)
     memcpy(text + n, "\n{\"CommandLine\":\"whoami\"}\n", 27);
     write_file("deep.json", text);
     free(text);
-    cmd_out r = run_vigil("run --rules %s/rule.yml --format json --input %s/deep.json", tmpdir,
-            tmpdir);
+    cmd_out r =
+            run_vigil("run --rules %s/rule.yml --format json --input %s/deep.json", tmpdir, tmpdir);
     assert_int_equal(r.status, 0);
     size_t n_alerts;
     char *keys = alert_keys(r.out, &n_alerts);
@@ -336,20 +336,20 @@ static void test_check_reports_positions_and_status(void **state)
     cmd_free(&r);
     r = run_vigil("check %s/good.yml %s/bad.yml", tmpdir, tmpdir);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "bad.yml:6:20: error: unknown modifier 'containz' [rule bad-rule]"));
+    assert_non_null(
+            strstr(r.err, "bad.yml:6:20: error: unknown modifier 'containz' [rule bad-rule]"));
     assert_non_null(strstr(r.err, "1 rules loaded"));
     assert_non_null(strstr(r.err, "1 rejected"));
     assert_non_null(strstr(r.err, "unknown-modifier"));
     cmd_free(&r);
     /* run keeps the good rule; --strict refuses */
     write_file("ev.jsonl", "{\"CommandLine\":\"whoami\"}\n");
-    r = run_vigil("run --rules %s/good.yml %s/bad.yml --input %s/ev.jsonl", tmpdir, tmpdir,
-            tmpdir);
+    r = run_vigil("run --rules %s/good.yml %s/bad.yml --input %s/ev.jsonl", tmpdir, tmpdir, tmpdir);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "11111111-2222-3333-4444-555555555555"));
     cmd_free(&r);
-    r = run_vigil("run --strict --rules %s/good.yml %s/bad.yml --input %s/ev.jsonl", tmpdir,
-            tmpdir, tmpdir);
+    r = run_vigil("run --strict --rules %s/good.yml %s/bad.yml --input %s/ev.jsonl", tmpdir, tmpdir,
+                  tmpdir);
     assert_int_equal(r.status, 1);
     assert_string_equal(r.out, "");
     cmd_free(&r);

@@ -28,8 +28,8 @@ typedef struct vg_origin {
 } vg_origin;
 
 /* 32 lowercase hex characters + NUL into id[33]. */
-VG_API void vg_alert_id(const char *rule_id, const vg_origin *const *origins, size_t n,
-        char id[33]);
+VG_API void
+vg_alert_id(const char *rule_id, const vg_origin *const *origins, size_t n, char id[33]);
 
 /* Timestamp of the event in epoch milliseconds, from the usual fields (@timestamp,
  * Event.System.TimeCreated.#attributes.SystemTime, TimeCreated, UtcTime, timestamp,
@@ -38,10 +38,10 @@ VG_API bool vg_event_time(const vg_event *ev, int64_t *ms);
 
 /* Append the JSON alert for rule `rule` of rs matching one event. */
 VG_API void vg_alert_json_single(vg_buf *out,
-        const vg_ruleset *rs,
-        uint32_t rule,
-        const vg_event *ev,
-        const vg_origin *origin,
-        int64_t detect_ms);
+                                 const vg_ruleset *rs,
+                                 uint32_t rule,
+                                 const vg_event *ev,
+                                 const vg_origin *origin,
+                                 int64_t detect_ms);
 
 #endif

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 
 #if defined(__GNUC__)
-#define VG_API __attribute__((visibility("default")))
+#define VG_API          __attribute__((visibility("default")))
 #define VG_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define VG_API

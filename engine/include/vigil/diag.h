@@ -38,15 +38,15 @@ VG_API vg_diags *vg_diags_new(void);
 VG_API void vg_diags_free(vg_diags *d);
 /* Record one diagnostic. file is copied (interned) so callers may pass temporaries. */
 VG_API void vg_diag_add(vg_diags *d,
-        vg_severity sev,
-        vg_status code,
-        const char *file,
-        uint32_t line,
-        uint32_t col,
-        const char *rule_id,
-        const char *reason,
-        const char *fmt,
-        ...) VG_PRINTF(9, 10);
+                        vg_severity sev,
+                        vg_status code,
+                        const char *file,
+                        uint32_t line,
+                        uint32_t col,
+                        const char *rule_id,
+                        const char *reason,
+                        const char *fmt,
+                        ...) VG_PRINTF(9, 10);
 VG_API size_t vg_diags_count(const vg_diags *d);
 VG_API size_t vg_diags_errors(const vg_diags *d);
 VG_API size_t vg_diags_warnings(const vg_diags *d);

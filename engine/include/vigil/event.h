@@ -76,12 +76,8 @@ VG_API void vg_event_reset(vg_event *ev);
  * an array. Returns VG_OK and sets *out (may be NULL) to the new node's index, or
  * VG_ERR_LIMIT (too many nodes or too deep) or VG_ERR_NOMEM. Spans are stored as given;
  * they must stay valid as long as the event is used (see vg_event_alloc). */
-VG_API vg_status vg_event_add(vg_event *ev,
-        uint32_t parent,
-        vg_vtype type,
-        vg_span key,
-        vg_span text,
-        uint32_t *out);
+VG_API vg_status vg_event_add(
+        vg_event *ev, uint32_t parent, vg_vtype type, vg_span key, vg_span text, uint32_t *out);
 /* Bytes in the event's arena (for unescaped strings and synthesised text), valid until the
  * next reset; NULL past the arena cap. */
 VG_API char *vg_event_alloc(vg_event *ev, size_t n);

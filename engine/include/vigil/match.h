@@ -26,10 +26,10 @@
 typedef struct vg_match_scratch vg_match_scratch;
 
 typedef struct vg_match_counters {
-    uint64_t events;        /* events evaluated */
-    uint64_t rule_evals;    /* rule programs run */
-    uint64_t hits;          /* rule matches */
-    uint64_t regex_limit;   /* regex matches stopped by the match/depth limit */
+    uint64_t events;      /* events evaluated */
+    uint64_t rule_evals;  /* rule programs run */
+    uint64_t hits;        /* rule matches */
+    uint64_t regex_limit; /* regex matches stopped by the match/depth limit */
 } vg_match_counters;
 
 VG_API vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs);
@@ -40,10 +40,10 @@ VG_API void vg_match_counters_get(const vg_match_scratch *s, vg_match_counters *
  * indexes to hits and returns how many rules matched (which may exceed cap: then only the
  * first cap are written). */
 VG_API size_t vg_match_event(const vg_ruleset *rs,
-        vg_match_scratch *s,
-        const vg_event *ev,
-        const vg_logsource *declared,
-        uint32_t *hits,
-        size_t cap);
+                             vg_match_scratch *s,
+                             const vg_event *ev,
+                             const vg_logsource *declared,
+                             uint32_t *hits,
+                             size_t cap);
 
 #endif

@@ -49,17 +49,10 @@ VG_API vg_status vg_parse_json(vg_event *ev, const char *rec, size_t len, vg_per
 VG_API vg_status vg_parse_syslog(vg_event *ev, const char *rec, size_t len, vg_perr *err);
 VG_API vg_status vg_parse_raw(vg_event *ev, const char *rec, size_t len, vg_perr *err);
 /* Picks json/syslog/raw by looking at the record; *used (may be NULL) gets the choice. */
-VG_API vg_status vg_parse_auto(vg_event *ev,
-        const char *rec,
-        size_t len,
-        vg_format *used,
-        vg_perr *err);
-VG_API vg_status vg_parse(vg_format f,
-        vg_event *ev,
-        const char *rec,
-        size_t len,
-        vg_format *used,
-        vg_perr *err);
+VG_API vg_status
+vg_parse_auto(vg_event *ev, const char *rec, size_t len, vg_format *used, vg_perr *err);
+VG_API vg_status
+vg_parse(vg_format f, vg_event *ev, const char *rec, size_t len, vg_format *used, vg_perr *err);
 
 /* ---- framing ---- */
 
@@ -83,12 +76,12 @@ typedef enum vg_frame_result {
  * Callers track line numbers by counting newlines in the bytes they consume.
  */
 VG_API vg_frame_result vg_frame_next(vg_format fmt,
-        const char *buf,
-        size_t len,
-        bool eof,
-        size_t max,
-        size_t *start,
-        size_t *rec_len,
-        size_t *used);
+                                     const char *buf,
+                                     size_t len,
+                                     bool eof,
+                                     size_t max,
+                                     size_t *start,
+                                     size_t *rec_len,
+                                     size_t *used);
 
 #endif

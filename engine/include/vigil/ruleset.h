@@ -32,12 +32,12 @@ typedef struct vg_logsource {
 } vg_logsource;
 
 typedef struct vg_rule_info {
-    const char *id;     /* never NULL ("" if the rule has none) */
+    const char *id; /* never NULL ("" if the rule has none) */
     const char *title;
     const char *level;  /* "" if unset */
     const char *status; /* "" if unset */
     const char *file;
-    uint32_t line;      /* where the rule's document starts */
+    uint32_t line; /* where the rule's document starts */
     vg_logsource logsource;
     const char *const *tags;
     size_t n_tags;
@@ -46,11 +46,11 @@ typedef struct vg_rule_info {
 } vg_rule_info;
 
 typedef struct vg_ruleset_stats {
-    size_t n_docs;      /* YAML documents seen in rule files */
-    size_t n_rules;     /* detection rules loaded */
-    size_t n_rejected;  /* documents (rules, filters) rejected with an error */
-    size_t n_filters;   /* Sigma filters loaded */
-    size_t n_unmapped;  /* rules whose logsource has no mapping */
+    size_t n_docs;     /* YAML documents seen in rule files */
+    size_t n_rules;    /* detection rules loaded */
+    size_t n_rejected; /* documents (rules, filters) rejected with an error */
+    size_t n_filters;  /* Sigma filters loaded */
+    size_t n_unmapped; /* rules whose logsource has no mapping */
     size_t n_logsource_entries;
     size_t n_field_mappings;
 } vg_ruleset_stats;
@@ -59,36 +59,24 @@ VG_API vg_ruleset *vg_ruleset_new(void);
 VG_API void vg_ruleset_free(vg_ruleset *rs);
 
 /* rules/logsources.yml format. Returns VG_OK or the first error (also in d). */
-VG_API vg_status vg_ruleset_add_logsources(vg_ruleset *rs,
-        const char *file,
-        const char *text,
-        size_t len,
-        vg_diags *d);
+VG_API vg_status vg_ruleset_add_logsources(
+        vg_ruleset *rs, const char *file, const char *text, size_t len, vg_diags *d);
 /* rules/fields.yml format. */
-VG_API vg_status vg_ruleset_add_fieldmap(vg_ruleset *rs,
-        const char *file,
-        const char *text,
-        size_t len,
-        vg_diags *d);
+VG_API vg_status vg_ruleset_add_fieldmap(
+        vg_ruleset *rs, const char *file, const char *text, size_t len, vg_diags *d);
 /* A YAML map: placeholder name (without %) -> value or list of values. */
-VG_API vg_status vg_ruleset_add_placeholders(vg_ruleset *rs,
-        const char *file,
-        const char *text,
-        size_t len,
-        vg_diags *d);
+VG_API vg_status vg_ruleset_add_placeholders(
+        vg_ruleset *rs, const char *file, const char *text, size_t len, vg_diags *d);
 /* One placeholder from the command line ("name", values). */
 VG_API vg_status vg_ruleset_set_placeholder(vg_ruleset *rs,
-        const char *name,
-        const char *const *values,
-        size_t n);
+                                            const char *name,
+                                            const char *const *values,
+                                            size_t n);
 
 /* Compile every document of one rule file. Returns VG_OK unless memory ran out; rule
  * errors are in d (vg_diags_errors). */
-VG_API vg_status vg_ruleset_add_rules(vg_ruleset *rs,
-        const char *file,
-        const char *text,
-        size_t len,
-        vg_diags *d);
+VG_API vg_status
+vg_ruleset_add_rules(vg_ruleset *rs, const char *file, const char *text, size_t len, vg_diags *d);
 
 VG_API vg_status vg_ruleset_finish(vg_ruleset *rs, vg_diags *d);
 
@@ -98,10 +86,7 @@ VG_API void vg_ruleset_stats_get(const vg_ruleset *rs, vg_ruleset_stats *out);
 
 /* "product=linux,service=sshd" -> logsource (strings point into an internal copy owned by
  * the ruleset). VG_ERR_INVALID with a message in err (at least 128 bytes) if malformed. */
-VG_API vg_status vg_logsource_parse(vg_ruleset *rs,
-        const char *spec,
-        vg_logsource *out,
-        char *err,
-        size_t err_len);
+VG_API vg_status
+vg_logsource_parse(vg_ruleset *rs, const char *spec, vg_logsource *out, char *err, size_t err_len);
 
 #endif
