@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check-source.sh: source rules a compiler does not enforce.
 #  - banned C functions (unsafe or with hidden global state);
-#  - every C file starts with an SPDX line followed by a comment saying what it is for.
+#  - every C file starts with an SPDX line followed by a comment saying what it is for;
+#  - formatting follows .clang-format (when clang-format is installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -21,5 +22,13 @@ for f in $files; do
         status=1
     fi
 done
+if command -v clang-format >/dev/null 2>&1; then
+    if ! clang-format --dry-run -Werror $files 2>/dev/null; then
+        echo "check-source: formatting differs from .clang-format (run clang-format -i)" >&2
+        status=1
+    fi
+else
+    echo "check-source: clang-format not installed; formatting not checked" >&2
+fi
 [ $status -eq 0 ] && echo "check-source: ok ($(echo $files | wc -w) files)"
 exit $status
