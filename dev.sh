@@ -15,7 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
 jobs=$(nproc 2>/dev/null || echo 2)
 
-packages=(build-essential cmake pkg-config libyaml-dev libpcre2-dev libcmocka-dev clang-format)
+packages=(build-essential cmake pkg-config libyaml-dev libpcre2-dev libcmocka-dev libvectorscan-dev
+    clang-format)
 
 deps() {
     local missing=()

@@ -9,6 +9,7 @@
  */
 #include "cli.h"
 #include "rulesrc.h"
+#include "vigil/match.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,7 +24,8 @@ static const char check_help[] =
         "Options:\n"
         "  --strict                 treat warnings as errors for the exit status\n"
         "  -q, --quiet              print errors only, no warnings\n"
-        "  --stats                  print per-logsource rule counts after the summary\n"
+        "  --stats                  print per-logsource rule counts and how many rules the\n"
+        "                           literal prefilter can skip (builds its databases)\n"
         "  -h, --help               show this help\n"
         "\n";
 
@@ -132,8 +134,22 @@ int cli_check(int argc, char **argv)
                 n_files, st.n_docs, t1 - t0, st.n_rules, st.n_filters, st.n_rejected, n_err, n_warn,
                 st.n_unmapped);
         rsrc_print_summary(d);
-        if (stats)
+        if (stats) {
             print_stats(rs);
+            char err[256];
+            vg_prefilter_info pi;
+            double p0 = now_s();
+            if (vg_ruleset_build_prefilter(rs, err, sizeof(err)) != VG_OK) {
+                fprintf(stderr, "prefilter: cannot build: %s\n", err);
+                status = CLI_FAILED;
+            } else if (vg_ruleset_prefilter_info(rs, &pi)) {
+                fprintf(stderr,
+                        "prefilter: %zu rules need one of their literals to be seen, %zu are "
+                        "evaluated on every event (negations, regexes, numbers, exists, ...); "
+                        "%zu literals in %zu databases, built in %.3f s\n",
+                        pi.n_filtered, pi.n_always, pi.n_literals, pi.n_databases, now_s() - p0);
+            }
+        }
         if (n_err > 0 || (strict && n_warn > 0))
             status = CLI_FAILED;
     }

@@ -55,6 +55,10 @@ static const char run_help[] =
         "                           all are counted)\n"
         "\n"
         "Other options:\n"
+        "  --matcher fast|reference fast (default): a literal prefilter (vectorscan) picks the\n"
+        "                           rules an event can match; reference: every applicable\n"
+        "                           rule is evaluated (the oracle the fast path is tested\n"
+        "                           against). Both give the same alerts\n"
         "  --strict                 refuse to run if any rule has an error\n"
         "  -q, --quiet              no rule warnings on start-up\n"
         "  -h, --help               show this help\n"
@@ -92,6 +96,7 @@ static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 
 typedef struct run_ctx {
     const vg_ruleset *rs;
+    bool fast;
     vg_match_scratch *ms;
     vg_event *ev;
     vg_buf out;
@@ -172,7 +177,9 @@ static int run_one(run_ctx *x, const run_input *ri)
             continue;
         }
         x->c.events++;
-        size_t n = vg_match_event(x->rs, x->ms, x->ev, ri->has_ls ? &ri->ls : NULL, hits, MAX_HITS);
+        const vg_logsource *decl = ri->has_ls ? &ri->ls : NULL;
+        size_t n = x->fast ? vg_match_event_fast(x->rs, x->ms, x->ev, decl, hits, MAX_HITS)
+                           : vg_match_event(x->rs, x->ms, x->ev, decl, hits, MAX_HITS);
         if (n > MAX_HITS)
             n = MAX_HITS;
         if (n == 0)
@@ -204,7 +211,7 @@ int cli_run(int argc, char **argv)
     size_t n_inputs = 0;
     vg_format cur_fmt = VG_FMT_AUTO;
     const char *cur_ls = NULL;
-    bool strict = false, quiet = false;
+    bool strict = false, quiet = false, fast = true;
     uint64_t max_record = 4u << 20, max_depth = 64, max_fields = 65536, max_errors = 100;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -278,6 +285,16 @@ int cli_run(int argc, char **argv)
                 fprintf(stderr, "vigil run: --max-errors must be a number\n");
                 return CLI_USAGE;
             }
+        } else if (OPT("--matcher")) {
+            VALUE();
+            if (strcmp(val, "fast") == 0) {
+                fast = true;
+            } else if (strcmp(val, "reference") == 0) {
+                fast = false;
+            } else {
+                fprintf(stderr, "vigil run: --matcher is fast or reference, not '%s'\n", val);
+                return CLI_USAGE;
+            }
         } else if (OPT("--strict")) {
             strict = true;
         } else if (OPT("-q") || OPT("--quiet")) {
@@ -333,9 +350,18 @@ int cli_run(int argc, char **argv)
         inputs[i].has_ls = true;
     }
 
+    if (fast) {
+        char err[256];
+        if (vg_ruleset_build_prefilter(rs, err, sizeof(err)) != VG_OK) {
+            fprintf(stderr, "vigil run: cannot build the prefilter: %s\n", err);
+            vg_ruleset_free(rs);
+            return CLI_FAILED;
+        }
+    }
     run_ctx x;
     memset(&x, 0, sizeof(x));
     x.rs = rs;
+    x.fast = fast;
     x.max_errors = max_errors;
     x.max_record = (size_t)max_record;
     vg_event_limits lim = {(uint32_t)max_fields, (uint32_t)max_depth, 0};

@@ -23,17 +23,20 @@
  *     absent field is different from every value).
  */
 #include "vigil/match.h"
+#include "match/prefilter.h"
 #include "sigma/ruleset_int.h"
 #include "base/ascii.h"
 #include "base/timefmt.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define SEL_CACHE_MAX 4096
 
 struct vg_match_scratch {
     vg_regex_scratch *re;
-    uint32_t *fnode; /* per field slot: resolved node (valid when fgen == gen) */
+    vg_pf_scratch *pf; /* NULL without a prefilter */
+    uint32_t *fnode;   /* per field slot: resolved node (valid when fgen == gen) */
     uint32_t *fgen;
     size_t n_fslots;
     uint32_t gen;     /* event generation */
@@ -54,7 +57,9 @@ vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs)
     s->n_fslots = rs->fslots.n;
     s->fnode = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
     s->fgen = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
-    if (!s->re || !s->ls_cache || !s->fnode || !s->fgen) {
+    if (rs->pf)
+        s->pf = vg_pf_scratch_new(rs->pf);
+    if (!s->re || !s->ls_cache || !s->fnode || !s->fgen || (rs->pf && !s->pf)) {
         vg_match_scratch_free(s);
         return NULL;
     }
@@ -66,6 +71,7 @@ void vg_match_scratch_free(vg_match_scratch *s)
     if (!s)
         return;
     vg_regex_scratch_free(s->re);
+    vg_pf_scratch_free(s->pf);
     vg_free(s->ls_cache);
     vg_free(s->fnode);
     vg_free(s->fgen);
@@ -399,6 +405,35 @@ static bool ls_applies(const vg_ruleset *rs,
     return *c == 1;
 }
 
+static void begin_event(vg_match_scratch *s)
+{
+    memset(s->ls_cache, -1, s->n_ls);
+    if (++s->gen == 0) { /* wrapped: forget every memo */
+        memset(s->fgen, 0, (s->n_fslots ? s->n_fslots : 1) * sizeof(uint32_t));
+        s->gen = 1;
+    }
+    s->cnt.events++;
+}
+
+/* Does rule r apply to and match the event (filters included)? */
+static bool rule_fires(const vg_ruleset *rs,
+                       vg_match_scratch *s,
+                       const vg_event *ev,
+                       uint32_t r,
+                       const vg_logsource *declared)
+{
+    const vg_rule *rule = &rs->rules.v[r];
+    if (!ls_applies(rs, s, ev, rule, declared))
+        return false;
+    s->cnt.rule_evals++;
+    if (!det_match(s, ev, &rule->det))
+        return false;
+    for (size_t f = 0; f < rule->n_filters; f++)
+        if (det_match(s, ev, &rule->filters[f]->det))
+            return false;
+    return true;
+}
+
 size_t vg_match_event(const vg_ruleset *rs,
                       vg_match_scratch *s,
                       const vg_event *ev,
@@ -407,23 +442,9 @@ size_t vg_match_event(const vg_ruleset *rs,
                       size_t cap)
 {
     size_t n_hits = 0;
-    memset(s->ls_cache, -1, s->n_ls);
-    if (++s->gen == 0) { /* wrapped: forget every memo */
-        memset(s->fgen, 0, (s->n_fslots ? s->n_fslots : 1) * sizeof(uint32_t));
-        s->gen = 1;
-    }
-    s->cnt.events++;
+    begin_event(s);
     for (size_t r = 0; r < rs->rules.n; r++) {
-        const vg_rule *rule = &rs->rules.v[r];
-        if (!ls_applies(rs, s, ev, rule, declared))
-            continue;
-        s->cnt.rule_evals++;
-        if (!det_match(s, ev, &rule->det))
-            continue;
-        bool vetoed = false;
-        for (size_t f = 0; f < rule->n_filters && !vetoed; f++)
-            vetoed = det_match(s, ev, &rule->filters[f]->det);
-        if (vetoed)
+        if (!rule_fires(rs, s, ev, (uint32_t)r, declared))
             continue;
         if (n_hits < cap)
             hits[n_hits] = (uint32_t)r;
@@ -431,4 +452,72 @@ size_t vg_match_event(const vg_ruleset *rs,
     }
     s->cnt.hits += n_hits;
     return n_hits;
+}
+
+typedef struct resolve_ctx {
+    vg_match_scratch *s;
+    const vg_ruleset *rs;
+    const vg_event *ev;
+} resolve_ctx;
+
+static uint32_t resolve_slot(void *vctx, uint32_t slot)
+{
+    resolve_ctx *c = vctx;
+    const vg_fslot *f = &c->rs->fslots.v[slot];
+    return resolve(c->s, c->ev, slot, f->cands, f->n_cands);
+}
+
+size_t vg_match_event_fast(const vg_ruleset *rs,
+                           vg_match_scratch *s,
+                           const vg_event *ev,
+                           const vg_logsource *declared,
+                           uint32_t *hits,
+                           size_t cap)
+{
+    if (!rs->pf || !s->pf)
+        return vg_match_event(rs, s, ev, declared, hits, cap);
+    size_t n_hits = 0;
+    begin_event(s);
+    resolve_ctx rc = {s, rs, ev};
+    size_t n_words;
+    const uint64_t *cand = vg_prefilter_scan(rs->pf, s->pf, ev, resolve_slot, &rc, &n_words);
+    for (size_t w = 0; w < n_words; w++) {
+        for (uint64_t bits = cand[w]; bits; bits &= bits - 1) {
+            uint32_t r = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+            if (!rule_fires(rs, s, ev, r, declared))
+                continue;
+            if (n_hits < cap)
+                hits[n_hits] = r;
+            n_hits++;
+        }
+    }
+    s->cnt.hits += n_hits;
+    return n_hits;
+}
+
+vg_status vg_ruleset_build_prefilter(vg_ruleset *rs, char *err, size_t err_len)
+{
+    if (!rs->finished) {
+        snprintf(err, err_len, "the ruleset is not finished");
+        return VG_ERR_INTERNAL;
+    }
+    if (rs->pf)
+        return VG_OK;
+    rs->pf = vg_prefilter_new(rs, err, err_len);
+    return rs->pf ? VG_OK : VG_ERR_NOMEM;
+}
+
+bool vg_ruleset_prefilter_info(const vg_ruleset *rs, vg_prefilter_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!rs->pf)
+        return false;
+    vg_pf_stats st;
+    vg_prefilter_stats(rs->pf, &st);
+    out->n_rules = st.n_rules;
+    out->n_filtered = st.n_filtered;
+    out->n_always = st.n_always;
+    out->n_literals = st.n_literals;
+    out->n_databases = st.n_databases;
+    return true;
 }

@@ -4,6 +4,7 @@
  * logsources and field names), and read access (see vigil/ruleset.h).
  */
 #include "sigma/ruleset_int.h"
+#include "match/prefilter.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@ void vg_ruleset_free(vg_ruleset *rs)
 {
     if (!rs)
         return;
+    vg_prefilter_free(rs->pf);
     for (size_t i = 0; i < rs->n_regexes; i++)
         vg_regex_free(rs->regexes[i]);
     vg_free(rs->regexes);

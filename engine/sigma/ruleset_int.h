@@ -30,6 +30,7 @@ struct vg_ruleset {
     vg_regex **regexes;
     size_t n_regexes, cap_regexes;
     vg_ruleset_stats stats;
+    struct vg_prefilter *pf; /* built on request (vg_ruleset_build_prefilter), may be NULL */
     bool finished;
 };
 

@@ -25,6 +25,20 @@
 
 typedef struct vg_match_scratch vg_match_scratch;
 
+typedef struct vg_prefilter_info {
+    size_t n_rules;
+    size_t n_filtered;  /* rules evaluated only when one of their literals is seen */
+    size_t n_always;    /* rules evaluated on every event (negations, regexes, numbers, ...) */
+    size_t n_literals;  /* distinct literals in the multi-pattern databases */
+    size_t n_databases; /* databases: one per field with literals, one for keywords */
+} vg_prefilter_info;
+
+/* Build the literal prefilter of a finished ruleset (vectorscan databases). Needed by
+ * vg_match_event_fast; call before creating scratches. err gets a message on failure. */
+VG_API vg_status vg_ruleset_build_prefilter(vg_ruleset *rs, char *err, size_t err_len);
+/* false if no prefilter was built. */
+VG_API bool vg_ruleset_prefilter_info(const vg_ruleset *rs, vg_prefilter_info *out);
+
 typedef struct vg_match_counters {
     uint64_t events;      /* events evaluated */
     uint64_t rule_evals;  /* rule programs run */
@@ -45,5 +59,15 @@ VG_API size_t vg_match_event(const vg_ruleset *rs,
                              const vg_logsource *declared,
                              uint32_t *hits,
                              size_t cap);
+
+/* Same contract and results as vg_match_event, faster: only rules whose literals occur in
+ * the event (and rules without literal requirements) are evaluated. Falls back to
+ * vg_match_event when the ruleset has no prefilter. */
+VG_API size_t vg_match_event_fast(const vg_ruleset *rs,
+                                  vg_match_scratch *s,
+                                  const vg_event *ev,
+                                  const vg_logsource *declared,
+                                  uint32_t *hits,
+                                  size_t cap);
 
 #endif

@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * prefilter.c: literal requirements of rules, vectorscan databases per field, and the
+ * per-event scan that yields candidate rules (see prefilter.h for the design).
+ *
+ * Requirements are lists of literal ids (a literal = field slot + bytes + case flag,
+ * interned so that rules share them), or NONE. Combining:
+ *   AND(a, b)  -> the better of a and b (both are necessary; "better" = longer shortest
+ *                 literal, then fewer literals), NONE only if both are NONE
+ *   OR(a, b)   -> a + b, NONE if either is NONE
+ *   NOT a      -> NONE
+ * Glob values contribute their longest literal run (every match contains it); values that
+ * also match numerically (EventID: 4688 matches "0x1250") and every non-glob value type
+ * contribute NONE.
+ */
+#include "match/prefilter.h"
+#include "sigma/ruleset_int.h"
+
+#include <hs.h>
+#include <stdio.h>
+#include <string.h>
+
+#define KW_SLOT UINT32_MAX
+#define MAX_REQ 4096 /* a requirement with more literals is treated as NONE */
+
+typedef struct pf_lit {
+    uint32_t slot; /* field slot, KW_SLOT for keyword search */
+    bool cased;
+    const char *p;
+    size_t len;
+} pf_lit;
+
+typedef struct pf_db {
+    uint32_t slot;
+    hs_database_t *db;
+} pf_db;
+
+typedef struct pf_name {
+    const char *name; /* a candidate name of a slot that has a database */
+    size_t len;
+    uint32_t db;   /* index into dbs */
+    uint32_t next; /* next entry with the same hash bucket chain, or UINT32_MAX */
+} pf_name;
+
+struct vg_prefilter {
+    uint32_t n_rules;
+    size_t n_words;
+    uint64_t *always;  /* bitmap of rules without a requirement */
+    uint32_t *lit_off; /* CSR: rules of literal i are lit_rules[lit_off[i]..[i+1]) */
+    uint32_t *lit_rules;
+    size_t n_lits;
+    pf_db *dbs;
+    size_t n_dbs;
+    hs_scratch_t *proto; /* scratch big enough for every database */
+    size_t kw_db;        /* index of the keyword database, SIZE_MAX if none */
+    /* names -> databases: which field databases an event can feed, found from the event's
+     * own paths and keys instead of resolving every field of the ruleset */
+    pf_name *names;
+    size_t n_names;
+    uint32_t *buckets; /* head entry per bucket, UINT32_MAX = empty */
+    size_t n_buckets;  /* power of two */
+    vg_pf_stats stats;
+};
+
+struct vg_pf_scratch {
+    hs_scratch_t *hs;
+    uint64_t *cand;
+    size_t n_words;
+    uint8_t *db_mark;  /* per database: fed by this event */
+    uint32_t *db_list; /* marked databases */
+    size_t n_marked;
+};
+
+/* ---- building: literal table ---- */
+
+typedef struct req {
+    bool none;
+    uint32_t *lits;
+    size_t n;
+} req;
+
+typedef struct builder {
+    const vg_ruleset *rs;
+    vg_arena *a; /* temporary */
+    pf_lit *lits;
+    size_t n_lits, cap_lits;
+    uint32_t *tab; /* open addressing: lit index + 1 */
+    size_t tab_size;
+    bool nomem;
+} builder;
+
+static const req REQ_NONE = {true, NULL, 0};
+
+static uint64_t lit_hash(uint32_t slot, bool cased, const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull ^ slot ^ ((uint64_t)cased << 40);
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static bool grow_tab(builder *b)
+{
+    size_t size = b->tab_size ? b->tab_size * 2 : 4096;
+    uint32_t *tab = vg_calloc(size, sizeof(uint32_t));
+    if (!tab)
+        return false;
+    for (size_t i = 0; i < b->n_lits; i++) {
+        const pf_lit *l = &b->lits[i];
+        size_t k = lit_hash(l->slot, l->cased, l->p, l->len) & (size - 1);
+        while (tab[k])
+            k = (k + 1) & (size - 1);
+        tab[k] = (uint32_t)i + 1;
+    }
+    vg_free(b->tab);
+    b->tab = tab;
+    b->tab_size = size;
+    return true;
+}
+
+/* Intern a literal; returns its id or UINT32_MAX when memory runs out. */
+static uint32_t intern(builder *b, uint32_t slot, bool cased, const char *p, size_t n)
+{
+    if ((b->n_lits + 1) * 2 > b->tab_size && !grow_tab(b))
+        goto nomem;
+    size_t mask = b->tab_size - 1;
+    size_t k = lit_hash(slot, cased, p, n) & mask;
+    while (b->tab[k]) {
+        const pf_lit *l = &b->lits[b->tab[k] - 1];
+        if (l->slot == slot && l->cased == cased && l->len == n && memcmp(l->p, p, n) == 0)
+            return b->tab[k] - 1;
+        k = (k + 1) & mask;
+    }
+    if (b->n_lits == b->cap_lits) {
+        size_t cap = b->cap_lits ? b->cap_lits * 2 : 1024;
+        pf_lit *nv = vg_realloc(b->lits, cap * sizeof(*nv));
+        if (!nv)
+            goto nomem;
+        b->lits = nv;
+        b->cap_lits = cap;
+    }
+    b->lits[b->n_lits] = (pf_lit){slot, cased, p, n};
+    b->tab[k] = (uint32_t)++b->n_lits;
+    return (uint32_t)(b->n_lits - 1);
+nomem:
+    b->nomem = true;
+    return UINT32_MAX;
+}
+
+/* ---- building: requirements ---- */
+
+static size_t min_len(const builder *b, const req *r)
+{
+    size_t m = SIZE_MAX;
+    for (size_t i = 0; i < r->n; i++)
+        if (b->lits[r->lits[i]].len < m)
+            m = b->lits[r->lits[i]].len;
+    return m;
+}
+
+static req better(const builder *b, req x, req y)
+{
+    if (x.none)
+        return y;
+    if (y.none)
+        return x;
+    size_t mx = min_len(b, &x), my = min_len(b, &y);
+    if (mx != my)
+        return mx > my ? x : y;
+    return x.n <= y.n ? x : y;
+}
+
+static req unite(builder *b, req x, req y)
+{
+    if (x.none || y.none || x.n + y.n > MAX_REQ)
+        return REQ_NONE;
+    req r = {false, vg_arena_alloc(b->a, (x.n + y.n + 1) * sizeof(uint32_t)), 0};
+    if (!r.lits) {
+        b->nomem = true;
+        return REQ_NONE;
+    }
+    memcpy(r.lits, x.lits, x.n * sizeof(uint32_t));
+    memcpy(r.lits + x.n, y.lits, y.n * sizeof(uint32_t));
+    r.n = x.n + y.n;
+    return r;
+}
+
+static req req_value(builder *b, const vg_fcond *f, const vg_vmatch *vm)
+{
+    if (vm->kind != VG_VM_GLOB || vm->num_ok)
+        return REQ_NONE;
+    const vg_sstr *s = &vm->glob.parts;
+    const vg_spart *best = NULL;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->parts[i].kind == VG_SP_LIT && (!best || s->parts[i].len > best->len))
+            best = &s->parts[i];
+    if (!best)
+        return REQ_NONE;
+    uint32_t id = intern(b, f->field ? f->slot : KW_SLOT, vm->glob.cased, best->p, best->len);
+    if (id == UINT32_MAX)
+        return REQ_NONE;
+    req r = {false, vg_arena_alloc(b->a, sizeof(uint32_t)), 1};
+    if (!r.lits) {
+        b->nomem = true;
+        return REQ_NONE;
+    }
+    r.lits[0] = id;
+    return r;
+}
+
+static req req_fcond(builder *b, const vg_fcond *f)
+{
+    if (f->neg || f->n_vals == 0)
+        return REQ_NONE;
+    if (!f->all) {
+        req acc = req_value(b, f, &f->vals[0]);
+        for (size_t i = 1; i < f->n_vals && !acc.none; i++)
+            acc = unite(b, acc, req_value(b, f, &f->vals[i]));
+        return acc;
+    }
+    /* all: every group must match; any one group (the union of its alternatives) will do */
+    req best = REQ_NONE;
+    size_t i = 0;
+    while (i < f->n_vals) {
+        uint32_t g = f->vals[i].group;
+        req acc = req_value(b, f, &f->vals[i]);
+        for (i++; i < f->n_vals && f->vals[i].group == g; i++)
+            acc = unite(b, acc, req_value(b, f, &f->vals[i]));
+        best = better(b, best, acc);
+    }
+    return best;
+}
+
+static req req_sel(builder *b, const vg_sel *sel)
+{
+    req acc = {false, NULL, 0};
+    for (size_t g = 0; g < sel->n_groups; g++) {
+        const vg_group *grp = &sel->groups[g];
+        req gr = REQ_NONE;
+        for (size_t k = 0; k < grp->n; k++)
+            gr = better(b, gr, req_fcond(b, &grp->conds[k]));
+        acc = unite(b, acc, gr);
+        if (acc.none)
+            return REQ_NONE;
+    }
+    return sel->n_groups ? acc : REQ_NONE;
+}
+
+static req req_prog(builder *b, const vg_det *det, const vg_prog *p, int depth)
+{
+    if (depth > 20000)
+        return REQ_NONE;
+    switch (p->kind) {
+    case VG_P_SEL:
+        return req_sel(b, &det->sels[p->sel]);
+    case VG_P_AND:
+        return better(b, req_prog(b, det, p->a, depth + 1), req_prog(b, det, p->b, depth + 1));
+    case VG_P_OR:
+        return unite(b, req_prog(b, det, p->a, depth + 1), req_prog(b, det, p->b, depth + 1));
+    case VG_P_NOT:
+        return REQ_NONE;
+    case VG_P_OF:
+        if (p->quant == 0) {
+            req best = REQ_NONE;
+            for (uint32_t i = 0; i < p->n_sels; i++)
+                best = better(b, best, req_sel(b, &det->sels[p->sels[i]]));
+            return best;
+        } else {
+            req acc = {false, NULL, 0};
+            for (uint32_t i = 0; i < p->n_sels && !acc.none; i++)
+                acc = unite(b, acc, req_sel(b, &det->sels[p->sels[i]]));
+            return p->n_sels ? acc : REQ_NONE;
+        }
+    }
+    return REQ_NONE;
+}
+
+/* ---- building: databases ---- */
+
+static int cmp_slot(const void *x, const void *y)
+{
+    const pf_lit *a = *(const pf_lit *const *)x, *b = *(const pf_lit *const *)y;
+    return a->slot < b->slot ? -1 : a->slot > b->slot ? 1 : 0;
+}
+
+static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
+{
+    if (b->n_lits == 0)
+        return true;
+    const pf_lit **order = vg_malloc(b->n_lits * sizeof(*order));
+    const char **exprs = vg_malloc(b->n_lits * sizeof(*exprs));
+    unsigned *flags = vg_malloc(b->n_lits * sizeof(*flags));
+    unsigned *ids = vg_malloc(b->n_lits * sizeof(*ids));
+    size_t *lens = vg_malloc(b->n_lits * sizeof(*lens));
+    pf->dbs = vg_calloc(b->n_lits, sizeof(pf_db));
+    bool ok = order && exprs && flags && ids && lens && pf->dbs;
+    if (!ok)
+        snprintf(err, err_len, "out of memory building the prefilter");
+    for (size_t i = 0; ok && i < b->n_lits; i++)
+        order[i] = &b->lits[i];
+    if (ok)
+        qsort(order, b->n_lits, sizeof(*order), cmp_slot);
+    for (size_t i = 0; ok && i < b->n_lits;) {
+        size_t j = i;
+        unsigned n = 0;
+        for (; j < b->n_lits && order[j]->slot == order[i]->slot; j++, n++) {
+            exprs[n] = order[j]->p;
+            lens[n] = order[j]->len;
+            ids[n] = (unsigned)(order[j] - b->lits);
+            flags[n] = HS_FLAG_SINGLEMATCH | (order[j]->cased ? 0u : HS_FLAG_CASELESS);
+        }
+        hs_database_t *db = NULL;
+        hs_compile_error_t *cerr = NULL;
+        if (hs_compile_lit_multi(exprs, flags, ids, lens, n, HS_MODE_BLOCK, NULL, &db, &cerr) !=
+            HS_SUCCESS) {
+            snprintf(err, err_len, "vectorscan: %s",
+                     cerr && cerr->message ? cerr->message : "compile failed");
+            hs_free_compile_error(cerr);
+            ok = false;
+            break;
+        }
+        pf->dbs[pf->n_dbs].slot = order[i]->slot;
+        pf->dbs[pf->n_dbs].db = db;
+        pf->n_dbs++;
+        if (hs_alloc_scratch(db, &pf->proto) != HS_SUCCESS) {
+            snprintf(err, err_len, "vectorscan: cannot allocate scratch");
+            ok = false;
+        }
+        i = j;
+    }
+    vg_free(order);
+    vg_free(exprs);
+    vg_free(flags);
+    vg_free(ids);
+    vg_free(lens);
+    return ok;
+}
+
+static uint64_t name_hash(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static bool build_names(vg_prefilter *pf, const vg_ruleset *rs)
+{
+    pf->kw_db = SIZE_MAX;
+    size_t total = 0;
+    for (size_t d = 0; d < pf->n_dbs; d++) {
+        if (pf->dbs[d].slot == KW_SLOT)
+            pf->kw_db = d;
+        else
+            total += rs->fslots.v[pf->dbs[d].slot].n_cands;
+    }
+    pf->n_buckets = 64;
+    while (pf->n_buckets < total * 2)
+        pf->n_buckets <<= 1;
+    pf->names = vg_malloc((total ? total : 1) * sizeof(pf_name));
+    pf->buckets = vg_malloc(pf->n_buckets * sizeof(uint32_t));
+    if (!pf->names || !pf->buckets)
+        return false;
+    memset(pf->buckets, 0xff, pf->n_buckets * sizeof(uint32_t));
+    for (size_t d = 0; d < pf->n_dbs; d++) {
+        if (pf->dbs[d].slot == KW_SLOT)
+            continue;
+        const vg_fslot *fs = &rs->fslots.v[pf->dbs[d].slot];
+        for (size_t c = 0; c < fs->n_cands; c++) {
+            pf_name *e = &pf->names[pf->n_names];
+            e->name = fs->cands[c];
+            e->len = strlen(fs->cands[c]);
+            e->db = (uint32_t)d;
+            size_t bkt = name_hash(e->name, e->len) & (pf->n_buckets - 1);
+            e->next = pf->buckets[bkt];
+            pf->buckets[bkt] = (uint32_t)pf->n_names++;
+        }
+    }
+    return true;
+}
+
+vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
+{
+    vg_prefilter *pf = vg_calloc(1, sizeof(*pf));
+    builder b = {rs, vg_arena_new(0, 0), NULL, 0, 0, NULL, 0, false};
+    req *reqs = vg_calloc(rs->rules.n ? rs->rules.n : 1, sizeof(req));
+    if (!pf || !b.a || !reqs) {
+        snprintf(err, err_len, "out of memory building the prefilter");
+        goto fail;
+    }
+    pf->n_rules = (uint32_t)rs->rules.n;
+    pf->n_words = (rs->rules.n + 63) / 64;
+    pf->always = vg_calloc(pf->n_words ? pf->n_words : 1, sizeof(uint64_t));
+    if (!pf->always)
+        goto nomem;
+    for (size_t r = 0; r < rs->rules.n; r++) {
+        const vg_rule *rule = &rs->rules.v[r];
+        reqs[r] = req_prog(&b, &rule->det, rule->det.prog, 0);
+        if (b.nomem)
+            goto nomem;
+        if (reqs[r].none || reqs[r].n == 0) {
+            reqs[r].none = true;
+            pf->always[r / 64] |= 1ull << (r % 64);
+            pf->stats.n_always++;
+        } else {
+            pf->stats.n_filtered++;
+        }
+    }
+    /* literal -> rules, as CSR (a rule may list a literal twice: harmless) */
+    pf->n_lits = b.n_lits;
+    pf->lit_off = vg_calloc(b.n_lits + 1, sizeof(uint32_t));
+    if (!pf->lit_off)
+        goto nomem;
+    size_t total = 0;
+    for (size_t r = 0; r < rs->rules.n; r++)
+        for (size_t i = 0; !reqs[r].none && i < reqs[r].n; i++) {
+            pf->lit_off[reqs[r].lits[i] + 1]++;
+            total++;
+        }
+    for (size_t i = 0; i < b.n_lits; i++)
+        pf->lit_off[i + 1] += pf->lit_off[i];
+    pf->lit_rules = vg_malloc((total ? total : 1) * sizeof(uint32_t));
+    uint32_t *fill = vg_calloc(b.n_lits + 1, sizeof(uint32_t));
+    if (!pf->lit_rules || !fill) {
+        vg_free(fill);
+        goto nomem;
+    }
+    for (size_t r = 0; r < rs->rules.n; r++)
+        for (size_t i = 0; !reqs[r].none && i < reqs[r].n; i++) {
+            uint32_t l = reqs[r].lits[i];
+            pf->lit_rules[pf->lit_off[l] + fill[l]++] = (uint32_t)r;
+        }
+    vg_free(fill);
+    if (!build_dbs(pf, &b, err, err_len))
+        goto fail;
+    if (!build_names(pf, rs))
+        goto nomem;
+    pf->stats.n_rules = rs->rules.n;
+    pf->stats.n_literals = b.n_lits;
+    pf->stats.n_databases = pf->n_dbs;
+    vg_free(reqs);
+    vg_free(b.lits);
+    vg_free(b.tab);
+    vg_arena_free(b.a);
+    return pf;
+nomem:
+    snprintf(err, err_len, "out of memory building the prefilter");
+fail:
+    vg_free(reqs);
+    vg_free(b.lits);
+    vg_free(b.tab);
+    vg_arena_free(b.a);
+    vg_prefilter_free(pf);
+    return NULL;
+}
+
+void vg_prefilter_free(vg_prefilter *pf)
+{
+    if (!pf)
+        return;
+    for (size_t i = 0; i < pf->n_dbs; i++)
+        hs_free_database(pf->dbs[i].db);
+    hs_free_scratch(pf->proto);
+    vg_free(pf->dbs);
+    vg_free(pf->names);
+    vg_free(pf->buckets);
+    vg_free(pf->always);
+    vg_free(pf->lit_off);
+    vg_free(pf->lit_rules);
+    vg_free(pf);
+}
+
+void vg_prefilter_stats(const vg_prefilter *pf, vg_pf_stats *out)
+{
+    *out = pf->stats;
+}
+
+bool vg_prefilter_always(const vg_prefilter *pf, uint32_t r)
+{
+    return r < pf->n_rules && (pf->always[r / 64] >> (r % 64)) & 1;
+}
+
+/* ---- per event ---- */
+
+vg_pf_scratch *vg_pf_scratch_new(const vg_prefilter *pf)
+{
+    vg_pf_scratch *s = vg_calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->n_words = pf->n_words;
+    s->cand = vg_calloc(pf->n_words ? pf->n_words : 1, sizeof(uint64_t));
+    s->db_mark = vg_calloc(pf->n_dbs ? pf->n_dbs : 1, 1);
+    s->db_list = vg_calloc(pf->n_dbs ? pf->n_dbs : 1, sizeof(uint32_t));
+    if (!s->cand || !s->db_mark || !s->db_list ||
+        (pf->proto && hs_clone_scratch(pf->proto, &s->hs) != HS_SUCCESS)) {
+        vg_pf_scratch_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void vg_pf_scratch_free(vg_pf_scratch *s)
+{
+    if (!s)
+        return;
+    hs_free_scratch(s->hs);
+    vg_free(s->cand);
+    vg_free(s->db_mark);
+    vg_free(s->db_list);
+    vg_free(s);
+}
+
+typedef struct scan_ctx {
+    const vg_prefilter *pf;
+    uint64_t *cand;
+} scan_ctx;
+
+static int on_match(unsigned int id,
+                    unsigned long long from,
+                    unsigned long long to,
+                    unsigned int flags,
+                    void *vctx)
+{
+    (void)from;
+    (void)to;
+    (void)flags;
+    scan_ctx *c = vctx;
+    for (uint32_t i = c->pf->lit_off[id]; i < c->pf->lit_off[id + 1]; i++) {
+        uint32_t r = c->pf->lit_rules[i];
+        c->cand[r / 64] |= 1ull << (r % 64);
+    }
+    return 0;
+}
+
+/* The text a field node compares as (see eval.c: "#text" objects). */
+static const vg_node *scan_text(const vg_event *ev, const vg_node *n)
+{
+    if (n->type == VG_V_OBJ) {
+        for (uint32_t c = n->first_child; c != VG_NODE_NONE;) {
+            const vg_node *k = vg_event_node(ev, c);
+            if (k->key.len == 5 && memcmp(k->key.p, "#text", 5) == 0)
+                return k;
+            c = k->next_sibling;
+        }
+    }
+    return n;
+}
+
+static void scan_span(const pf_db *db, vg_pf_scratch *s, scan_ctx *c, vg_span t)
+{
+    if (t.len > UINT32_MAX)
+        t.len = UINT32_MAX;
+    hs_scan(db->db, t.p ? t.p : "", (unsigned)t.len, 0, s->hs, on_match, c);
+}
+
+/* Mark the databases whose field has a candidate name equal to p[0, n). */
+static void mark_name(const vg_prefilter *pf, vg_pf_scratch *s, const char *p, size_t n)
+{
+    for (uint32_t e = pf->buckets[name_hash(p, n) & (pf->n_buckets - 1)]; e != UINT32_MAX;) {
+        const pf_name *nm = &pf->names[e];
+        if (nm->len == n && memcmp(nm->name, p, n) == 0 && !s->db_mark[nm->db]) {
+            s->db_mark[nm->db] = 1;
+            s->db_list[s->n_marked++] = nm->db;
+        }
+        e = nm->next;
+    }
+}
+
+/* mark_name for the key with its spaces removed ("Threat Name" -> ThreatName). */
+static void mark_name_nospace(const vg_prefilter *pf, vg_pf_scratch *s, const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == ' ')
+            continue;
+        h ^= (unsigned char)p[i];
+        h *= 1099511628211ull;
+        len++;
+    }
+    for (uint32_t e = pf->buckets[h & (pf->n_buckets - 1)]; e != UINT32_MAX;) {
+        const pf_name *nm = &pf->names[e];
+        bool eq = nm->len == len;
+        for (size_t i = 0, k = 0; eq && i < n; i++) {
+            if (p[i] == ' ')
+                continue;
+            eq = nm->name[k++] == p[i];
+        }
+        if (eq && !s->db_mark[nm->db]) {
+            s->db_mark[nm->db] = 1;
+            s->db_list[s->n_marked++] = nm->db;
+        }
+        e = nm->next;
+    }
+}
+
+const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
+                                  vg_pf_scratch *s,
+                                  const vg_event *ev,
+                                  uint32_t (*resolve)(void *ctx, uint32_t slot),
+                                  void *ctx,
+                                  size_t *n_words)
+{
+    memcpy(s->cand, pf->always, pf->n_words * sizeof(uint64_t));
+    scan_ctx c = {pf, s->cand};
+    uint32_t n = vg_event_count(ev);
+    /* A field can only resolve to this event's nodes through one of their paths or keys
+     * (keys also without spaces): mark the databases of fields named that way. */
+    s->n_marked = 0;
+    for (uint32_t i = 1; i < n; i++) {
+        const vg_node *nd = vg_event_node(ev, i);
+        mark_name(pf, s, nd->path.p, nd->path.len);
+        if (nd->key.len != nd->path.len)
+            mark_name(pf, s, nd->key.p, nd->key.len);
+        if (nd->key.len && memchr(nd->key.p, ' ', nd->key.len))
+            mark_name_nospace(pf, s, nd->key.p, nd->key.len);
+    }
+    for (size_t m = 0; m < s->n_marked; m++) {
+        const pf_db *db = &pf->dbs[s->db_list[m]];
+        s->db_mark[s->db_list[m]] = 0;
+        for (uint32_t i = resolve(ctx, db->slot); i != VG_NODE_NONE;) {
+            const vg_node *nd = vg_event_node(ev, i);
+            const vg_node *t = scan_text(ev, nd);
+            if (t->type == VG_V_STR || t->type == VG_V_NUM || t->type == VG_V_BOOL)
+                scan_span(db, s, &c, t->text);
+            i = nd->next_same;
+        }
+    }
+    if (pf->kw_db != SIZE_MAX) {
+        const pf_db *db = &pf->dbs[pf->kw_db];
+        for (uint32_t i = 1; i < n; i++) {
+            const vg_node *nd = vg_event_node(ev, i);
+            if (nd->type == VG_V_STR || nd->type == VG_V_NUM)
+                scan_span(db, s, &c, nd->text);
+        }
+    }
+    *n_words = pf->n_words;
+    return s->cand;
+}
