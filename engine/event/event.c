@@ -2,8 +2,13 @@
 /*
  * event.c: the parsed-event tree, its path index and its JSON form (see vigil/event.h).
  *
- * Nodes live in one growable array that is kept across resets. Paths and the two lookup
- * tables are built by vg_event_index in the event's arena:
+ * Nodes live in one growable array that is kept across resets. Path strings go to the
+ * event's arena; the two lookup tables belong to the event and are reused from event to
+ * event: a slot is live only when its stamp equals the event's current stamp, so starting
+ * a new index costs nothing (no clearing). Hashes (64-bit FNV-1a) are computed once per
+ * node: a path's hash continues its parent's, so hashing is linear in the key, not the
+ * path. Lookups may pass a precomputed hash (vg_hash_name) so callers hash names once.
+ * Tables:
  *   paths:  open-addressing hash of distinct paths -> first node with that path
  *           (nodes with the same path are chained through next_same, in input order);
  *   leaves: open-addressing hash of leaf keys -> the path slot ending in that key, or
@@ -21,9 +26,11 @@
 #define AMBIGUOUS (UINT32_MAX - 1)
 
 typedef struct slot {
-    vg_span key;   /* path (paths table) or leaf key (leaves table) */
-    uint32_t node; /* first node with this path; leaves: path slot index or AMBIGUOUS */
-    uint32_t last; /* paths: last node of the chain */
+    uint64_t hash;
+    vg_span key;    /* path (paths table) or leaf key (leaves table) */
+    uint32_t stamp; /* live when equal to the event's stamp */
+    uint32_t node;  /* first node with this path; leaves: path slot index or AMBIGUOUS */
+    uint32_t last;  /* paths: last node of the chain */
 } slot;
 
 struct vg_event {
@@ -31,8 +38,10 @@ struct vg_event {
     vg_node *nodes;
     uint32_t n, cap;
     vg_arena *arena;
-    slot *paths, *leaves;
-    uint32_t tab_size; /* both tables; power of two, 0 = not indexed */
+    slot *paths, *leaves; /* heap, kept across resets; leaves has twice the slots */
+    uint32_t tab_cap;     /* allocated size of paths (power of two) */
+    uint32_t tab_size;    /* size in use for this event; 0 = not indexed */
+    uint32_t stamp;
     bool indexed;
 };
 
@@ -76,6 +85,8 @@ void vg_event_free(vg_event *ev)
     if (!ev)
         return;
     vg_free(ev->nodes);
+    vg_free(ev->paths);
+    vg_free(ev->leaves);
     vg_arena_free(ev->arena);
     vg_free(ev);
 }
@@ -83,7 +94,6 @@ void vg_event_free(vg_event *ev)
 void vg_event_reset(vg_event *ev)
 {
     vg_arena_reset(ev->arena);
-    ev->paths = ev->leaves = NULL;
     ev->tab_size = 0;
     ev->indexed = false;
     add_root(ev);
@@ -152,32 +162,43 @@ const vg_node *vg_event_node(const vg_event *ev, uint32_t i)
 
 /* ---- index ---- */
 
-static uint64_t hash_span(const char *p, size_t n)
+#define FNV_OFFSET 1469598103934665603ull
+#define FNV_PRIME  1099511628211ull
+
+static uint64_t hash_more(uint64_t h, const char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
     for (size_t i = 0; i < n; i++) {
         h ^= (unsigned char)p[i];
-        h *= 1099511628211ull;
+        h *= FNV_PRIME;
     }
     return h;
 }
 
-static slot *find_slot(slot *tab, uint32_t size, const char *p, size_t n)
+uint64_t vg_hash_name(const char *p, size_t n)
+{
+    return hash_more(FNV_OFFSET, p, n);
+}
+
+static slot *
+find_slot(const vg_event *ev, slot *tab, uint32_t size, uint64_t h, const char *p, size_t n)
 {
     uint32_t mask = size - 1;
-    uint32_t i = (uint32_t)hash_span(p, n) & mask;
+    uint32_t i = (uint32_t)h & mask;
     for (;;) {
         slot *s = &tab[i];
-        if (!s->key.p || (s->key.len == n && memcmp(s->key.p, p, n) == 0))
+        if (s->stamp != ev->stamp ||
+            (s->hash == h && s->key.len == n && memcmp(s->key.p, p, n) == 0))
             return s;
         i = (i + 1) & mask;
     }
 }
 
-static void register_leaf(vg_event *ev, vg_span key, uint32_t pidx)
+static void register_leaf(vg_event *ev, vg_span key, uint64_t h, uint32_t pidx)
 {
-    slot *ls = find_slot(ev->leaves, ev->tab_size * 2, key.p, key.len);
-    if (!ls->key.p) {
+    slot *ls = find_slot(ev, ev->leaves, ev->tab_size * 2, h, key.p, key.len);
+    if (ls->stamp != ev->stamp) {
+        ls->stamp = ev->stamp;
+        ls->hash = h;
         ls->key = key;
         ls->node = pidx;
     } else if (ls->node != pidx) {
@@ -185,28 +206,57 @@ static void register_leaf(vg_event *ev, vg_span key, uint32_t pidx)
     }
 }
 
+/* Make the tables big enough for this event and start a new stamp. */
+static bool tables_ready(vg_event *ev)
+{
+    uint32_t size = 16;
+    while (size < ev->n * 2u)
+        size <<= 1;
+    if (size > ev->tab_cap) {
+        slot *p = vg_calloc(size, sizeof(slot));
+        slot *l = vg_calloc(2 * (size_t)size, sizeof(slot)); /* + space-less keys */
+        if (!p || !l) {
+            vg_free(p);
+            vg_free(l);
+            return false;
+        }
+        vg_free(ev->paths);
+        vg_free(ev->leaves);
+        ev->paths = p;
+        ev->leaves = l;
+        ev->tab_cap = size;
+        ev->stamp = 0;
+    }
+    /* every index gets a new stamp, so slots of earlier events read as empty */
+    if (++ev->stamp == 0) {
+        memset(ev->paths, 0, ev->tab_cap * sizeof(slot));
+        memset(ev->leaves, 0, 2 * (size_t)ev->tab_cap * sizeof(slot));
+        ev->stamp = 1;
+    }
+    ev->tab_size = size;
+    return true;
+}
+
 vg_status vg_event_index(vg_event *ev)
 {
     if (ev->indexed)
         return VG_OK;
-    uint32_t size = 16;
-    while (size < ev->n * 2u)
-        size <<= 1;
-    ev->paths = vg_arena_alloc(ev->arena, size * sizeof(slot));
-    ev->leaves = vg_arena_alloc(ev->arena, 2 * size * sizeof(slot)); /* + space-less keys */
-    if (!ev->paths || !ev->leaves)
-        return VG_ERR_LIMIT;
-    memset(ev->paths, 0, size * sizeof(slot));
-    memset(ev->leaves, 0, 2 * size * sizeof(slot));
-    ev->tab_size = size;
+    if (!tables_ready(ev))
+        return VG_ERR_NOMEM;
+    uint32_t size = ev->tab_size;
     for (uint32_t i = 1; i < ev->n; i++) {
         vg_node *nd = &ev->nodes[i];
         const vg_node *par = &ev->nodes[nd->parent];
         nd->next_same = VG_NODE_NONE;
+        if (!nd->key.p)
+            nd->key = (vg_span){"", 0};
+        nd->key_hash = vg_hash_name(nd->key.p, nd->key.len);
         if (par->type == VG_V_ARR) {
             nd->path = par->path;
+            nd->path_hash = par->path_hash;
         } else if (nd->parent == 0) {
             nd->path = nd->key;
+            nd->path_hash = nd->key_hash;
         } else {
             size_t len = par->path.len + 1 + nd->key.len;
             char *s = vg_arena_alloc(ev->arena, len + 1);
@@ -217,29 +267,29 @@ vg_status vg_event_index(vg_event *ev)
             memcpy(s + par->path.len + 1, nd->key.p, nd->key.len);
             s[len] = '\0';
             nd->path = (vg_span){s, len};
+            nd->path_hash = hash_more(hash_more(par->path_hash, ".", 1), nd->key.p, nd->key.len);
         }
-        if (!nd->path.p)
-            nd->path.p = "";
-        slot *ps = find_slot(ev->paths, size, nd->path.p, nd->path.len);
-        if (!ps->key.p) {
+        slot *ps = find_slot(ev, ev->paths, size, nd->path_hash, nd->path.p, nd->path.len);
+        if (ps->stamp != ev->stamp) {
+            ps->stamp = ev->stamp;
+            ps->hash = nd->path_hash;
             ps->key = nd->path;
             ps->node = ps->last = i;
             /* A new distinct path: register its leaf key. Array elements have no key of
              * their own; their path's leaf was registered with the array. */
             if (par->type != VG_V_ARR) {
                 uint32_t pidx = (uint32_t)(ps - ev->paths);
-                vg_span key = nd->key.p ? nd->key : (vg_span){"", 0};
-                register_leaf(ev, key, pidx);
+                register_leaf(ev, nd->key, nd->key_hash, pidx);
                 /* Sigma writes field names without spaces ("Threat Name" -> ThreatName) */
-                if (memchr(key.p, ' ', key.len)) {
-                    char *st = vg_arena_alloc(ev->arena, key.len);
+                if (memchr(nd->key.p, ' ', nd->key.len)) {
+                    char *st = vg_arena_alloc(ev->arena, nd->key.len);
                     if (!st)
                         return VG_ERR_LIMIT;
                     size_t w = 0;
-                    for (size_t k = 0; k < key.len; k++)
-                        if (key.p[k] != ' ')
-                            st[w++] = key.p[k];
-                    register_leaf(ev, (vg_span){st, w}, pidx);
+                    for (size_t k = 0; k < nd->key.len; k++)
+                        if (nd->key.p[k] != ' ')
+                            st[w++] = nd->key.p[k];
+                    register_leaf(ev, (vg_span){st, w}, vg_hash_name(st, w), pidx);
                 }
             }
         } else {
@@ -251,28 +301,43 @@ vg_status vg_event_index(vg_event *ev)
     return VG_OK;
 }
 
-uint32_t vg_event_path(const vg_event *ev, const char *path, size_t len)
+uint32_t vg_event_path_h(const vg_event *ev, const char *path, size_t len, uint64_t h)
 {
     if (!ev->indexed || !ev->tab_size)
         return VG_NODE_NONE;
-    slot *s = find_slot(ev->paths, ev->tab_size, path, len);
-    return s->key.p ? s->node : VG_NODE_NONE;
+    slot *s = find_slot(ev, ev->paths, ev->tab_size, h, path, len);
+    return s->stamp == ev->stamp ? s->node : VG_NODE_NONE;
 }
 
-uint32_t vg_event_leaf(const vg_event *ev, const char *key, size_t len)
+uint32_t vg_event_leaf_h(const vg_event *ev, const char *key, size_t len, uint64_t h)
 {
     if (!ev->indexed || !ev->tab_size)
         return VG_NODE_NONE;
-    slot *s = find_slot(ev->leaves, ev->tab_size * 2, key, len);
-    if (!s->key.p || s->node == AMBIGUOUS)
+    slot *s = find_slot(ev, ev->leaves, ev->tab_size * 2, h, key, len);
+    if (s->stamp != ev->stamp || s->node == AMBIGUOUS)
         return VG_NODE_NONE;
     return ev->paths[s->node].node;
 }
 
+uint32_t vg_event_path(const vg_event *ev, const char *path, size_t len)
+{
+    return vg_event_path_h(ev, path, len, vg_hash_name(path, len));
+}
+
+uint32_t vg_event_leaf(const vg_event *ev, const char *key, size_t len)
+{
+    return vg_event_leaf_h(ev, key, len, vg_hash_name(key, len));
+}
+
+uint32_t vg_event_resolve_h(const vg_event *ev, const char *name, size_t len, uint64_t h)
+{
+    uint32_t i = vg_event_path_h(ev, name, len, h);
+    return i != VG_NODE_NONE ? i : vg_event_leaf_h(ev, name, len, h);
+}
+
 uint32_t vg_event_resolve(const vg_event *ev, const char *name, size_t len)
 {
-    uint32_t i = vg_event_path(ev, name, len);
-    return i != VG_NODE_NONE ? i : vg_event_leaf(ev, name, len);
+    return vg_event_resolve_h(ev, name, len, vg_hash_name(name, len));
 }
 
 /* ---- JSON ---- */

@@ -35,8 +35,9 @@
 
 struct vg_match_scratch {
     vg_regex_scratch *re;
-    vg_pf_scratch *pf; /* NULL without a prefilter */
-    uint32_t *fnode;   /* per field slot: resolved node (valid when fgen == gen) */
+    vg_pf_scratch *pf;      /* NULL without a prefilter */
+    const vg_fslot *fslots; /* the ruleset's field slots */
+    uint32_t *fnode;        /* per field slot: resolved node (valid when fgen == gen) */
     uint32_t *fgen;
     size_t n_fslots;
     uint32_t gen;     /* event generation */
@@ -55,6 +56,7 @@ vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs)
     s->n_ls = rs->ls.n;
     s->ls_cache = vg_calloc(s->n_ls ? s->n_ls : 1, 1);
     s->n_fslots = rs->fslots.n;
+    s->fslots = rs->fslots.v;
     s->fnode = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
     s->fgen = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
     if (rs->pf)
@@ -143,18 +145,16 @@ static bool cmp_ok(int c, vg_cmp_op op)
 
 /* First node of a field: its names tried in order, each by exact path then unique leaf.
  * Memoised per event and field slot. */
-static uint32_t
-resolve(vg_match_scratch *s, const vg_event *ev, uint32_t slot, const char *const *cands, size_t n)
+static uint32_t resolve(vg_match_scratch *s, const vg_event *ev, uint32_t slot)
 {
-    if (slot < s->n_fslots && s->fgen[slot] == s->gen)
+    if (s->fgen[slot] == s->gen)
         return s->fnode[slot];
+    const vg_fslot *f = &s->fslots[slot];
     uint32_t idx = VG_NODE_NONE;
-    for (size_t i = 0; i < n && idx == VG_NODE_NONE; i++)
-        idx = vg_event_resolve(ev, cands[i], strlen(cands[i]));
-    if (slot < s->n_fslots) {
-        s->fgen[slot] = s->gen;
-        s->fnode[slot] = idx;
-    }
+    for (size_t i = 0; i < f->n_cands && idx == VG_NODE_NONE; i++)
+        idx = vg_event_resolve_h(ev, f->cands[i], f->cand_len[i], f->cand_hash[i]);
+    s->fgen[slot] = s->gen;
+    s->fnode[slot] = idx;
     return idx;
 }
 
@@ -235,7 +235,7 @@ node_match(vg_match_scratch *s, const vg_event *ev, const vg_vmatch *vm, const v
         return ok && cmp_ok(vg_num_cmp(&x, &vm->num), vm->op);
     }
     case VG_VM_FIELDREF: {
-        uint32_t r = resolve(s, ev, vm->ref_slot, vm->ref_cands, vm->n_ref_cands);
+        uint32_t r = resolve(s, ev, vm->ref_slot);
         for (; r != VG_NODE_NONE; r = vg_event_node(ev, r)->next_same) {
             const vg_node *o = vg_event_node(ev, r);
             if (is_scalar(o) && ref_match(vm, n->text, o->text))
@@ -287,7 +287,7 @@ static bool value_match(vg_match_scratch *s,
 
 static bool fcond_match(vg_match_scratch *s, const vg_event *ev, const vg_fcond *f)
 {
-    uint32_t first = f->field ? resolve(s, ev, f->slot, f->cands, f->n_cands) : VG_NODE_NONE;
+    uint32_t first = f->field ? resolve(s, ev, f->slot) : VG_NODE_NONE;
     bool result;
     if (!f->all) {
         result = false;
@@ -463,8 +463,7 @@ typedef struct resolve_ctx {
 static uint32_t resolve_slot(void *vctx, uint32_t slot)
 {
     resolve_ctx *c = vctx;
-    const vg_fslot *f = &c->rs->fslots.v[slot];
-    return resolve(c->s, c->ev, slot, f->cands, f->n_cands);
+    return resolve(c->s, c->ev, slot);
 }
 
 size_t vg_match_event_fast(const vg_ruleset *rs,

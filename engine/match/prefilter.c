@@ -338,14 +338,10 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
     return ok;
 }
 
+/* Names hash as the event index hashes paths and keys, so node hashes are reused. */
 static uint64_t name_hash(const char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+    return vg_hash_name(p, n);
 }
 
 static bool build_names(vg_prefilter *pf, const vg_ruleset *rs)
@@ -557,10 +553,10 @@ static void scan_span(const pf_db *db, vg_pf_scratch *s, scan_ctx *c, vg_span t)
     hs_scan(db->db, t.p ? t.p : "", (unsigned)t.len, 0, s->hs, on_match, c);
 }
 
-/* Mark the databases whose field has a candidate name equal to p[0, n). */
-static void mark_name(const vg_prefilter *pf, vg_pf_scratch *s, const char *p, size_t n)
+/* Mark the databases whose field has a candidate name equal to p[0, n) (hash h). */
+static void mark_name(const vg_prefilter *pf, vg_pf_scratch *s, const char *p, size_t n, uint64_t h)
 {
-    for (uint32_t e = pf->buckets[name_hash(p, n) & (pf->n_buckets - 1)]; e != UINT32_MAX;) {
+    for (uint32_t e = pf->buckets[h & (pf->n_buckets - 1)]; e != UINT32_MAX;) {
         const pf_name *nm = &pf->names[e];
         if (nm->len == n && memcmp(nm->name, p, n) == 0 && !s->db_mark[nm->db]) {
             s->db_mark[nm->db] = 1;
@@ -573,13 +569,13 @@ static void mark_name(const vg_prefilter *pf, vg_pf_scratch *s, const char *p, s
 /* mark_name for the key with its spaces removed ("Threat Name" -> ThreatName). */
 static void mark_name_nospace(const vg_prefilter *pf, vg_pf_scratch *s, const char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = vg_hash_name("", 0);
     size_t len = 0;
     for (size_t i = 0; i < n; i++) {
         if (p[i] == ' ')
             continue;
         h ^= (unsigned char)p[i];
-        h *= 1099511628211ull;
+        h *= 1099511628211ull; /* FNV-1a step, as vg_hash_name */
         len++;
     }
     for (uint32_t e = pf->buckets[h & (pf->n_buckets - 1)]; e != UINT32_MAX;) {
@@ -613,9 +609,9 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
     s->n_marked = 0;
     for (uint32_t i = 1; i < n; i++) {
         const vg_node *nd = vg_event_node(ev, i);
-        mark_name(pf, s, nd->path.p, nd->path.len);
-        if (nd->key.len != nd->path.len)
-            mark_name(pf, s, nd->key.p, nd->key.len);
+        mark_name(pf, s, nd->path.p, nd->path.len, nd->path_hash);
+        if (nd->key.len && nd->key.len != nd->path.len)
+            mark_name(pf, s, nd->key.p, nd->key.len, nd->key_hash);
         if (nd->key.len && memchr(nd->key.p, ' ', nd->key.len))
             mark_name_nospace(pf, s, nd->key.p, nd->key.len);
     }

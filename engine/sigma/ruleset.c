@@ -5,6 +5,7 @@
  */
 #include "sigma/ruleset_int.h"
 #include "match/prefilter.h"
+#include "vigil/event.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -244,17 +245,23 @@ static const vg_fslot *get_fslot(vg_ruleset *rs, const char *name, uint32_t *id)
     const vg_fieldmap *fm = find_fieldmap(rs, name);
     size_t count = 1 + (fm ? fm->n_alts : 0);
     const char **v = vg_arena_alloc(rs->a, count * sizeof(char *));
-    if (!v)
+    uint64_t *hv = vg_arena_alloc(rs->a, count * sizeof(uint64_t));
+    size_t *lv = vg_arena_alloc(rs->a, count * sizeof(size_t));
+    if (!v || !hv || !lv)
         return NULL;
-    v[0] = name;
-    for (size_t i = 1; i < count; i++)
-        v[i] = fm->alts[i - 1];
+    for (size_t i = 0; i < count; i++) {
+        v[i] = i ? fm->alts[i - 1] : name;
+        lv[i] = strlen(v[i]);
+        hv[i] = vg_hash_name(v[i], lv[i]);
+    }
     vg_fslot *slot = VG_VEC_PUSH(rs->fslots);
     if (!slot)
         return NULL;
     slot->name = name;
     slot->cands = v;
     slot->n_cands = count;
+    slot->cand_hash = hv;
+    slot->cand_len = lv;
     *id = (uint32_t)(rs->fslots.n - 1);
     rs->fslot_tab[k] = *id + 1;
     return slot;

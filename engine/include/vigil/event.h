@@ -53,6 +53,8 @@ typedef struct vg_node {
     vg_span text;          /* scalar text: string content (unescaped), number literal as
                               written, "true"/"false", "null"; empty for containers */
     vg_span path;          /* dotted path, set by vg_event_index */
+    uint64_t path_hash;    /* vg_hash_name(path), set by vg_event_index */
+    uint64_t key_hash;     /* vg_hash_name(key), likewise */
     uint32_t next_same;    /* next node with the same path, set by vg_event_index */
 } vg_node;
 
@@ -101,6 +103,13 @@ VG_API uint32_t vg_event_path(const vg_event *ev, const char *path, size_t len);
 VG_API uint32_t vg_event_leaf(const vg_event *ev, const char *key, size_t len);
 /* Schema-on-read lookup: exact path first, then unique leaf key. */
 VG_API uint32_t vg_event_resolve(const vg_event *ev, const char *name, size_t len);
+
+/* The hash the index uses for names (64-bit FNV-1a). Callers that look the same name up in
+ * many events compute it once and use the _h variants. */
+VG_API uint64_t vg_hash_name(const char *p, size_t n);
+VG_API uint32_t vg_event_path_h(const vg_event *ev, const char *path, size_t len, uint64_t h);
+VG_API uint32_t vg_event_leaf_h(const vg_event *ev, const char *key, size_t len, uint64_t h);
+VG_API uint32_t vg_event_resolve_h(const vg_event *ev, const char *name, size_t len, uint64_t h);
 
 /* Append the event as one line of compact JSON (objects, arrays and scalars as parsed;
  * numbers as written; strings escaped). */
