@@ -142,11 +142,19 @@ static size_t match_close(const char *buf, size_t b, size_t stop)
         char c = buf[i];
         if (c == '"') {
             /* string body: only a quote or a backslash matters */
-            for (i++; i < stop; i++) {
-                if (buf[i] == '\\')
-                    i++;
-                else if (buf[i] == '"')
+            size_t body = i + 1;
+            for (i = body;;) {
+                const char *q = memchr(buf + i, '"', stop - i);
+                if (!q)
+                    return 0;
+                i = (size_t)(q - buf);
+                /* escaped when preceded by an odd run of backslashes */
+                size_t j = i;
+                while (j > body && buf[j - 1] == '\\')
+                    j--;
+                if ((i - j) % 2 == 0)
                     break;
+                i++;
             }
         } else if (c == '{' || c == '[') {
             depth++;
