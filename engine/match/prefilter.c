@@ -66,6 +66,8 @@ struct vg_pf_scratch {
     hs_scratch_t *hs;
     uint64_t *cand;
     size_t n_words;
+    char *kw_buf; /* the event's values joined, for the keyword database */
+    size_t kw_cap;
     uint8_t *db_mark;  /* per database: fed by this event */
     uint32_t *db_list; /* marked databases */
     size_t n_marked;
@@ -505,6 +507,7 @@ void vg_pf_scratch_free(vg_pf_scratch *s)
         return;
     hs_free_scratch(s->hs);
     vg_free(s->cand);
+    vg_free(s->kw_buf);
     vg_free(s->db_mark);
     vg_free(s->db_list);
     vg_free(s);
@@ -627,11 +630,39 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
         }
     }
     if (pf->kw_db != SIZE_MAX) {
+        /* Keyword literals may occur in any value: scan all values in one call, joined by a
+         * NUL. Joining can only add matches (a literal spanning two values), never lose
+         * one, and the prefilter may over-approximate. */
         const pf_db *db = &pf->dbs[pf->kw_db];
-        for (uint32_t i = 1; i < n; i++) {
+        size_t len = 0;
+        bool joined = true;
+        for (uint32_t i = 1; i < n && joined; i++) {
             const vg_node *nd = vg_event_node(ev, i);
-            if (nd->type == VG_V_STR || nd->type == VG_V_NUM)
-                scan_span(db, s, &c, nd->text);
+            if (nd->type != VG_V_STR && nd->type != VG_V_NUM)
+                continue;
+            if (len + nd->text.len + 1 > s->kw_cap) {
+                size_t cap = (len + nd->text.len + 1) * 2;
+                char *nb = vg_realloc(s->kw_buf, cap);
+                if (!nb) {
+                    joined = false;
+                    break;
+                }
+                s->kw_buf = nb;
+                s->kw_cap = cap;
+            }
+            if (nd->text.len)
+                memcpy(s->kw_buf + len, nd->text.p, nd->text.len);
+            len += nd->text.len;
+            s->kw_buf[len++] = '\0';
+        }
+        if (joined) {
+            scan_span(db, s, &c, (vg_span){s->kw_buf, len});
+        } else { /* out of memory: one value at a time */
+            for (uint32_t i = 1; i < n; i++) {
+                const vg_node *nd = vg_event_node(ev, i);
+                if (nd->type == VG_V_STR || nd->type == VG_V_NUM)
+                    scan_span(db, s, &c, nd->text);
+            }
         }
     }
     *n_words = pf->n_words;
