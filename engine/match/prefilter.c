@@ -9,11 +9,12 @@
  *                 literal, then fewer literals), NONE only if both are NONE
  *   OR(a, b)   -> a + b, NONE if either is NONE
  *   NOT a      -> NONE
- * Glob values contribute their longest literal run (every match contains it); values that
- * also match numerically (EventID: 4688 matches "0x1250") and every non-glob value type
- * contribute NONE.
+ * Glob values contribute their longest literal run (every match contains it), regexes the
+ * literal every match must contain when match/relit.c can prove one; values that also match
+ * numerically (EventID: 4688 matches "0x1250") and the other value types contribute NONE.
  */
 #include "match/prefilter.h"
+#include "match/relit.h"
 #include "sigma/ruleset_int.h"
 
 #include <hs.h>
@@ -183,24 +184,17 @@ static req unite(builder *b, req x, req y)
         b->nomem = true;
         return REQ_NONE;
     }
-    memcpy(r.lits, x.lits, x.n * sizeof(uint32_t));
-    memcpy(r.lits + x.n, y.lits, y.n * sizeof(uint32_t));
+    if (x.n) /* the empty start of an accumulation has lits == NULL */
+        memcpy(r.lits, x.lits, x.n * sizeof(uint32_t));
+    if (y.n)
+        memcpy(r.lits + x.n, y.lits, y.n * sizeof(uint32_t));
     r.n = x.n + y.n;
     return r;
 }
 
-static req req_value(builder *b, const vg_fcond *f, const vg_vmatch *vm)
+static req one_lit(builder *b, uint32_t slot, bool cased, const char *p, size_t n)
 {
-    if (vm->kind != VG_VM_GLOB || vm->num_ok)
-        return REQ_NONE;
-    const vg_sstr *s = &vm->glob.parts;
-    const vg_spart *best = NULL;
-    for (size_t i = 0; i < s->n; i++)
-        if (s->parts[i].kind == VG_SP_LIT && (!best || s->parts[i].len > best->len))
-            best = &s->parts[i];
-    if (!best)
-        return REQ_NONE;
-    uint32_t id = intern(b, f->field ? f->slot : KW_SLOT, vm->glob.cased, best->p, best->len);
+    uint32_t id = intern(b, slot, cased, p, n);
     if (id == UINT32_MAX)
         return REQ_NONE;
     req r = {false, vg_arena_alloc(b->a, sizeof(uint32_t)), 1};
@@ -210,6 +204,35 @@ static req req_value(builder *b, const vg_fcond *f, const vg_vmatch *vm)
     }
     r.lits[0] = id;
     return r;
+}
+
+static req req_value(builder *b, const vg_fcond *f, const vg_vmatch *vm)
+{
+    uint32_t slot = f->field ? f->slot : KW_SLOT;
+    if (vm->kind == VG_VM_RE) {
+        char lit[256];
+        size_t n;
+        bool caseless;
+        if (!vg_regex_literal(vm->re_src, vm->re_len, vm->re_flags, 3, lit, sizeof(lit), &n,
+                              &caseless))
+            return REQ_NONE;
+        char *copy = vg_arena_memdup(b->a, lit, n);
+        if (!copy) {
+            b->nomem = true;
+            return REQ_NONE;
+        }
+        return one_lit(b, slot, !caseless, copy, n);
+    }
+    if (vm->kind != VG_VM_GLOB || vm->num_ok)
+        return REQ_NONE;
+    const vg_sstr *s = &vm->glob.parts;
+    const vg_spart *best = NULL;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->parts[i].kind == VG_SP_LIT && (!best || s->parts[i].len > best->len))
+            best = &s->parts[i];
+    if (!best)
+        return REQ_NONE;
+    return one_lit(b, slot, vm->glob.cased, best->p, best->len);
 }
 
 static req req_fcond(builder *b, const vg_fcond *f)

@@ -71,9 +71,12 @@ typedef struct vg_vmatch {
     vg_cmp_op op;       /* CMP */
     vg_time_part tpart; /* CMP/GLOB on a time component */
     vg_regex *re;       /* RE */
-    vg_cidr cidr;       /* CIDR */
-    bool want;          /* EXISTS */
-    const char *ref;    /* FIELDREF: the other field, NUL-terminated */
+    const char *re_src; /* RE: the pattern text (for literal extraction), NUL-terminated */
+    size_t re_len;
+    unsigned re_flags; /* RE: VG_RE_I / _M / _S */
+    vg_cidr cidr;      /* CIDR */
+    bool want;         /* EXISTS */
+    const char *ref;   /* FIELDREF: the other field, NUL-terminated */
     size_t ref_len;
     const char *const *ref_cands; /* FIELDREF: names tried for the other field */
     size_t n_ref_cands;

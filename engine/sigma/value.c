@@ -516,6 +516,9 @@ static vg_status compile_value(
             return VG_ERR_NOMEM;
         vm->kind = VG_VM_RE;
         vm->re = re;
+        vm->re_src = v->str;
+        vm->re_len = v->len;
+        vm->re_flags = flags;
         vm->group = group;
         return VG_OK;
     }
