@@ -9,11 +9,30 @@
  * origin (input:line, record number, byte offset), counted by reason, and skipped.
  * Reports are capped per input (--max-errors) so a garbage input cannot flood stderr; the
  * counts stay exact.
+ *
+ * This file parses the options, loads the ruleset, runs the pipeline (pipeline.c) and
+ * prints the summary. Threading (--threads N):
+ *   - roles: the main thread reads the inputs in order and cuts them into batches of up to
+ *     1024 records or 1 MiB, copying each record with its origin; problems the reader
+ *     meets (oversized or unterminated records, inputs that cannot be opened or read) ride
+ *     in the batch as items of their own. N worker threads parse, index, match and render
+ *     whole batches into the batch's own output buffers (alert lines, report lines), each
+ *     with its own event, match scratch and counters; the ruleset is shared read-only.
+ *     Main also writes the finished batches to stdout and stderr.
+ *   - queues: one bounded queue (bqueue.c: mutex and condition variables) carries batches
+ *     to the workers; a worker marks a batch done under a mutex and signals main.
+ *   - ordering: main keeps the batches in flight in sequence order and writes only the
+ *     oldest, once done; the --max-errors cap is counted as reports are written. Output is
+ *     the same bytes for every N (the alerts' "time", the detection wall clock, aside).
+ *   - bounds: at most 2 * N batches exist; with all of them in flight, reading waits until
+ *     the oldest is written. Memory is that many batches plus one event per worker.
+ *   - counters: per worker, summed after the workers are joined: the summary line is the
+ *     same as single-threaded.
+ * With N = 1 (the default) no thread is started: main processes each batch itself.
  */
 #include "cli.h"
-#include "input.h"
+#include "pipeline.h"
 #include "rulesrc.h"
-#include "vigil/alert.h"
 #include "vigil/match.h"
 #include "vigil/parse.h"
 
@@ -21,10 +40,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
 #define MAX_INPUTS 256
-#define MAX_HITS   4096
 
 static const char run_help[] =
         "Usage: vigil run --rules PATH... --input FILE|- [--input FILE...] [OPTIONS]\n"
@@ -59,29 +77,13 @@ static const char run_help[] =
         "                           rules an event can match; reference: every applicable\n"
         "                           rule is evaluated (the oracle the fast path is tested\n"
         "                           against). Both give the same alerts\n"
+        "  --threads N              worker threads that parse and match (default 1: all on\n"
+        "                           one thread; 0: one per online CPU; at most 64). The\n"
+        "                           output is the same for every N\n"
         "  --strict                 refuse to run if any rule has an error\n"
         "  -q, --quiet              no rule warnings on start-up\n"
         "  -h, --help               show this help\n"
         "\n";
-
-typedef struct run_input {
-    const char *path;
-    vg_format fmt;
-    bool has_ls;
-    vg_logsource ls;
-    const char *ls_spec;
-} run_input;
-
-typedef struct run_counts {
-    uint64_t records, events, alerts, malformed, oversize, limit, io_errors;
-} run_counts;
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -94,125 +96,17 @@ static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
     return true;
 }
 
-typedef struct run_ctx {
-    const vg_ruleset *rs;
-    bool fast;
-    vg_match_scratch *ms;
-    vg_event *ev;
-    vg_buf out;
-    uint64_t max_errors;
-    size_t max_record;
-    run_counts c;
-} run_ctx;
-
-static void report(run_ctx *x,
-                   const run_input *ri,
-                   const input_rec *r,
-                   uint64_t *shown,
-                   const char *what,
-                   size_t off_in_rec,
-                   const char *msg)
-{
-    if (*shown < x->max_errors) {
-        fprintf(stderr, "vigil: %s:%llu: record %llu (byte %llu): %s%s%s\n", ri->path,
-                (unsigned long long)r->line, (unsigned long long)r->index,
-                (unsigned long long)(r->offset + off_in_rec), what, msg ? ": " : "",
-                msg ? msg : "");
-    } else if (*shown == x->max_errors) {
-        fprintf(stderr, "vigil: %s: more malformed records; not reporting them one by one\n",
-                ri->path);
-    }
-    (*shown)++;
-}
-
-static int run_one(run_ctx *x, const run_input *ri)
-{
-    input *in = input_open(ri->path, ri->fmt, x->max_record);
-    if (!in) {
-        fprintf(stderr, "vigil: cannot open input '%s': %s\n", ri->path, strerror(errno));
-        x->c.io_errors++;
-        return -1;
-    }
-    uint32_t hits[MAX_HITS];
-    uint64_t shown = 0;
-    input_rec r;
-    for (;;) {
-        input_kind k = input_next(in, &r);
-        if (k == INPUT_EOF)
-            break;
-        if (k == INPUT_ERROR) {
-            fprintf(stderr, "vigil: error reading '%s': %s\n", ri->path, strerror(input_errno(in)));
-            x->c.io_errors++;
-            break;
-        }
-        x->c.records++;
-        if (k == INPUT_OVERSIZE) {
-            x->c.oversize++;
-            char msg[64];
-            snprintf(msg, sizeof(msg), "larger than --max-record %zu", x->max_record);
-            report(x, ri, &r, &shown, "record too large", 0, msg);
-            continue;
-        }
-        if (k == INPUT_UNFRAMED) {
-            x->c.malformed++;
-            report(x, ri, &r, &shown, "unterminated record", 0,
-                   "no complete value before the end of input");
-            continue;
-        }
-        vg_event_reset(x->ev);
-        vg_perr perr = {0, NULL};
-        vg_format used = ri->fmt;
-        vg_status rc = vg_parse(ri->fmt, x->ev, r.p, r.len, &used, &perr);
-        if (rc == VG_OK)
-            rc = vg_event_index(x->ev);
-        if (rc != VG_OK) {
-            if (rc == VG_ERR_LIMIT)
-                x->c.limit++;
-            else
-                x->c.malformed++;
-            char what[48];
-            snprintf(what, sizeof(what), "%s %s", vg_format_str(used),
-                     rc == VG_ERR_LIMIT ? "record over a limit" : "parse error");
-            report(x, ri, &r, &shown, what, perr.offset, perr.msg ? perr.msg : vg_status_str(rc));
-            continue;
-        }
-        x->c.events++;
-        const vg_logsource *decl = ri->has_ls ? &ri->ls : NULL;
-        size_t n = x->fast ? vg_match_event_fast(x->rs, x->ms, x->ev, decl, hits, MAX_HITS)
-                           : vg_match_event(x->rs, x->ms, x->ev, decl, hits, MAX_HITS);
-        if (n > MAX_HITS)
-            n = MAX_HITS;
-        if (n == 0)
-            continue;
-        vg_origin org = {ri->path, r.index, r.line};
-        int64_t now = wall_ms();
-        for (size_t i = 0; i < n; i++) {
-            vg_buf_clear(&x->out);
-            vg_alert_json_single(&x->out, x->rs, hits[i], x->ev, &org, now);
-            vg_buf_putc(&x->out, '\n');
-            if (vg_buf_status(&x->out) != VG_OK) {
-                fprintf(stderr, "vigil: %s: record %llu: alert too large to encode\n", ri->path,
-                        (unsigned long long)r.index);
-                continue;
-            }
-            fwrite(x->out.p, 1, x->out.len, stdout);
-            x->c.alerts++;
-        }
-    }
-    input_close(in);
-    return 0;
-}
-
 int cli_run(int argc, char **argv)
 {
     static rsrc_opts o;
-    static run_input inputs[MAX_INPUTS];
+    static pl_input inputs[MAX_INPUTS];
     memset(&o, 0, sizeof(o));
     size_t n_inputs = 0;
     vg_format cur_fmt = VG_FMT_AUTO;
     const char *cur_ls = NULL;
     bool strict = false, quiet = false, fast = true;
     uint64_t max_record = 4u << 20, max_depth = 64, max_fields = 65536, max_errors = 100;
+    uint64_t threads = 1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         int r = rsrc_parse_opt(&o, argc, argv, &i);
@@ -295,6 +189,12 @@ int cli_run(int argc, char **argv)
                 fprintf(stderr, "vigil run: --matcher is fast or reference, not '%s'\n", val);
                 return CLI_USAGE;
             }
+        } else if (OPT("--threads")) {
+            VALUE();
+            if (!parse_u64(val, 0, PL_MAX_THREADS, &threads)) {
+                fprintf(stderr, "vigil run: --threads must be 0..%d\n", PL_MAX_THREADS);
+                return CLI_USAGE;
+            }
         } else if (OPT("--strict")) {
             strict = true;
         } else if (OPT("-q") || OPT("--quiet")) {
@@ -358,44 +258,34 @@ int cli_run(int argc, char **argv)
             return CLI_FAILED;
         }
     }
-    run_ctx x;
-    memset(&x, 0, sizeof(x));
-    x.rs = rs;
-    x.fast = fast;
-    x.max_errors = max_errors;
-    x.max_record = (size_t)max_record;
-    vg_event_limits lim = {(uint32_t)max_fields, (uint32_t)max_depth, 0};
-    lim.max_bytes = (size_t)max_record * 4 + (1u << 20);
-    x.ev = vg_event_new(&lim);
-    x.ms = vg_match_scratch_new(rs);
-    vg_buf_init(&x.out, 64u << 20);
+    if (threads == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cpus < 1 ? 1 : cpus > PL_MAX_THREADS ? PL_MAX_THREADS : (uint64_t)cpus;
+    }
+    pl_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.rs = rs;
+    cfg.fast = fast;
+    cfg.max_record = (size_t)max_record;
+    cfg.max_errors = max_errors;
+    cfg.limits.max_nodes = (uint32_t)max_fields;
+    cfg.limits.max_depth = (uint32_t)max_depth;
+    cfg.limits.max_bytes = (size_t)max_record * 4 + (1u << 20);
+    cfg.threads = (unsigned)threads;
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-    int status = CLI_OK;
-    if (!x.ev || !x.ms) {
-        fprintf(stderr, "vigil run: out of memory\n");
-        status = CLI_FAILED;
-    } else {
-        for (size_t i = 0; i < n_inputs; i++)
-            if (run_one(&x, &inputs[i]) != 0)
-                status = CLI_FAILED;
-    }
+    pl_counts c;
+    int status = pl_run(&cfg, inputs, n_inputs, stdout, stderr, &c) == 0 ? CLI_OK : CLI_FAILED;
     fflush(stdout);
-    vg_match_counters mc = {0};
-    if (x.ms)
-        vg_match_counters_get(x.ms, &mc);
     fprintf(stderr,
             "vigil: %llu records, %llu events, %llu alerts; skipped %llu malformed, %llu over a "
             "limit, %llu oversized; %llu rule evaluations, %llu regex limit hits\n",
-            (unsigned long long)x.c.records, (unsigned long long)x.c.events,
-            (unsigned long long)x.c.alerts, (unsigned long long)x.c.malformed,
-            (unsigned long long)x.c.limit, (unsigned long long)x.c.oversize,
-            (unsigned long long)mc.rule_evals, (unsigned long long)mc.regex_limit);
-    if (x.c.io_errors)
+            (unsigned long long)c.records, (unsigned long long)c.events,
+            (unsigned long long)c.alerts, (unsigned long long)c.malformed,
+            (unsigned long long)c.limit, (unsigned long long)c.oversize,
+            (unsigned long long)c.rule_evals, (unsigned long long)c.regex_limit);
+    if (c.io_errors)
         status = CLI_FAILED;
-    vg_buf_fini(&x.out);
-    vg_match_scratch_free(x.ms);
-    vg_event_free(x.ev);
     vg_ruleset_free(rs);
     return status;
 }
