@@ -3,8 +3,9 @@
 #
 #   ./dev.sh demo    install what is missing, build (Release) and run the bundled rules over
 #                    the bundled sample traffic: alerts on stdout, a summary on stderr
-#   ./dev.sh test    install what is missing, build (Debug with -Werror, and ASan+UBSan) and
-#                    run the whole test suite in both builds
+#   ./dev.sh test    install what is missing, build and run the whole test suite in a Debug
+#                    build with -Werror and in an ASan+UBSan build, and the threaded
+#                    pipeline's tests in a ThreadSanitizer build
 #   ./dev.sh build   install what is missing and build the Release binary (build/release)
 #   ./dev.sh deps    only install the missing Debian packages
 #
@@ -61,6 +62,9 @@ run_tests() {
 test_all() {
     build build/debug Debug -DVIGIL_WERROR=ON
     run_tests build/debug
+    # the threaded pipeline under ThreadSanitizer (its tests are the integration ones)
+    build build/tsan Tsan -DVIGIL_WERROR=ON
+    (cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R integration)
     build build/asan Asan -DVIGIL_WERROR=ON
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
         run_tests build/asan
