@@ -22,72 +22,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct cmd_out {
-    char *out; /* stdout */
-    char *err; /* stderr */
-    int status;
-} cmd_out;
+#include "harness.h"
 
-static char tmpdir[256];
+typedef harness_result cmd_out;
+
+#define run_vigil  harness_run
+#define cmd_free   harness_result_free
+#define write_file harness_write
 
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap + 1);
-    size_t r;
-    while (b && (r = fread(b + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) {
-            cap *= 2;
-            b = realloc(b, cap + 1);
-        }
-    }
-    fclose(f);
-    if (b)
-        b[n] = '\0';
-    return b;
-}
-
-/* Run "$VIGIL_BIN args" through the shell, capturing stdout and stderr. */
-static cmd_out run_vigil(const char *fmt, ...)
-{
-    char args[4096], cmd[8192], outp[300], errp[300];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof(args), fmt, ap);
-    va_end(ap);
-    snprintf(outp, sizeof(outp), "%s/out", tmpdir);
-    snprintf(errp, sizeof(errp), "%s/err", tmpdir);
-    const char *src = getenv("VIGIL_SRC");
-    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s >'%s' 2>'%s'", src ? src : ".",
-             getenv("VIGIL_BIN"), args, outp, errp);
-    cmd_out r;
-    int st = system(cmd);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    r.out = slurp(outp);
-    r.err = slurp(errp);
-    assert_non_null(r.out);
-    assert_non_null(r.err);
-    return r;
-}
-
-static void cmd_free(cmd_out *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static void write_file(const char *name, const char *text)
-{
-    char p[400];
-    snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-    FILE *f = fopen(p, "wb");
-    assert_non_null(f);
-    fwrite(text, 1, strlen(text), f);
-    fclose(f);
+    return harness_read_all(path, NULL);
 }
 
 /* Value of "key":"..." (string) or "key":123 (number) after position p, into buf. */
@@ -249,8 +194,8 @@ static void test_bad_records_are_reported_and_skipped(void **state)
                                "not json at all\n"
                                "{\"CommandLine\":\"WHOAMI\", \"x\": [1,2,}\n"
                                "{\"CommandLine\":\"whoami\"}\n");
-    cmd_out r = run_vigil("run --rules %s/rule.yml --format json --input %s/events.jsonl", tmpdir,
-                          tmpdir);
+    cmd_out r = run_vigil("run --rules %s/rule.yml --format json --input %s/events.jsonl",
+                          harness_tmpdir(), harness_tmpdir());
     assert_int_equal(r.status, 0);
     size_t n;
     char *keys = alert_keys(r.out, &n);
@@ -280,8 +225,8 @@ static void test_oversized_record_counted(void **state)
     write_file("big.jsonl", text);
     free(text);
     cmd_out r = run_vigil(
-            "run --rules %s/rule.yml --format json --max-record 65536 --input %s/big.jsonl", tmpdir,
-            tmpdir);
+            "run --rules %s/rule.yml --format json --max-record 65536 --input %s/big.jsonl",
+            harness_tmpdir(), harness_tmpdir());
     assert_int_equal(r.status, 0);
     size_t n;
     char *keys = alert_keys(r.out, &n);
@@ -308,8 +253,8 @@ static void test_deep_nesting_bounded(void **state)
     memcpy(text + n, "\n{\"CommandLine\":\"whoami\"}\n", 27);
     write_file("deep.json", text);
     free(text);
-    cmd_out r =
-            run_vigil("run --rules %s/rule.yml --format json --input %s/deep.json", tmpdir, tmpdir);
+    cmd_out r = run_vigil("run --rules %s/rule.yml --format json --input %s/deep.json",
+                          harness_tmpdir(), harness_tmpdir());
     assert_int_equal(r.status, 0);
     size_t n_alerts;
     char *keys = alert_keys(r.out, &n_alerts);
@@ -330,11 +275,11 @@ static void test_check_reports_positions_and_status(void **state)
                           "  sel:\n"
                           "    Image|endswith|containz: x\n"
                           "  condition: sel and not filter\n");
-    cmd_out r = run_vigil("check %s/good.yml", tmpdir);
+    cmd_out r = run_vigil("check %s/good.yml", harness_tmpdir());
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.err, "1 rules loaded"));
     cmd_free(&r);
-    r = run_vigil("check %s/good.yml %s/bad.yml", tmpdir, tmpdir);
+    r = run_vigil("check %s/good.yml %s/bad.yml", harness_tmpdir(), harness_tmpdir());
     assert_int_equal(r.status, 1);
     assert_non_null(
             strstr(r.err, "bad.yml:6:20: error: unknown modifier 'containz' [rule bad-rule]"));
@@ -344,12 +289,13 @@ static void test_check_reports_positions_and_status(void **state)
     cmd_free(&r);
     /* run keeps the good rule; --strict refuses */
     write_file("ev.jsonl", "{\"CommandLine\":\"whoami\"}\n");
-    r = run_vigil("run --rules %s/good.yml %s/bad.yml --input %s/ev.jsonl", tmpdir, tmpdir, tmpdir);
+    r = run_vigil("run --rules %s/good.yml %s/bad.yml --input %s/ev.jsonl", harness_tmpdir(),
+                  harness_tmpdir(), harness_tmpdir());
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "11111111-2222-3333-4444-555555555555"));
     cmd_free(&r);
-    r = run_vigil("run --strict --rules %s/good.yml %s/bad.yml --input %s/ev.jsonl", tmpdir, tmpdir,
-                  tmpdir);
+    r = run_vigil("run --strict --rules %s/good.yml %s/bad.yml --input %s/ev.jsonl",
+                  harness_tmpdir(), harness_tmpdir(), harness_tmpdir());
     assert_int_equal(r.status, 1);
     assert_string_equal(r.out, "");
     cmd_free(&r);
@@ -381,18 +327,13 @@ static void test_help_and_usage(void **state)
 static int setup(void **state)
 {
     (void)state;
-    if (!getenv("VIGIL_BIN") || !getenv("VIGIL_SRC"))
-        return -1;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/vigil-test-cli-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return harness_setup("cli");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return harness_teardown();
 }
 
 int main(void)

@@ -27,98 +27,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct result {
-    char *out; /* stdout, the alerts' "time" removed */
-    char *err; /* stderr */
-    size_t out_len;
-    int status;
-} result;
+#include "harness.h"
 
-static char tmpdir[256];
+typedef harness_result result;
 
-static char *read_all(const char *path, size_t *len_out)
+/* Run vigil; stdout comes back with the alerts' "time" removed. */
+#define run_vigil(...) run_stripped(harness_run(__VA_ARGS__))
+
+static result run_stripped(result r)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, len = 0;
-    char *b = malloc(cap + 1);
-    while (b) {
-        size_t got = fread(b + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-        if (len == cap) {
-            cap *= 2;
-            char *nb = realloc(b, cap + 1);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-        }
-    }
-    fclose(f);
-    if (b)
-        b[len] = '\0';
-    if (len_out)
-        *len_out = len;
-    return b;
-}
-
-/* Remove every "time":"..." member value in place (the detection time differs between
- * runs; an event's own "time" field is removed too, the same way in every run). */
-static size_t strip_time(char *s, size_t len)
-{
-    static const char key[] = "\"time\":\"";
-    size_t w = 0;
-    for (size_t r = 0; r < len;) {
-        if (len - r >= sizeof(key) - 1 && memcmp(s + r, key, sizeof(key) - 1) == 0) {
-            r += sizeof(key) - 1;
-            while (r < len && s[r] != '"') {
-                if (s[r] == '\\' && r + 1 < len)
-                    r++;
-                r++;
-            }
-            r++; /* the closing quote */
-            continue;
-        }
-        s[w++] = s[r++];
-    }
-    s[w] = '\0';
-    return w;
-}
-
-/* Run "cd $VIGIL_SRC && $VIGIL_BIN args" through the shell. */
-static result run_vigil(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static result run_vigil(const char *fmt, ...)
-{
-    char args[4096], cmd[8192], outp[300], errp[300];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof(args), fmt, ap);
-    va_end(ap);
-    snprintf(outp, sizeof(outp), "%s/stdout", tmpdir);
-    snprintf(errp, sizeof(errp), "%s/stderr", tmpdir);
-    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s >'%s' 2>'%s'", getenv("VIGIL_SRC"),
-             getenv("VIGIL_BIN"), args, outp, errp);
-    result r;
-    int st = system(cmd);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    size_t len = 0;
-    r.out = read_all(outp, &len);
-    r.err = read_all(errp, NULL);
-    assert_non_null(r.out);
-    assert_non_null(r.err);
-    r.out_len = strip_time(r.out, len);
+    r.out_len = harness_strip_time(r.out, r.out_len);
     return r;
 }
 
 static void result_free(result *r)
 {
-    free(r->out);
-    free(r->err);
+    harness_result_free(r);
 }
 
 static void assert_same(const result *want, const result *got, const char *what)
@@ -192,7 +116,7 @@ static void append(FILE *f, const char *p, size_t n)
     assert_int_equal(fwrite(p, 1, n, f), n);
 }
 
-/* tmpdir/name: the samples `reps` times, their lines interleaved with bad records. */
+/* <tmpdir>/name: the samples `reps` times, their lines interleaved with bad records. */
 static void write_mixed(const char *name, int reps)
 {
     static const char *const files[] = {"windows.json", "linux.log", "web.jsonl",
@@ -202,11 +126,11 @@ static void write_mixed(const char *name, int reps)
     for (size_t i = 0; i < 4; i++) {
         char p[600];
         snprintf(p, sizeof(p), "%s/rules/samples/%s", getenv("VIGIL_SRC"), files[i]);
-        text[i] = read_all(p, &len[i]);
+        text[i] = harness_read_all(p, &len[i]);
         assert_non_null(text[i]);
     }
     char path[400];
-    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    snprintf(path, sizeof(path), "%s/%s", harness_tmpdir(), name);
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     char big[10000];
@@ -258,7 +182,7 @@ static void test_mixed_input_same_for_any_threads(void **state)
     char args[2048];
     snprintf(args, sizeof(args),
              "run --rules rules/sigma --max-record 8192 --max-errors 1000000 --input %s/mixed.txt",
-             tmpdir);
+             harness_tmpdir());
     result one = run_all_threads(args);
     assert_int_equal(one.status, 0);
     assert_true(summary_count(one.err, "records,") > 10000);
@@ -275,10 +199,10 @@ static void test_mixed_input_same_for_any_threads(void **state)
     /* the reference matcher gives the same alerts, and agrees with itself across N */
     snprintf(args, sizeof(args),
              "run --matcher reference --rules rules/sigma --max-record 8192 --input %s/mixed.txt",
-             tmpdir);
+             harness_tmpdir());
     result ref = run_all_threads(args);
     snprintf(args, sizeof(args), "run --rules rules/sigma --max-record 8192 --input %s/mixed.txt",
-             tmpdir);
+             harness_tmpdir());
     result fast = run_vigil("%s --threads 3", args);
     assert_int_equal(fast.out_len, ref.out_len);
     assert_memory_equal(fast.out, ref.out, ref.out_len);
@@ -298,7 +222,8 @@ static void test_caps_inputs_and_stdin(void **state)
              "run --rules rules/sigma --max-record 8192 --max-errors 5 --input %s/a.txt "
              "--input %s/nonexistent.txt --input %s/b.txt --input %s --format json --input "
              "%s/a.txt",
-             tmpdir, tmpdir, tmpdir, tmpdir, tmpdir);
+             harness_tmpdir(), harness_tmpdir(), harness_tmpdir(), harness_tmpdir(),
+             harness_tmpdir());
     result one = run_all_threads(args);
     assert_int_equal(one.status, 1);
     assert_non_null(strstr(one.err, "cannot open input"));
@@ -311,7 +236,8 @@ static void test_caps_inputs_and_stdin(void **state)
 
     /* --max-errors 0: only the "more" line per input */
     snprintf(args, sizeof(args),
-             "run --rules rules/sigma --max-record 8192 --max-errors 0 --input %s/b.txt", tmpdir);
+             "run --rules rules/sigma --max-record 8192 --max-errors 0 --input %s/b.txt",
+             harness_tmpdir());
     one = run_all_threads(args);
     assert_null(strstr(one.err, "record 0"));
     assert_non_null(strstr(one.err, "not reporting them one by one"));
@@ -319,7 +245,7 @@ static void test_caps_inputs_and_stdin(void **state)
 
     /* standard input */
     snprintf(args, sizeof(args), "run --rules rules/sigma --max-record 8192 --input - <%s/a.txt",
-             tmpdir);
+             harness_tmpdir());
     one = run_all_threads(args);
     assert_int_equal(one.status, 0);
     assert_true(summary_count(one.err, "alerts;") > 0);
@@ -354,18 +280,13 @@ static void test_threads_option(void **state)
 static int setup(void **state)
 {
     (void)state;
-    if (!getenv("VIGIL_BIN") || !getenv("VIGIL_SRC"))
-        return -1;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/vigil-test-threads-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return harness_setup("threads");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return harness_teardown();
 }
 
 int main(void)
