@@ -12,7 +12,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <poll.h>
 #include <string.h>
+#include <unistd.h>
 
 #define READ_CHUNK (1u << 20)
 
@@ -114,13 +116,20 @@ static bool fill(input *in)
     }
     if (in->end == in->cap)
         return false; /* full: the framer must decide with what it has */
-    size_t r = fread(in->buf + in->end, 1, in->cap - in->end, in->f);
-    in->end += r;
-    if (r == 0) {
-        if (ferror(in->f))
-            in->err = errno ? errno : EIO;
+    /* read(2), not fread: on a pipe or terminal it returns what has arrived instead of
+     * waiting for a full buffer, so live input is processed as it comes */
+    ssize_t r;
+    do {
+        r = read(fileno(in->f), in->buf + in->end, in->cap - in->end);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        in->err = errno ? errno : EIO;
         in->eof = true;
+        return false;
     }
+    in->end += (size_t)r;
+    if (r == 0)
+        in->eof = true;
     return r > 0;
 }
 
@@ -203,4 +212,18 @@ input_kind input_next(input *in, input_rec *rec)
         }
         }
     }
+}
+
+bool input_idle(const input *in)
+{
+    if (in->eof || in->err)
+        return false;
+    size_t i = in->pos;
+    while (i < in->end &&
+           (in->buf[i] == ' ' || in->buf[i] == '\t' || in->buf[i] == '\r' || in->buf[i] == '\n'))
+        i++; /* blank lines are no record */
+    if (memchr(in->buf + i, '\n', in->end - i))
+        return false; /* a complete line is buffered */
+    struct pollfd pfd = {fileno(in->f), POLLIN, 0};
+    return poll(&pfd, 1, 0) == 0; /* nothing has arrived: the next read would wait */
 }

@@ -12,6 +12,7 @@
 
 #include "vigil/parse.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct input input;
@@ -36,6 +37,10 @@ typedef struct input_rec {
 input *input_open(const char *path, vg_format fmt, size_t max_record);
 input_kind input_next(input *in, input_rec *rec);
 int input_errno(const input *in);
+/* True when the next input_next would wait for data that has not arrived yet (a pipe or
+ * terminal with no complete line buffered). Callers flush their work before that, so
+ * alerts on live input are not held back. Regular files are never idle. */
+bool input_idle(const input *in);
 void input_close(input *in);
 
 #endif

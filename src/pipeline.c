@@ -52,6 +52,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -465,6 +466,16 @@ static void read_input(pipeline *p, size_t idx)
     }
     input_rec r;
     while (!p->oom) {
+        if (b->n_items > 0 && input_idle(in)) {
+            /* live input went quiet: finish and write what has been read */
+            batch_submit(p, b);
+            drain(p);
+            fflush(stdout);
+            fflush(stderr);
+            b = batch_get(p, idx);
+            if (!b)
+                break;
+        }
         input_kind k = input_next(in, &r);
         if (k == INPUT_EOF)
             break;

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -324,6 +326,50 @@ static void test_help_and_usage(void **state)
     cmd_free(&r);
 }
 
+/* Live input: an alert for a record on a pipe must come out while the writer keeps the pipe
+ * open (no waiting for a full buffer or the end of input). Bounded: 20 s, then fail. */
+static void test_live_stdin_is_not_held_back(void **state)
+{
+    (void)state;
+    write_file("rule.yml", rule_yml);
+    int to_child[2], from_child[2];
+    assert_int_equal(pipe(to_child), 0);
+    assert_int_equal(pipe(from_child), 0);
+    char rule[400];
+    snprintf(rule, sizeof(rule), "%s/rule.yml", harness_tmpdir());
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(to_child[0], 0);
+        dup2(from_child[1], 1);
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0)
+            dup2(devnull, 2);
+        close(to_child[1]);
+        close(from_child[0]);
+        execl(getenv("VIGIL_BIN"), "vigil", "run", "-q", "--rules", rule, "--format", "json",
+              "--threads", "2", "--input", "-", (char *)NULL);
+        _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    const char ev[] = "{\"CommandLine\":\"whoami /all\"}\n";
+    assert_int_equal(write(to_child[1], ev, sizeof(ev) - 1), (ssize_t)(sizeof(ev) - 1));
+    struct pollfd pfd = {from_child[0], POLLIN, 0};
+    int ready = poll(&pfd, 1, 20000);
+    char buf[4096];
+    ssize_t n = ready > 0 ? read(from_child[0], buf, sizeof(buf) - 1) : -1;
+    close(to_child[1]); /* end of input: vigil exits */
+    int st;
+    waitpid(pid, &st, 0);
+    close(from_child[0]);
+    assert_true(ready > 0);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_non_null(strstr(buf, "11111111-2222-3333-4444-555555555555"));
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -345,6 +391,7 @@ int main(void)
             cmocka_unit_test(test_deep_nesting_bounded),
             cmocka_unit_test(test_check_reports_positions_and_status),
             cmocka_unit_test(test_help_and_usage),
+            cmocka_unit_test(test_live_stdin_is_not_held_back),
     };
     return cmocka_run_group_tests_name("integration/cli", tests, setup, teardown);
 }
