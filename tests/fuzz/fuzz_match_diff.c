@@ -12,11 +12,11 @@
  * value type and modifier. Without a source tree only the embedded rules are used, so the
  * replay test (tests/data/fuzz/match_diff/) needs no files.
  */
+#include "fsutil.h"
 #include "vigil/match.h"
 #include "vigil/parse.h"
 #include "vigil/ruleset.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,80 +83,6 @@ typedef struct state {
 
 static state g;
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 14, n = 0, r;
-    char *buf = malloc(cap);
-    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
-typedef struct names {
-    char **v;
-    size_t n, cap;
-} names;
-
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Every *.yml / *.yaml below dir (not hidden), unsorted. */
-static void find_rules(const char *dir, names *out, int depth)
-{
-    DIR *d = depth < 16 ? opendir(dir) : NULL;
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char p[4096];
-        snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat(p, &st) != 0)
-            continue;
-        size_t nl = strlen(e->d_name);
-        if (S_ISDIR(st.st_mode)) {
-            find_rules(p, out, depth + 1);
-        } else if (S_ISREG(st.st_mode) && ((nl > 4 && strcmp(e->d_name + nl - 4, ".yml") == 0) ||
-                                           (nl > 5 && strcmp(e->d_name + nl - 5, ".yaml") == 0))) {
-            if (out->n == out->cap) {
-                size_t cap = out->cap ? out->cap * 2 : 32;
-                char **nv = realloc(out->v, cap * sizeof(char *));
-                if (!nv)
-                    break;
-                out->v = nv;
-                out->cap = cap;
-            }
-            size_t pl = strlen(p);
-            char *c = malloc(pl + 1);
-            if (!c)
-                break;
-            memcpy(c, p, pl + 1);
-            out->v[out->n++] = c;
-        }
-    }
-    closedir(d);
-}
-
 /* Mappings and rules of the source tree at root; false if it has none. */
 static bool add_tree(vg_ruleset *rs, vg_diags *d, const char *root)
 {
@@ -170,28 +96,26 @@ static bool add_tree(vg_ruleset *rs, vg_diags *d, const char *root)
         char mp[4096];
         snprintf(mp, sizeof(mp), "%s/rules/%s", root, maps[i]);
         size_t len;
-        char *text = read_file(mp, &len);
-        if (!text)
+        char *text;
+        if (fs_read_file(mp, 16u << 20, &text, &len) != 0)
             continue;
         if (i == 0)
             vg_ruleset_add_logsources(rs, mp, text, len, d);
         else
             vg_ruleset_add_fieldmap(rs, mp, text, len, d);
-        free(text);
+        vg_free(text);
     }
-    names files = {NULL, 0, 0};
-    find_rules(p, &files, 0);
-    if (files.n)
-        qsort(files.v, files.n, sizeof(char *), cmp_name);
+    fs_list files = {0};
+    fs_collect_yaml(p, &files); /* sorted, recursive */
     for (size_t i = 0; i < files.n; i++) {
         size_t len;
-        char *text = read_file(files.v[i], &len);
-        if (text)
+        char *text;
+        if (fs_read_file(files.v[i], 16u << 20, &text, &len) == 0) {
             vg_ruleset_add_rules(rs, files.v[i], text, len, d);
-        free(text);
-        free(files.v[i]);
+            vg_free(text);
+        }
     }
-    free(files.v);
+    fs_list_free(&files);
     return true;
 }
 
