@@ -129,10 +129,11 @@ int cli_check(int argc, char **argv)
         vg_ruleset_stats_get(rs, &st);
         size_t n_err = vg_diags_errors(d), n_warn = vg_diags_warnings(d);
         fprintf(stderr,
-                "checked %zu files, %zu documents in %.3f s: %zu rules loaded, %zu filters, "
-                "%zu rejected; %zu errors, %zu warnings (%zu rules with unmapped logsource)\n",
-                n_files, st.n_docs, t1 - t0, st.n_rules, st.n_filters, st.n_rejected, n_err, n_warn,
-                st.n_unmapped);
+                "checked %zu files, %zu documents in %.3f s: %zu rules loaded, %zu correlations, "
+                "%zu filters, %zu rejected; %zu errors, %zu warnings (%zu rules with unmapped "
+                "logsource)\n",
+                n_files, st.n_docs, t1 - t0, st.n_rules, st.n_correlations, st.n_filters,
+                st.n_rejected, n_err, n_warn, st.n_unmapped);
         rsrc_print_summary(d);
         if (stats) {
             print_stats(rs);

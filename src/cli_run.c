@@ -48,7 +48,9 @@ static const char run_help[] =
         "Usage: vigil run --rules PATH... --input FILE|- [--input FILE...] [OPTIONS]\n"
         "\n"
         "Run Sigma rules over events from files or standard input and write one JSON alert\n"
-        "per line to standard output. Every rule that matches an event fires. Malformed or\n"
+        "per line to standard output. Every rule that matches an event fires; correlation\n"
+        "rules fire once per episode of their sliding windows, and the rules they use alert\n"
+        "on their own only with 'generate: true'. Malformed or\n"
         "oversized records are reported on standard error with their origin, counted and\n"
         "skipped; a summary is printed at the end.\n"
         "\n"
@@ -64,6 +66,18 @@ static const char run_help[] =
         "  --logsource SPEC         declare the inputs' Sigma logsource, e.g.\n"
         "                           product=linux,service=sshd: rules for other logsources\n"
         "                           are skipped, matching ones apply without mapping checks\n"
+        "  --time-field NAME        the field holding the event time (default: the first of\n"
+        "                           @timestamp, Event.System.TimeCreated.#attributes.\n"
+        "                           SystemTime, TimeCreated, UtcTime, timestamp, eventTime,\n"
+        "                           EventTime, time that parses)\n"
+        "\n"
+        "Correlation (Sigma correlation rules; windows run on event time):\n"
+        "  --lateness DURATION      how late an event may arrive, behind the latest event\n"
+        "                           time seen on its input, and still be placed in its\n"
+        "                           windows (default 10s; later ones are counted and\n"
+        "                           dropped). DURATION: a number and ms, s, m, h or d\n"
+        "  --corr-max-memory BYTES  correlation state cap (default 1073741824); past it new\n"
+        "                           group keys are refused and counted\n"
         "\n"
         "Limits:\n"
         "  --max-record BYTES       largest record accepted (default 4194304)\n"
@@ -85,6 +99,26 @@ static const char run_help[] =
         "  -h, --help               show this help\n"
         "\n";
 
+/* "10s", "500ms", "2m", "1h", "1d" -> ms */
+static bool parse_duration(const char *s, int64_t *ms)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || s[0] == '-' || v > 100000000ull)
+        return false;
+    int64_t unit = strcmp(end, "ms") == 0  ? 1
+                   : strcmp(end, "s") == 0 ? 1000
+                   : strcmp(end, "m") == 0 ? 60000
+                   : strcmp(end, "h") == 0 ? 3600000
+                   : strcmp(end, "d") == 0 ? 86400000
+                                           : 0;
+    if (!unit)
+        return false;
+    *ms = (int64_t)v * unit;
+    return true;
+}
+
 static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
     char *end;
@@ -103,7 +137,9 @@ int cli_run(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     size_t n_inputs = 0;
     vg_format cur_fmt = VG_FMT_AUTO;
-    const char *cur_ls = NULL;
+    const char *cur_ls = NULL, *cur_tf = NULL;
+    int64_t lateness = 10000;
+    uint64_t corr_mem = (uint64_t)1 << 30;
     bool strict = false, quiet = false, fast = true;
     uint64_t max_record = 4u << 20, max_depth = 64, max_fields = 65536, max_errors = 100;
     uint64_t threads = 1;
@@ -142,6 +178,7 @@ int cli_run(int argc, char **argv)
             inputs[n_inputs].path = val;
             inputs[n_inputs].fmt = cur_fmt;
             inputs[n_inputs].ls_spec = cur_ls;
+            inputs[n_inputs].time_field = cur_tf;
             n_inputs++;
         } else if (OPT("--format") || OPT("-f")) {
             VALUE();
@@ -155,6 +192,22 @@ int cli_run(int argc, char **argv)
         } else if (OPT("--logsource")) {
             VALUE();
             cur_ls = val;
+        } else if (OPT("--time-field")) {
+            VALUE();
+            cur_tf = val[0] ? val : NULL;
+        } else if (OPT("--lateness")) {
+            VALUE();
+            if (!parse_duration(val, &lateness)) {
+                fprintf(stderr, "vigil run: --lateness takes a number and a unit (ms, s, m, h, "
+                                "d), not '%s'\n", val);
+                return CLI_USAGE;
+            }
+        } else if (OPT("--corr-max-memory")) {
+            VALUE();
+            if (!parse_u64(val, 1u << 20, (uint64_t)1 << 46, &corr_mem)) {
+                fprintf(stderr, "vigil run: --corr-max-memory must be 1048576..2^46\n");
+                return CLI_USAGE;
+            }
         } else if (OPT("--max-record")) {
             VALUE();
             if (!parse_u64(val, 64, (uint64_t)1 << 31, &max_record)) {
@@ -229,9 +282,9 @@ int cli_run(int argc, char **argv)
     vg_ruleset_stats st;
     vg_ruleset_stats_get(rs, &st);
     fprintf(stderr,
-            "vigil: %zu rules loaded from %zu files (%zu rejected, %zu errors, %zu "
-            "warnings)\n",
-            st.n_rules, n_files, st.n_rejected, n_err, vg_diags_warnings(d));
+            "vigil: %zu rules and %zu correlations loaded from %zu files (%zu rejected, %zu "
+            "errors, %zu warnings)\n",
+            st.n_rules, st.n_correlations, n_files, st.n_rejected, n_err, vg_diags_warnings(d));
     vg_diags_free(d);
     if (strict && n_err > 0) {
         fprintf(stderr, "vigil run: rule errors and --strict: not running\n");
@@ -272,6 +325,8 @@ int cli_run(int argc, char **argv)
     cfg.limits.max_depth = (uint32_t)max_depth;
     cfg.limits.max_bytes = (size_t)max_record * 4 + (1u << 20);
     cfg.threads = (unsigned)threads;
+    cfg.corr.lateness_ms = lateness;
+    cfg.corr.max_bytes = (size_t)corr_mem;
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
     pl_counts c;
@@ -284,6 +339,20 @@ int cli_run(int argc, char **argv)
             (unsigned long long)c.alerts, (unsigned long long)c.malformed,
             (unsigned long long)c.limit, (unsigned long long)c.oversize,
             (unsigned long long)c.rule_evals, (unsigned long long)c.regex_limit);
+    if (st.n_correlations > 0) {
+        fprintf(stderr,
+                "vigil: correlation: %llu signals, %llu correlation alerts, %llu late events "
+                "dropped, %llu group keys at the end (%llu freed), %llu refused by the memory "
+                "cap, %llu events dropped from full windows; hits not correlated: %llu without "
+                "a group-by field, %llu without the value field, %llu with a value that is not "
+                "a number, %llu without an event time\n",
+                (unsigned long long)c.corr.signals, (unsigned long long)c.corr_alerts,
+                (unsigned long long)c.corr.late, (unsigned long long)c.corr.keys,
+                (unsigned long long)c.corr.evicted, (unsigned long long)c.corr.cap_keys,
+                (unsigned long long)c.corr.cap_entries, (unsigned long long)c.x.no_group,
+                (unsigned long long)c.x.no_value, (unsigned long long)c.x.not_number,
+                (unsigned long long)c.x.no_time);
+    }
     if (c.io_errors)
         status = CLI_FAILED;
     vg_ruleset_free(rs);

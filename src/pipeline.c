@@ -95,6 +95,7 @@ typedef struct batch {
     size_t data_len, data_cap;
     vg_buf out; /* alert lines */
     vg_buf err; /* report lines */
+    vg_corr_sigs *sigs; /* correlation signals, in record order */
     bool done;  /* guarded by done_mu while the batch is in flight */
 } batch;
 
@@ -127,6 +128,10 @@ typedef struct pipeline {
     size_t ring_head, ring_len;
     uint64_t *shown; /* per input: reports seen so far */
     uint64_t io_errors;
+    vg_corr *corr;   /* NULL when the ruleset has no correlations */
+    vg_buf calerts;  /* correlation alerts of the batch being emitted */
+    size_t corr_in;  /* input whose stream the correlator is on */
+    uint64_t corr_alerts;
     bool oom;
 } pipeline;
 
@@ -145,6 +150,7 @@ static void batch_free(batch *b)
         return;
     vg_buf_fini(&b->out);
     vg_buf_fini(&b->err);
+    vg_corr_sigs_free(b->sigs);
     vg_free(b->data);
     vg_free(b->items);
     vg_free(b);
@@ -160,7 +166,8 @@ static batch *batch_new(void)
     b->items = vg_malloc(BATCH_ITEMS * sizeof(*b->items));
     b->data = vg_malloc(BATCH_DATA0);
     b->data_cap = BATCH_DATA0;
-    if (!b->items || !b->data) {
+    b->sigs = vg_corr_sigs_new();
+    if (!b->items || !b->data || !b->sigs) {
         batch_free(b);
         return NULL;
     }
@@ -190,6 +197,7 @@ static void batch_recycle(pipeline *p, batch *b)
     }
     vg_buf_clear(&b->out);
     vg_buf_clear(&b->err);
+    vg_corr_sigs_clear(b->sigs);
     p->free_list[p->n_free++] = b;
 }
 
@@ -275,7 +283,23 @@ static void process_record(worker *w, batch *b, item *it)
         return;
     vg_origin org = {ri->path, it->index, it->line};
     int64_t now = wall_ms();
+    bool timed = false, has_ts = false;
+    int64_t ts = 0;
     for (size_t i = 0; i < n; i++) {
+        if (vg_corr_rule_used(rs, w->hits[i])) {
+            if (!timed) {
+                has_ts = ri->time_field ? vg_event_time_field(w->ev, ri->time_field, &ts)
+                                        : vg_event_time(w->ev, &ts);
+                timed = true;
+            }
+            if (vg_corr_extract(b->sigs, rs, w->hits[i], w->ev, has_ts, ts, &org) == (size_t)-1) {
+                vg_buf_printf(&b->err, "vigil: %s: record %llu: out of memory for correlation\n",
+                              ri->path, (unsigned long long)it->index);
+                it->note = NOTE_PLAIN;
+            }
+        }
+        if (!vg_corr_rule_alerts(rs, w->hits[i]))
+            continue;
         vg_buf_clear(&w->alert);
         vg_alert_json_single(&w->alert, rs, w->hits[i], w->ev, &org, now);
         vg_buf_putc(&w->alert, '\n');
@@ -346,6 +370,20 @@ static void say_oom(pipeline *p)
     p->oom = true;
 }
 
+/* Write the correlation alerts gathered in p->calerts. */
+static void write_corr_alerts(pipeline *p)
+{
+    if (vg_buf_status(&p->calerts) != VG_OK) {
+        say_oom(p);
+        return;
+    }
+    for (size_t i = 0; i < p->calerts.len; i++)
+        p->corr_alerts += p->calerts.p[i] == '\n';
+    if (p->calerts.len > 0)
+        fwrite(p->calerts.p, 1, p->calerts.len, p->out);
+    vg_buf_clear(&p->calerts);
+}
+
 /* Write b's output in item order, applying the per-input report cap. After running out of
  * memory nothing more is written: the output stays a prefix of the full one. */
 static void emit_batch(pipeline *p, batch *b)
@@ -356,6 +394,14 @@ static void emit_batch(pipeline *p, batch *b)
         return;
     if (b->out.len > 0)
         fwrite(b->out.p, 1, b->out.len, p->out);
+    if (p->corr && vg_corr_sigs_count(b->sigs) > 0) {
+        if (b->in_idx != p->corr_in) {
+            vg_corr_new_stream(p->corr);
+            p->corr_in = b->in_idx;
+        }
+        vg_corr_push(p->corr, b->sigs, &p->calerts, wall_ms());
+        write_corr_alerts(p);
+    }
     uint64_t *shown = &p->shown[b->in_idx];
     for (size_t i = 0; i < b->n_items; i++) {
         const item *it = &b->items[i];
@@ -600,6 +646,8 @@ static void stop_workers(pipeline *p)
 
 static void pipeline_free(pipeline *p)
 {
+    vg_corr_free(p->corr);
+    vg_buf_fini(&p->calerts);
     for (size_t i = 0; i < p->n_all; i++)
         batch_free(p->all[i]);
     if (p->w)
@@ -635,7 +683,13 @@ int pl_run(const pl_config *cfg,
     p.free_list = vg_calloc(p.max_batches, sizeof(*p.free_list));
     p.ring = vg_calloc(p.max_batches, sizeof(*p.ring));
     p.shown = vg_calloc(n_inputs ? n_inputs : 1, sizeof(*p.shown));
-    bool ok = p.w && p.all && p.free_list && p.ring && p.shown;
+    vg_buf_init(&p.calerts, 0);
+    vg_ruleset_stats rst;
+    vg_ruleset_stats_get(cfg->rs, &rst);
+    if (rst.n_correlations > 0)
+        p.corr = vg_corr_new(cfg->rs, &cfg->corr);
+    bool ok = p.w && p.all && p.free_list && p.ring && p.shown &&
+              (rst.n_correlations == 0 || p.corr);
     for (unsigned i = 0; ok && i < n; i++) {
         p.w[i] = worker_new(cfg, &p);
         ok = p.w[i] != NULL;
@@ -651,8 +705,24 @@ int pl_run(const pl_config *cfg,
         read_input(&p, i);
     drain(&p);
     stop_workers(&p);
+    if (p.corr && !p.oom) {
+        vg_corr_finish(p.corr, &p.calerts, wall_ms());
+        write_corr_alerts(&p);
+    }
     for (unsigned i = 0; i < p.n_workers; i++)
         add_counts(counts, p.w[i]);
+    for (size_t i = 0; i < p.n_all; i++) {
+        vg_corr_xcounters x;
+        vg_corr_sigs_counters(p.all[i]->sigs, &x);
+        counts->x.signals += x.signals;
+        counts->x.no_group += x.no_group;
+        counts->x.no_value += x.no_value;
+        counts->x.not_number += x.not_number;
+        counts->x.no_time += x.no_time;
+    }
+    if (p.corr)
+        vg_corr_counters_get(p.corr, &counts->corr);
+    counts->corr_alerts = p.corr_alerts;
     counts->io_errors = p.io_errors;
     bool failed = p.oom;
     pipeline_free(&p);

@@ -12,6 +12,7 @@
 #ifndef VIGIL_SRC_PIPELINE_H
 #define VIGIL_SRC_PIPELINE_H
 
+#include "vigil/corr.h"
 #include "vigil/event.h"
 #include "vigil/parse.h"
 #include "vigil/ruleset.h"
@@ -27,6 +28,7 @@ typedef struct pl_input {
     bool has_ls; /* ls holds the declared logsource */
     vg_logsource ls;
     const char *ls_spec; /* the --logsource text (cli_run's use) */
+    const char *time_field; /* event time field; NULL: the usual fields (vg_event_time) */
 } pl_input;
 
 typedef struct pl_config {
@@ -36,11 +38,15 @@ typedef struct pl_config {
     uint64_t max_errors;    /* per-record reports shown per input (--max-errors) */
     vg_event_limits limits; /* each worker's event */
     unsigned threads;       /* 1..PL_MAX_THREADS workers; 1 runs on the calling thread */
+    vg_corr_opts corr;      /* the correlator's options (used when rs has correlations) */
 } pl_config;
 
 typedef struct pl_counts {
     uint64_t records, events, alerts, malformed, oversize, limit, io_errors;
     uint64_t rule_evals, regex_limit; /* from the workers' match counters */
+    vg_corr_xcounters x;              /* signal extraction (workers) */
+    vg_corr_counters corr;            /* the correlator (main) */
+    uint64_t corr_alerts;             /* correlation alerts written */
 } pl_counts;
 
 /*

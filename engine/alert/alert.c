@@ -54,6 +54,20 @@ void vg_alert_id(const char *rule_id, const vg_origin *const *origins, size_t n,
     snprintf(id, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
 }
 
+void vg_alert_id_parts(const char *kind, const vg_span *parts, size_t n, char id[33])
+{
+    hash2 h = {1469598103934665603ull, 0x84222325cbf29ce4ull};
+    h_bytes(&h, kind, strlen(kind) + 1);
+    for (size_t i = 0; i < n; i++) {
+        char len[24];
+        int w = snprintf(len, sizeof(len), "%zu", parts[i].len);
+        h_bytes(&h, len, (size_t)w + 1); /* length first: parts cannot run into each other */
+        h_bytes(&h, parts[i].p, parts[i].len);
+    }
+    uint64_t a = mix(h.a ^ (h.b << 1)), b = mix(h.b + 0x9e3779b97f4a7c15ull * h.a);
+    snprintf(id, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+}
+
 static const char *const time_fields[] = {
         "@timestamp",  "Event.System.TimeCreated.#attributes.SystemTime",
         "TimeCreated", "UtcTime",
@@ -61,21 +75,26 @@ static const char *const time_fields[] = {
         "EventTime",   "time",
         NULL};
 
+bool vg_event_time_field(const vg_event *ev, const char *name, int64_t *ms)
+{
+    uint32_t idx = vg_event_resolve(ev, name, strlen(name));
+    if (idx == VG_NODE_NONE)
+        return false;
+    const vg_node *n = vg_event_node(ev, idx);
+    if (n->type != VG_V_STR && n->type != VG_V_NUM)
+        return false;
+    vg_time t;
+    if (!vg_time_parse(n->text.p, n->text.len, &t))
+        return false;
+    *ms = t.epoch_ms;
+    return true;
+}
+
 bool vg_event_time(const vg_event *ev, int64_t *ms)
 {
-    for (size_t i = 0; time_fields[i]; i++) {
-        uint32_t idx = vg_event_resolve(ev, time_fields[i], strlen(time_fields[i]));
-        if (idx == VG_NODE_NONE)
-            continue;
-        const vg_node *n = vg_event_node(ev, idx);
-        if (n->type != VG_V_STR && n->type != VG_V_NUM)
-            continue;
-        vg_time t;
-        if (vg_time_parse(n->text.p, n->text.len, &t)) {
-            *ms = t.epoch_ms;
+    for (size_t i = 0; time_fields[i]; i++)
+        if (vg_event_time_field(ev, time_fields[i], ms))
             return true;
-        }
-    }
     return false;
 }
 

@@ -154,6 +154,9 @@ typedef struct vg_rule {
     vg_det det;
     const vg_filter **filters; /* bound at finish */
     size_t n_filters;
+    struct vg_corr_use *uses; /* correlations fed by this rule's hits (bound at finish) */
+    size_t n_uses;
+    bool silent; /* only feeds correlations (`generate` unset): no alert of its own */
 } vg_rule;
 
 typedef struct vg_ls_entry {

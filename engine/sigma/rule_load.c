@@ -3,8 +3,7 @@
  * rule_load.c: one YAML document of a rule file -> a detection rule or a Sigma filter.
  *
  * The kind of a document is decided by its keys: `detection` makes a rule, `filter` a
- * Sigma filter (filters spec), `correlation` a correlation rule (not supported yet: an
- * error, so that nothing is dropped silently). Metadata is checked loosely where a
+ * Sigma filter (filters spec), `correlation` a correlation rule (correlation.c). Metadata is checked loosely where a
  * missing value has an obvious default (level, status) and strictly where vigil needs it
  * (title, detection). Every problem is reported at its node's line and column.
  */
@@ -104,6 +103,44 @@ static vg_status load_filter(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc)
     return VG_OK;
 }
 
+bool vg_meta_strings(vg_cctx *c,
+                     const vg_ynode *root,
+                     const char **id,
+                     const char **title,
+                     const char **name,
+                     const char **level,
+                     const char **status,
+                     const char ***tags,
+                     size_t *n_tags)
+{
+    *name = NULL;
+    bool ok = get_str(c, root, "id", id);
+    c->rule_id = (*id)[0] ? *id : NULL;
+    const char *nm = "";
+    ok = ok && get_str(c, root, "title", title) && get_str(c, root, "name", &nm) &&
+         get_str(c, root, "level", level) && get_str(c, root, "status", status) &&
+         get_str_list(c, root, "tags", tags, n_tags);
+    if (!ok)
+        return false;
+    if (nm[0])
+        *name = nm;
+    if (!(*title)[0]) {
+        vg_cctx_error(c, root, VG_ERR_INVALID, "metadata", "rule has no title");
+        return false;
+    }
+    if (!(*id)[0])
+        vg_cctx_warn(c, root, "metadata", "rule '%s' has no id; alerts will name it by title",
+                     *title);
+    if ((*level)[0]) {
+        bool known = false;
+        for (size_t i = 0; levels[i]; i++)
+            known = known || strcmp(levels[i], *level) == 0;
+        if (!known)
+            vg_cctx_warn(c, vg_ymap_get(root, "level"), "metadata", "unknown level '%s'", *level);
+    }
+    return true;
+}
+
 static vg_status load_rule(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc)
 {
     const vg_ynode *root = doc->root;
@@ -113,27 +150,9 @@ static vg_status load_rule(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc)
     r.line = doc->line;
     r.ls_entry = -1;
     size_t errors_before = c->n_errors;
-    bool ok = get_str(c, root, "id", &r.id);
-    c->rule_id = r.id[0] ? r.id : NULL;
-    ok = ok && get_str(c, root, "title", &r.title) && get_str(c, root, "name", &r.name) &&
-         get_str(c, root, "level", &r.level) && get_str(c, root, "status", &r.status) &&
-         get_str_list(c, root, "tags", &r.tags, &r.n_tags);
-    if (r.name && !r.name[0]) /* r.name stays NULL when an earlier key failed */
-        r.name = NULL;
-    if (ok && !r.title[0]) {
-        vg_cctx_error(c, root, VG_ERR_INVALID, "metadata", "rule has no title");
-        ok = false;
-    }
-    if (ok && !r.id[0])
-        vg_cctx_warn(c, root, "metadata", "rule '%s' has no id; alerts will name it by title",
-                     r.title);
-    if (ok && r.level[0]) {
-        bool known = false;
-        for (size_t i = 0; levels[i]; i++)
-            known = known || strcmp(levels[i], r.level) == 0;
-        if (!known)
-            vg_cctx_warn(c, vg_ymap_get(root, "level"), "metadata", "unknown level '%s'", r.level);
-    }
+    r.id = r.title = r.level = r.status = "";
+    bool ok = vg_meta_strings(c, root, &r.id, &r.title, &r.name, &r.level, &r.status, &r.tags,
+                              &r.n_tags);
     const vg_ynode *lsn = vg_ymap_get(root, "logsource");
     if (ok && !lsn)
         vg_cctx_warn(c, root, "logsource", "rule has no logsource");
@@ -167,13 +186,8 @@ vg_status vg_rules_load_doc(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc)
     const vg_ynode *id = vg_ymap_get(root, "id");
     if (id && id->kind == VG_Y_SCALAR)
         c->rule_id = id->str;
-    if (vg_ymap_get(root, "correlation")) {
-        vg_cctx_error(c, vg_ymap_get(root, "correlation"), VG_ERR_UNSUPPORTED,
-                      "correlation-unsupported",
-                      "correlation rules are not supported by this version of vigil");
-        rs->stats.n_rejected++;
-        return VG_ERR_UNSUPPORTED;
-    }
+    if (vg_ymap_get(root, "correlation"))
+        return vg_corr_load_doc(rs, c, doc);
     if (vg_ymap_get(root, "filter") && !vg_ymap_get(root, "detection"))
         return load_filter(rs, c, doc);
     if (vg_ymap_get(root, "detection"))

@@ -51,6 +51,7 @@ void vg_ruleset_free(vg_ruleset *rs)
         vg_regex_free(rs->regexes[i]);
     vg_free(rs->regexes);
     vg_free(rs->rules.v);
+    vg_free(rs->corrs.v);
     vg_free(rs->filters.v);
     vg_free(rs->ls.v);
     vg_free(rs->fm.v);
@@ -267,6 +268,11 @@ static const vg_fslot *get_fslot(vg_ruleset *rs, const char *name, uint32_t *id)
     return slot;
 }
 
+bool vg_ruleset_slot(vg_ruleset *rs, const char *name, uint32_t *slot)
+{
+    return get_fslot(rs, name, slot) != NULL;
+}
+
 static bool
 set_cands(vg_ruleset *rs, const char *name, const char *const **cands, size_t *n, uint32_t *id)
 {
@@ -407,7 +413,11 @@ vg_status vg_ruleset_finish(vg_ruleset *rs, vg_diags *d)
             }
         }
     }
+    vg_status rc = vg_corr_bind_all(rs, d);
+    if (rc != VG_OK)
+        return rc;
     rs->stats.n_rules = rs->rules.n;
+    rs->stats.n_correlations = rs->corrs.n;
     rs->stats.n_filters = rs->filters.n;
     rs->stats.n_logsource_entries = rs->ls.n;
     rs->stats.n_field_mappings = rs->fm.n;
@@ -443,6 +453,7 @@ void vg_ruleset_stats_get(const vg_ruleset *rs, vg_ruleset_stats *out)
 {
     *out = rs->stats;
     out->n_rules = rs->rules.n;
+    out->n_correlations = rs->corrs.n;
     out->n_filters = rs->filters.n;
     out->n_logsource_entries = rs->ls.n;
     out->n_field_mappings = rs->fm.n;

@@ -31,10 +31,16 @@ typedef struct vg_origin {
 VG_API void
 vg_alert_id(const char *rule_id, const vg_origin *const *origins, size_t n, char id[33]);
 
+/* 32 hex characters from a kind ("corr", ...) and byte strings (lengths included, so the
+ * parts cannot run into each other): the id of alerts that are not one event's. */
+VG_API void vg_alert_id_parts(const char *kind, const vg_span *parts, size_t n, char id[33]);
+
 /* Timestamp of the event in epoch milliseconds, from the usual fields (@timestamp,
  * Event.System.TimeCreated.#attributes.SystemTime, TimeCreated, UtcTime, timestamp,
  * eventTime, time, EventTime). false if none parses. */
 VG_API bool vg_event_time(const vg_event *ev, int64_t *ms);
+/* The same from one named field (schema-on-read lookup); false if absent or no time. */
+VG_API bool vg_event_time_field(const vg_event *ev, const char *name, int64_t *ms);
 
 /* Append the JSON alert for rule `rule` of rs matching one event. */
 VG_API void vg_alert_json_single(vg_buf *out,

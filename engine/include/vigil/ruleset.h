@@ -48,6 +48,7 @@ typedef struct vg_rule_info {
 typedef struct vg_ruleset_stats {
     size_t n_docs;     /* YAML documents seen in rule files */
     size_t n_rules;    /* detection rules loaded */
+    size_t n_correlations; /* correlation rules loaded */
     size_t n_rejected; /* documents (rules, filters) rejected with an error */
     size_t n_filters;  /* Sigma filters loaded */
     size_t n_unmapped; /* rules whose logsource has no mapping */

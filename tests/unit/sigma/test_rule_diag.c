@@ -484,10 +484,10 @@ static void test_documents(void **state)
              "unmapped-logsource", "r1", 1, 0, "'(empty)'", 0, 1},
             {"duplicate id", PREP_NONE, GOOD("r1") "---\n" GOOD("r1"), W_OK, "duplicate-id", "r1",
              8, 0, "also used by test.yml:1", 0, 2},
-            {"correlation", PREP_NONE,
+            {"correlation without its condition", PREP_NONE,
              "title: c\nid: c1\ncorrelation:\n    type: event_count\n    rules: [r1]\n"
              "    timespan: 5m\n",
-             E_UNS, "correlation-unsupported", "c1", 3 + 1, 5, "correlation rules", 1, 0},
+             E_INV, "correlation", "c1", 3 + 1, 5, "needs a 'condition'", 1, 0},
             {"legacy rule collection", PREP_NONE, "action: global\ntitle: x\n", E_UNS,
              "rule-collection", "", 1, 9, "legacy rule collections", 1, 0},
             {"document not a map", PREP_NONE, "- a\n- b\n", E_INV, "document", "", 1, 1,

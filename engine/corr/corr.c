@@ -1,0 +1,741 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * corr.c: the correlator (see vigil/corr.h): windows per group key on event time,
+ * watermark and timers, episodes, chains.
+ *
+ * DESIGN
+ * Two ways a correlation is decided (docs/rules.md, "Correlation"):
+ *   - on arrival: conditions with lower bounds only (gt, gte), which can only become true as
+ *     events come. The window slides: for an in-order event at time t it is [t - T, t]
+ *     (both ends inclusive). A "running window" is kept incrementally (count, distinct
+ *     values, sum, sources seen) so the in-order path costs O(1) amortised; temporal_ordered
+ *     and out-of-order events scan the window's entries instead.
+ *   - when the window closes: any upper bound, eq, neq, and value_percentile. A window opens
+ *     at a group's first event (t0) and covers [t0, t0 + T]; once the watermark passes
+ *     t0 + T it is decided, its events are dropped, and the next window opens at the first
+ *     later event.
+ * Episodes: a key alerts when its condition becomes true and not again until it has been
+ * false (checked on the window just before each in-order event, and whenever the key's
+ * events all leave the window). A sustained attack is one alert.
+ *
+ * Watermark: the latest event time pushed in the current stream minus the allowed
+ * lateness. Events before it are late (dropped, counted). Timers (a binary heap of
+ * (due, key id, generation)) decide closing windows and free keys whose newest event is
+ * more than T behind the watermark; a stale timer (older generation) is skipped.
+ *
+ * Chains: an alert of a correlation that others use becomes a signal for each of them
+ * (group values taken from the inner key), queued and pushed after the current signal, so
+ * no key pointer is held across the push. Chains are at most VG_CORR_MAX_DEPTH deep and
+ * loop-free (checked when the rules are bound).
+ */
+#include "corr/corr_int.h"
+#include "corr/corr_emit.h"
+#include "corr/cstate.h"
+#include "sigma/ruleset_int.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct ctimer {
+    int64_t due;
+    uint32_t id, gen;
+} ctimer;
+
+struct vg_corr {
+    const vg_ruleset *rs;
+    vg_corr_opts o;
+    cstore st;
+    ctimer *heap;
+    size_t n_heap, cap_heap;
+    int64_t max_ts; /* latest event time in the current stream */
+    int64_t wm;
+    vg_corr_counters ct;
+    const char **inputs; /* input name ids */
+    size_t n_inputs, cap_inputs;
+    vg_corr_sigs *pending; /* chained signals waiting to be pushed */
+    vg_corr_sigs *pending2;
+    uint64_t *seen; /* scratch set for distinct counts: hashes */
+    uint32_t *seen_cnt;
+    uint32_t seen_cap;
+    vg_buf *out; /* where the current call writes alerts */
+    int64_t now;
+};
+
+#define T_NONE INT64_MIN
+
+/* ---- small helpers ---- */
+
+static const vg_corr_rule *crule(const vg_corr *c, uint32_t i)
+{
+    return &c->rs->corrs.v[i];
+}
+
+static bool value_type(vg_corr_type t)
+{
+    return t == VG_CT_VALUE_COUNT || t == VG_CT_VALUE_PERCENTILE;
+}
+
+static bool is_temporal(vg_corr_type t)
+{
+    return t == VG_CT_TEMPORAL || t == VG_CT_TEMPORAL_ORDERED;
+}
+
+static uint32_t input_id(vg_corr *c, const char *name)
+{
+    for (size_t i = c->n_inputs; i-- > 0;)
+        if (c->inputs[i] == name)
+            return (uint32_t)i;
+    if (c->n_inputs == c->cap_inputs) {
+        size_t ncap = c->cap_inputs ? c->cap_inputs * 2 : 8;
+        const char **nv = vg_realloc(c->inputs, ncap * sizeof(*nv));
+        if (!nv)
+            return 0;
+        c->inputs = nv;
+        c->cap_inputs = ncap;
+    }
+    c->inputs[c->n_inputs] = name;
+    return (uint32_t)c->n_inputs++;
+}
+
+const char *vg_corr_input_name(const vg_corr *c, uint32_t id)
+{
+    return id < c->n_inputs && c->inputs[id] ? c->inputs[id] : "?";
+}
+
+/* ---- timers ---- */
+
+static bool heap_push(vg_corr *c, int64_t due, uint32_t id, uint32_t gen)
+{
+    if (c->n_heap == c->cap_heap) {
+        size_t ncap = c->cap_heap ? c->cap_heap * 2 : 256;
+        ctimer *nh = vg_realloc(c->heap, ncap * sizeof(*nh));
+        if (!nh)
+            return false;
+        c->st.bytes += (ncap - c->cap_heap) * sizeof(*nh);
+        c->heap = nh;
+        c->cap_heap = ncap;
+    }
+    size_t i = c->n_heap++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (c->heap[p].due <= due)
+            break;
+        c->heap[i] = c->heap[p];
+        i = p;
+    }
+    c->heap[i] = (ctimer){due, id, gen};
+    return true;
+}
+
+static ctimer heap_pop(vg_corr *c)
+{
+    ctimer top = c->heap[0];
+    ctimer last = c->heap[--c->n_heap];
+    size_t i = 0, n = c->n_heap;
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l >= n)
+            break;
+        m = l;
+        if (l + 1 < n && c->heap[l + 1].due < c->heap[l].due)
+            m = l + 1;
+        if (c->heap[m].due >= last.due)
+            break;
+        c->heap[i] = c->heap[m];
+        i = m;
+    }
+    if (n)
+        c->heap[i] = last;
+    return top;
+}
+
+static void schedule(vg_corr *c, uint32_t id, int64_t due)
+{
+    ckey *k = &c->st.keys[id];
+    if (heap_push(c, due, id, k->gen))
+        k->timer = true;
+}
+
+/* ---- window statistics over entries [i, j) ---- */
+
+static bool seen_reset(vg_corr *c, uint32_t need)
+{
+    uint32_t size = 64;
+    while (size < need * 2)
+        size *= 2;
+    if (size > c->seen_cap) {
+        uint64_t *ns = vg_realloc(c->seen, (size_t)size * sizeof(uint64_t));
+        if (ns)
+            c->seen = ns;
+        uint32_t *nc = vg_realloc(c->seen_cnt, (size_t)size * sizeof(uint32_t));
+        if (nc)
+            c->seen_cnt = nc;
+        if (!ns || !nc)
+            return false;
+        c->seen_cap = size;
+    }
+    memset(c->seen_cnt, 0, (size_t)size * sizeof(uint32_t));
+    return true;
+}
+
+#define SEEN_DONE UINT32_MAX /* percentile: value reported */
+
+/* Count h in the scratch set of `size` slots (seen_reset first); returns its count. */
+static uint32_t seen_add(vg_corr *c, uint32_t size, uint64_t h)
+{
+    uint32_t mask = size - 1;
+    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+        if (c->seen_cnt[i] == 0) {
+            c->seen[i] = h;
+            c->seen_cnt[i] = 1;
+            return 1;
+        }
+        if (c->seen[i] == h)
+            return ++c->seen_cnt[i];
+    }
+}
+
+static uint32_t seen_size(uint32_t need)
+{
+    uint32_t size = 64;
+    while (size < need * 2)
+        size *= 2;
+    return size;
+}
+
+/* Longest prefix of the rule sequence that occurs in order within entries [i, j). */
+static uint32_t ordered_len(const vg_corr_rule *r, const ckey *k, uint32_t i, uint32_t j)
+{
+    uint32_t best = 0; /* greedy: the next step is taken at its first occurrence */
+    for (uint32_t x = i; x < j && best < r->n_srcs; x++)
+        if (k->e[x].src == best)
+            best++;
+    return best;
+}
+
+/* Where the in-order sequence found by ordered_len starts (i if nothing matched). */
+static uint32_t ordered_first(const ckey *k, uint32_t i, uint32_t j)
+{
+    for (uint32_t x = i; x < j; x++)
+        if (k->e[x].src == 0)
+            return x;
+    return i;
+}
+
+/* The measured value of a window; false if it cannot be computed (out of memory). */
+static bool window_stat(vg_corr *c, const vg_corr_rule *r, const ckey *k, uint32_t i, uint32_t j,
+                        double *v)
+{
+    uint32_t n = j - i;
+    switch (r->type) {
+    case VG_CT_EVENT_COUNT:
+        *v = n;
+        return true;
+    case VG_CT_TEMPORAL: {
+        uint64_t mask = 0;
+        for (uint32_t x = i; x < j; x++)
+            mask |= (uint64_t)1 << (k->e[x].src & 63);
+        *v = __builtin_popcountll(mask);
+        return true;
+    }
+    case VG_CT_TEMPORAL_ORDERED:
+        *v = ordered_len(r, k, i, j);
+        return true;
+    case VG_CT_VALUE_SUM:
+    case VG_CT_VALUE_AVG: {
+        double sum = 0;
+        for (uint32_t x = i; x < j; x++)
+            sum += k->e[x].num;
+        *v = r->type == VG_CT_VALUE_SUM ? sum : (n ? sum / n : 0);
+        return true;
+    }
+    case VG_CT_VALUE_COUNT:
+    case VG_CT_VALUE_PERCENTILE: {
+        if (!seen_reset(c, n))
+            return false;
+        uint32_t size = seen_size(n), distinct = 0;
+        for (uint32_t x = i; x < j; x++)
+            distinct += seen_add(c, size, k->e[x].vh) == 1;
+        *v = distinct;
+        return true;
+    }
+    }
+    return false;
+}
+
+/* The running window's value (arrival-decided types except temporal_ordered). */
+static double running_stat(const vg_corr_rule *r, const ckey *k)
+{
+    uint32_t n = k->n - k->run;
+    switch (r->type) {
+    case VG_CT_EVENT_COUNT:
+        return n;
+    case VG_CT_TEMPORAL:
+        return k->run_srcs;
+    case VG_CT_VALUE_COUNT:
+        return k->run_distinct;
+    case VG_CT_VALUE_SUM:
+        return k->run_sum;
+    case VG_CT_VALUE_AVG:
+        return n ? k->run_sum / n : 0;
+    default:
+        return 0;
+    }
+}
+
+static void run_enter(const vg_corr_rule *r, ckey *k, const ck_entry *e)
+{
+    k->run_sum += e->num;
+    if (r->type == VG_CT_TEMPORAL && k->srccnt && k->srccnt[e->src & 63]++ == 0)
+        k->run_srcs++;
+    if (r->type == VG_CT_VALUE_COUNT) {
+        ck_val *v = cs_val_get(k, e->vh);
+        if (v && v->run++ == 0)
+            k->run_distinct++;
+    }
+}
+
+static void run_leave(const vg_corr_rule *r, ckey *k, const ck_entry *e)
+{
+    k->run_sum -= e->num;
+    if (r->type == VG_CT_TEMPORAL && k->srccnt && --k->srccnt[e->src & 63] == 0)
+        k->run_srcs--;
+    if (r->type == VG_CT_VALUE_COUNT) {
+        ck_val *v = cs_val_get(k, e->vh);
+        if (v && v->run > 0 && --v->run == 0)
+            k->run_distinct--;
+    }
+}
+
+/* Move the running window's start to the first entry with ts >= from. */
+static void run_advance(const vg_corr_rule *r, ckey *k, int64_t from)
+{
+    while (k->run < k->n && k->e[k->run].ts < from) {
+        run_leave(r, k, &k->e[k->run]);
+        k->run++;
+    }
+}
+
+/* Drop the oldest entry of the key, keeping the running window consistent. */
+static void drop_oldest(vg_corr *c, const vg_corr_rule *r, ckey *k)
+{
+    if (k->run == k->off && k->off < k->n) {
+        run_leave(r, k, &k->e[k->off]);
+        k->run++;
+    }
+    cs_pop_front(&c->st, k);
+}
+
+/* ---- alerts and chains ---- */
+
+/* Queue a signal for every correlation chained on r, built from key k's group values. */
+static void chain(vg_corr *c, const vg_corr_rule *r, const ckey *k, int64_t ts, const ck_entry *last)
+{
+    for (size_t u = 0; u < r->n_uses; u++) {
+        const vg_corr_use *use = &r->uses[u];
+        const vg_corr_rule *o = crule(c, use->corr);
+        const vg_corr_src *src = &o->srcs[use->src];
+        vg_corr_sigs *p = c->pending;
+        size_t mark = p->blen, key_off = p->blen;
+        bool ok = true;
+        for (size_t g = 0; ok && g < o->n_group; g++) {
+            vg_span v;
+            ok = vg_ckey_value(k->kb, k->klen, src->group[g].inner, &v) &&
+                 vg_csigs_put_value(p, v.p, v.len);
+        }
+        size_t val_off = p->blen;
+        double num = 0;
+        for (size_t f = 0; ok && f < o->n_fields; f++) {
+            vg_span v;
+            ok = vg_ckey_value(k->kb, k->klen, src->values[f].inner, &v) &&
+                 vg_csigs_put_value(p, v.p, v.len);
+            if (ok && (o->type == VG_CT_VALUE_SUM || o->type == VG_CT_VALUE_AVG)) {
+                vg_num nv;
+                if (!vg_num_parse(v.p, v.len, &nv))
+                    ok = false;
+                num = nv.d;
+            }
+        }
+        vg_csig *g = ok ? vg_csigs_push(p) : NULL;
+        if (!g) {
+            p->blen = mark;
+            c->ct.cap_keys++;
+            continue;
+        }
+        g->corr = use->corr;
+        g->src = use->src;
+        g->ts = ts;
+        g->key_off = key_off;
+        g->key_len = (uint32_t)(val_off - key_off);
+        g->val_off = val_off;
+        g->val_len = (uint32_t)(p->blen - val_off);
+        g->num = num;
+        g->org.input = vg_corr_input_name(c, last->inp);
+        g->org.record = last->rec;
+        g->org.line = last->line;
+    }
+}
+
+/* A correlation fired over entries [i, j) of k. */
+static void fire(vg_corr *c, uint32_t id, uint32_t i, uint32_t j, double value, const ck_val *fv)
+{
+    ckey *k = &c->st.keys[id];
+    const vg_corr_rule *r = crule(c, k->corr);
+    c->ct.alerts++;
+    if (!r->silent && c->out) {
+        cemit_window w = {k->e[i].ts, k->e[j - 1].ts, value, j - i};
+        cemit_alert(c, c->out, c->rs, r, k, i, j, &w, fv, c->o.sample, c->now);
+    }
+    if (r->n_uses)
+        chain(c, r, k, k->e[j - 1].ts, &k->e[j - 1]);
+}
+
+/* ---- deciding ---- */
+
+/* at-close: decide the open window of key id and drop its events. */
+static void close_window(vg_corr *c, uint32_t id)
+{
+    ckey *k = &c->st.keys[id];
+    const vg_corr_rule *r = crule(c, k->corr);
+    uint32_t i = k->off, j = cs_lower(k, k->w0 + r->timespan_ms, true);
+    if (j > i) {
+        if (r->type == VG_CT_VALUE_PERCENTILE) {
+            double total = j - i;
+            if (seen_reset(c, j - i)) {
+                uint32_t size = seen_size(j - i);
+                for (uint32_t x = i; x < j; x++)
+                    seen_add(c, size, k->e[x].vh);
+                /* one alert per value, in order of first appearance */
+                for (uint32_t x = i; x < j; x++) {
+                    uint64_t h = k->e[x].vh;
+                    uint32_t mask = size - 1, s = (uint32_t)h & mask;
+                    while (c->seen[s] != h || c->seen_cnt[s] == 0)
+                        s = (s + 1) & mask;
+                    if (c->seen_cnt[s] == SEEN_DONE)
+                        continue;
+                    double pct = 100.0 * c->seen_cnt[s] / total;
+                    c->seen_cnt[s] = SEEN_DONE;
+                    if (vg_corr_cond_holds(r, pct))
+                        fire(c, id, i, j, pct, cs_val_get(k, h));
+                    k = &c->st.keys[id];
+                }
+            }
+        } else {
+            double v;
+            if (window_stat(c, r, k, i, j, &v) && vg_corr_cond_holds(r, v))
+                fire(c, id, i, j, v, NULL);
+        }
+    }
+    k = &c->st.keys[id];
+    cs_drop_front(&c->st, k, j);
+    if (k->off < k->n) {
+        k->w0 = k->e[k->off].ts;
+        k->gen++;
+        schedule(c, id, k->w0 + r->timespan_ms);
+    } else {
+        cs_del(&c->st, id);
+        c->ct.evicted++;
+    }
+}
+
+static void run_timers(vg_corr *c)
+{
+    while (c->n_heap > 0 && c->heap[0].due < c->wm) {
+        ctimer t = heap_pop(c);
+        ckey *k = &c->st.keys[t.id];
+        if (!k->live || k->gen != t.gen)
+            continue;
+        k->timer = false;
+        const vg_corr_rule *r = crule(c, k->corr);
+        if (r->at_close) {
+            close_window(c, t.id);
+        } else if (k->max_ts + r->timespan_ms < c->wm) {
+            cs_del(&c->st, t.id);
+            c->ct.evicted++;
+        } else {
+            schedule(c, t.id, k->max_ts + r->timespan_ms);
+        }
+    }
+}
+
+/* Arrival-decided: key id got entry at index at (already inserted). */
+static void decide_arrival(vg_corr *c, uint32_t id, uint32_t at, bool in_order, bool held_before)
+{
+    ckey *k = &c->st.keys[id];
+    const vg_corr_rule *r = crule(c, k->corr);
+    int64_t T = r->timespan_ms;
+    if (in_order) {
+        if (!held_before)
+            k->episode = false;
+        double v;
+        uint32_t i = k->run;
+        if (r->type == VG_CT_TEMPORAL_ORDERED) {
+            v = ordered_len(r, k, i, k->n);
+            i = ordered_first(k, i, k->n); /* the sequence, not what came before it */
+        } else {
+            v = running_stat(r, k);
+        }
+        if (vg_corr_cond_holds(r, v) && !k->episode) {
+            k->episode = true;
+            fire(c, id, i, k->n, v, NULL);
+        }
+        return;
+    }
+    if (k->episode)
+        return;
+    /* out of order: the windows that end at an entry within T after it */
+    int64_t t = k->e[at].ts;
+    uint32_t end = cs_lower(k, t + T, true);
+    for (uint32_t x = at; x < end; x++) {
+        int64_t te = k->e[x].ts;
+        uint32_t i = cs_lower(k, te - T, false), j = cs_lower(k, te, true);
+        double v;
+        if (window_stat(c, r, k, i, j, &v) && vg_corr_cond_holds(r, v)) {
+            k->episode = true;
+            if (r->type == VG_CT_TEMPORAL_ORDERED)
+                i = ordered_first(k, i, j);
+            fire(c, id, i, j, v, NULL);
+            return;
+        }
+        k = &c->st.keys[id];
+    }
+}
+
+/* Entries a key keeps at most: event_count decided on arrival needs only as many as its
+ * threshold. */
+static uint32_t keep_max(const vg_corr *c, const vg_corr_rule *r)
+{
+    uint32_t cap = c->o.max_entries;
+    if (r->type == VG_CT_EVENT_COUNT && !r->at_close) {
+        double need = 1;
+        for (size_t i = 0; i < r->n_ops; i++) {
+            double x = r->ops[i].op == VG_CO_GT ? floor(r->ops[i].v) + 1 : ceil(r->ops[i].v);
+            need = x > need ? x : need;
+        }
+        if (need + 1 < cap)
+            cap = (uint32_t)need + 1; /* the threshold's worth, and the new one */
+    }
+    return cap ? cap : 1;
+}
+
+static void push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, bool chained)
+{
+    const vg_corr_rule *r = crule(c, g->corr);
+    const char *kb = sigs->bytes + g->key_off;
+    if (!chained) {
+        if (g->ts > c->max_ts) {
+            c->max_ts = g->ts;
+            int64_t wm = g->ts - c->o.lateness_ms;
+            if (wm > c->wm) {
+                c->wm = wm;
+                run_timers(c);
+            }
+        }
+        if (g->ts < c->wm) {
+            c->ct.late++;
+            return;
+        }
+    }
+    uint64_t h = cs_hash(g->corr, kb, g->key_len);
+    uint32_t id = cs_find(&c->st, h, g->corr, kb, g->key_len);
+    if (id == UINT32_MAX) {
+        if (c->st.bytes > c->o.max_bytes) {
+            c->ct.cap_keys++;
+            return;
+        }
+        id = cs_add(&c->st, h, g->corr, kb, g->key_len, is_temporal(r->type) ? 1 : 0);
+        if (id == UINT32_MAX) {
+            c->ct.cap_keys++;
+            return;
+        }
+        c->st.keys[id].max_ts = T_NONE;
+    }
+    ckey *k = &c->st.keys[id];
+    ck_entry e = {g->ts, 0, g->num, g->org.record, g->org.line, g->src, input_id(c, g->org.input)};
+    if (value_type(r->type)) {
+        e.vh = cs_val_hash(sigs->bytes + g->val_off, g->val_len);
+        if (!cs_val_add(&c->st, k, e.vh, sigs->bytes + g->val_off, g->val_len)) {
+            c->ct.cap_entries++;
+            return;
+        }
+    }
+    int64_t T = r->timespan_ms;
+    uint32_t kmax = keep_max(c, r);
+    while (k->n - k->off >= kmax) {
+        drop_oldest(c, r, k);
+        if (kmax == c->o.max_entries)
+            c->ct.cap_entries++;
+    }
+    bool in_order = g->ts >= k->max_ts;
+    bool held_before = false;
+    if (!r->at_close && in_order) {
+        run_advance(r, k, g->ts - T);
+        if (k->run < k->n) {
+            double v = r->type == VG_CT_TEMPORAL_ORDERED ? ordered_len(r, k, k->run, k->n)
+                                                         : running_stat(r, k);
+            held_before = vg_corr_cond_holds(r, v);
+        }
+    }
+    uint32_t at = cs_insert(&c->st, k, &e, r->type == VG_CT_TEMPORAL_ORDERED);
+    if (at == UINT32_MAX) {
+        if (value_type(r->type)) {
+            ck_val *v = cs_val_get(k, e.vh);
+            if (v && v->cnt > 0 && --v->cnt == 0) {
+                c->st.bytes -= v->len;
+                vg_free(v->text);
+                v->text = NULL;
+            }
+        }
+        c->ct.cap_entries++;
+        return;
+    }
+    if (!r->at_close) {
+        /* the running window is [max_ts - T, max_ts] */
+        int64_t newest = in_order ? g->ts : k->max_ts;
+        if (at < k->run)
+            k->run++;
+        else if (g->ts >= newest - T)
+            run_enter(r, k, &k->e[at]);
+        else
+            k->run++; /* before the running window: never in it */
+    }
+    if (in_order)
+        k->max_ts = g->ts;
+    c->ct.signals++;
+    if (r->at_close) {
+        if (!k->open || g->ts < k->w0) {
+            k->open = true;
+            k->w0 = g->ts;
+            k->gen++;
+            schedule(c, id, k->w0 + T);
+        }
+        return;
+    }
+    /* evict what no window can reach any more */
+    int64_t horizon = k->max_ts - T - c->o.lateness_ms;
+    while (k->off < at && k->e[k->off].ts < horizon)
+        drop_oldest(c, r, k); /* indexes are absolute: `at` stays valid */
+    decide_arrival(c, id, at, in_order, held_before);
+    k = &c->st.keys[id];
+    if (!k->timer)
+        schedule(c, id, k->max_ts + T);
+}
+
+static void drain_pending(vg_corr *c)
+{
+    for (int depth = 0; depth <= VG_CORR_MAX_DEPTH && c->pending->n > 0; depth++) {
+        vg_corr_sigs *now = c->pending;
+        c->pending = c->pending2;
+        c->pending2 = now;
+        vg_corr_sigs_clear(c->pending);
+        for (size_t i = 0; i < now->n; i++) {
+            c->ct.chained++;
+            push_one(c, now, &now->v[i], true);
+        }
+        vg_corr_sigs_clear(now);
+    }
+    vg_corr_sigs_clear(c->pending);
+}
+
+/* ---- API ---- */
+
+vg_corr *vg_corr_new(const vg_ruleset *rs, const vg_corr_opts *opts)
+{
+    vg_corr *c = vg_calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->rs = rs;
+    if (opts)
+        c->o = *opts;
+    if (c->o.max_bytes == 0)
+        c->o.max_bytes = (size_t)1 << 30;
+    if (c->o.max_entries == 0)
+        c->o.max_entries = 65536;
+    if (c->o.sample == 0)
+        c->o.sample = 10;
+    if (c->o.lateness_ms < 0)
+        c->o.lateness_ms = 0;
+    cs_init(&c->st);
+    c->max_ts = T_NONE;
+    c->wm = T_NONE;
+    c->pending = vg_corr_sigs_new();
+    c->pending2 = vg_corr_sigs_new();
+    if (!c->pending || !c->pending2) {
+        vg_corr_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void vg_corr_free(vg_corr *c)
+{
+    if (!c)
+        return;
+    cs_fini(&c->st);
+    vg_free(c->heap);
+    vg_free(c->inputs);
+    vg_free(c->seen);
+    vg_free(c->seen_cnt);
+    vg_corr_sigs_free(c->pending);
+    vg_corr_sigs_free(c->pending2);
+    vg_free(c);
+}
+
+vg_status vg_corr_push(vg_corr *c, const vg_corr_sigs *sigs, vg_buf *out, int64_t detect_ms)
+{
+    c->out = out;
+    c->now = detect_ms;
+    for (size_t i = 0; i < sigs->n; i++) {
+        if (sigs->v[i].corr >= c->rs->corrs.n)
+            continue;
+        push_one(c, sigs, &sigs->v[i], false);
+        drain_pending(c);
+    }
+    c->out = NULL;
+    return VG_OK;
+}
+
+void vg_corr_new_stream(vg_corr *c)
+{
+    c->max_ts = T_NONE;
+    c->wm = T_NONE;
+}
+
+void vg_corr_advance(vg_corr *c, int64_t wm_ms, vg_buf *out, int64_t detect_ms)
+{
+    if (wm_ms <= c->wm)
+        return;
+    c->out = out;
+    c->now = detect_ms;
+    c->wm = wm_ms;
+    run_timers(c);
+    drain_pending(c);
+    c->out = NULL;
+}
+
+void vg_corr_finish(vg_corr *c, vg_buf *out, int64_t detect_ms)
+{
+    c->out = out;
+    c->now = detect_ms;
+    /* chained signals may open windows that must close too: repeat */
+    for (int round = 0; round <= VG_CORR_MAX_DEPTH + 1 && c->n_heap > 0; round++) {
+        c->wm = INT64_MAX;
+        run_timers(c);
+        drain_pending(c);
+    }
+    c->max_ts = T_NONE;
+    c->wm = T_NONE;
+    c->out = NULL;
+}
+
+int64_t vg_corr_watermark(const vg_corr *c)
+{
+    return c->wm;
+}
+
+void vg_corr_counters_get(const vg_corr *c, vg_corr_counters *out)
+{
+    *out = c->ct;
+    out->keys = c->st.n_live;
+    out->bytes = c->st.bytes;
+}

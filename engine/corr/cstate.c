@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cstate.c: group-key state storage for the correlator (see cstate.h).
+ */
+#include "corr/cstate.h"
+
+#include <string.h>
+
+#define TAB0 1024u
+#define E0   4u
+#define VT0  8u
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static uint64_t fmix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+uint64_t cs_hash(uint32_t corr, const char *kb, size_t klen)
+{
+    uint64_t h = fnv(1469598103934665603ull, &corr, sizeof(corr));
+    return fmix(fnv(h, kb, klen));
+}
+
+uint64_t cs_val_hash(const char *p, size_t n)
+{
+    return fmix(fnv(0x84222325cbf29ce4ull, p, n));
+}
+
+void cs_init(cstore *s)
+{
+    memset(s, 0, sizeof(*s));
+}
+
+static void key_release(cstore *s, ckey *k)
+{
+    for (uint32_t i = 0; i < k->vt_cap; i++) {
+        if (k->vt[i].text) {
+            s->bytes -= k->vt[i].len;
+            vg_free(k->vt[i].text);
+        }
+    }
+    s->bytes -= (size_t)k->vt_cap * sizeof(ck_val) + (size_t)k->cap * sizeof(ck_entry) + k->klen;
+    if (k->srccnt)
+        s->bytes -= 64 * sizeof(uint32_t);
+    vg_free(k->vt);
+    vg_free(k->e);
+    vg_free(k->kb);
+    vg_free(k->srccnt);
+    k->vt = NULL;
+    k->e = NULL;
+    k->kb = NULL;
+    k->srccnt = NULL;
+}
+
+void cs_fini(cstore *s)
+{
+    for (uint32_t i = 0; i < s->n; i++)
+        if (s->keys[i].live)
+            key_release(s, &s->keys[i]);
+    vg_free(s->keys);
+    vg_free(s->free_ids);
+    vg_free(s->tab);
+    memset(s, 0, sizeof(*s));
+}
+
+uint32_t cs_find(const cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t klen)
+{
+    if (!s->tab)
+        return UINT32_MAX;
+    uint32_t mask = s->tab_size - 1;
+    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+        uint32_t id = s->tab[i];
+        if (!id)
+            return UINT32_MAX;
+        const ckey *k = &s->keys[id - 1];
+        if (k->hash == h && k->corr == corr && k->klen == klen && memcmp(k->kb, kb, klen) == 0)
+            return id - 1;
+    }
+}
+
+static bool tab_grow(cstore *s)
+{
+    uint32_t size = s->tab_size ? s->tab_size * 2 : TAB0;
+    uint32_t *tab = vg_calloc(size, sizeof(uint32_t));
+    if (!tab)
+        return false;
+    for (uint32_t i = 0; i < s->tab_size; i++) {
+        uint32_t id = s->tab[i];
+        if (!id)
+            continue;
+        uint32_t j = (uint32_t)s->keys[id - 1].hash & (size - 1);
+        while (tab[j])
+            j = (j + 1) & (size - 1);
+        tab[j] = id;
+    }
+    s->bytes += (size_t)(size - s->tab_size) * sizeof(uint32_t);
+    vg_free(s->tab);
+    s->tab = tab;
+    s->tab_size = size;
+    return true;
+}
+
+uint32_t cs_add(cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t klen, uint32_t n_srcs)
+{
+    if ((s->n_live + 1) * 2 > s->tab_size && !tab_grow(s))
+        return UINT32_MAX;
+    uint32_t id;
+    if (s->n_free) {
+        id = s->free_ids[--s->n_free];
+    } else {
+        if (s->n == s->cap) {
+            uint32_t ncap = s->cap ? s->cap * 2 : 256;
+            ckey *nk = vg_realloc(s->keys, (size_t)ncap * sizeof(ckey));
+            uint32_t *nf = vg_realloc(s->free_ids, (size_t)ncap * sizeof(uint32_t));
+            if (nk)
+                s->keys = nk;
+            if (nf)
+                s->free_ids = nf;
+            if (!nk || !nf)
+                return UINT32_MAX;
+            s->bytes += (size_t)(ncap - s->cap) * (sizeof(ckey) + sizeof(uint32_t));
+            s->cap = ncap;
+        }
+        id = s->n++;
+        s->keys[id].gen = 0;
+    }
+    ckey *k = &s->keys[id];
+    uint32_t gen = k->gen;
+    memset(k, 0, sizeof(*k));
+    k->gen = gen + 1;
+    k->kb = vg_malloc(klen ? klen : 1);
+    k->srccnt = n_srcs ? vg_calloc(64, sizeof(uint32_t)) : NULL;
+    if (!k->kb || (n_srcs && !k->srccnt)) {
+        vg_free(k->kb);
+        vg_free(k->srccnt);
+        k->kb = NULL;
+        k->srccnt = NULL;
+        s->free_ids[s->n_free++] = id;
+        return UINT32_MAX;
+    }
+    if (klen)
+        memcpy(k->kb, kb, klen);
+    k->klen = (uint32_t)klen;
+    k->hash = h;
+    k->corr = corr;
+    k->live = true;
+    s->bytes += klen + (n_srcs ? 64 * sizeof(uint32_t) : 0);
+    uint32_t mask = s->tab_size - 1;
+    uint32_t i = (uint32_t)h & mask;
+    while (s->tab[i])
+        i = (i + 1) & mask;
+    s->tab[i] = id + 1;
+    s->n_live++;
+    return id;
+}
+
+void cs_del(cstore *s, uint32_t id)
+{
+    ckey *k = &s->keys[id];
+    uint32_t mask = s->tab_size - 1;
+    uint32_t i = (uint32_t)k->hash & mask;
+    while (s->tab[i] != id + 1)
+        i = (i + 1) & mask;
+    /* backward-shift deletion: no tombstones */
+    for (uint32_t j = (i + 1) & mask; s->tab[j]; j = (j + 1) & mask) {
+        uint32_t home = (uint32_t)s->keys[s->tab[j] - 1].hash & mask;
+        bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
+        if (movable) {
+            s->tab[i] = s->tab[j];
+            i = j;
+        }
+    }
+    s->tab[i] = 0;
+    key_release(s, k);
+    k->live = false;
+    k->gen++;
+    s->free_ids[s->n_free++] = id;
+    s->n_live--;
+}
+
+uint32_t cs_lower(const ckey *k, int64_t t, bool after)
+{
+    uint32_t lo = k->off, hi = k->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        bool below = after ? k->e[mid].ts <= t : k->e[mid].ts < t;
+        if (below)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static bool entries_room(cstore *s, ckey *k)
+{
+    if (k->n < k->cap)
+        return true;
+    if (k->off > 0 && k->off >= k->cap / 2) {
+        /* reclaim the consumed front */
+        memmove(k->e, k->e + k->off, (size_t)(k->n - k->off) * sizeof(ck_entry));
+        k->n -= k->off;
+        k->run = k->run > k->off ? k->run - k->off : 0;
+        k->off = 0;
+        return true;
+    }
+    uint32_t ncap = k->cap ? k->cap * 2 : E0;
+    ck_entry *ne = vg_realloc(k->e, (size_t)ncap * sizeof(ck_entry));
+    if (!ne)
+        return false;
+    s->bytes += (size_t)(ncap - k->cap) * sizeof(ck_entry);
+    k->e = ne;
+    k->cap = ncap;
+    return true;
+}
+
+uint32_t cs_insert(cstore *s, ckey *k, const ck_entry *e, bool by_src)
+{
+    if (!entries_room(s, k))
+        return UINT32_MAX;
+    uint32_t at = k->n;
+    while (at > k->off) {
+        const ck_entry *p = &k->e[at - 1];
+        if (p->ts < e->ts || (p->ts == e->ts && (!by_src || p->src <= e->src)))
+            break;
+        at--;
+    }
+    if (at < k->n)
+        memmove(&k->e[at + 1], &k->e[at], (size_t)(k->n - at) * sizeof(ck_entry));
+    k->e[at] = *e;
+    k->n++;
+    return at;
+}
+
+static void val_release(cstore *s, ckey *k, uint64_t h)
+{
+    ck_val *v = cs_val_get(k, h);
+    if (!v || v->cnt == 0)
+        return;
+    if (--v->cnt == 0) {
+        s->bytes -= v->len;
+        vg_free(v->text);
+        v->text = NULL;
+        v->len = 0;
+    }
+}
+
+void cs_pop_front(cstore *s, ckey *k)
+{
+    if (k->off >= k->n)
+        return;
+    if (k->vt)
+        val_release(s, k, k->e[k->off].vh);
+    k->off++;
+    if (k->run < k->off)
+        k->run = k->off;
+}
+
+void cs_drop_front(cstore *s, ckey *k, uint32_t end)
+{
+    while (k->off < end && k->off < k->n)
+        cs_pop_front(s, k);
+}
+
+ck_val *cs_val_get(const ckey *k, uint64_t h)
+{
+    if (!k->vt)
+        return NULL;
+    uint32_t mask = k->vt_cap - 1;
+    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+        ck_val *v = &k->vt[i];
+        if (!v->used)
+            return NULL;
+        if (v->h == h)
+            return v;
+    }
+}
+
+static bool vt_rehash(cstore *s, ckey *k, uint32_t size)
+{
+    ck_val *nv = vg_calloc(size, sizeof(ck_val));
+    if (!nv)
+        return false;
+    uint32_t fill = 0;
+    for (uint32_t i = 0; i < k->vt_cap; i++) {
+        ck_val *v = &k->vt[i];
+        if (!v->used || v->cnt == 0)
+            continue; /* tombstones go */
+        uint32_t j = (uint32_t)v->h & (size - 1);
+        while (nv[j].used)
+            j = (j + 1) & (size - 1);
+        nv[j] = *v;
+        fill++;
+    }
+    s->bytes += (size_t)size * sizeof(ck_val);
+    s->bytes -= (size_t)k->vt_cap * sizeof(ck_val);
+    vg_free(k->vt);
+    k->vt = nv;
+    k->vt_cap = size;
+    k->vt_fill = fill;
+    return true;
+}
+
+bool cs_val_add(cstore *s, ckey *k, uint64_t h, const char *text, size_t len)
+{
+    ck_val *v = cs_val_get(k, h);
+    if (v) {
+        if (v->cnt == 0) {
+            v->text = vg_malloc(len ? len : 1);
+            if (!v->text)
+                return false;
+            if (len)
+                memcpy(v->text, text, len);
+            v->len = (uint32_t)len;
+            s->bytes += len;
+        }
+        v->cnt++;
+        return true;
+    }
+    if ((k->vt_fill + 1) * 4 > k->vt_cap * 3) {
+        uint32_t live = 0;
+        for (uint32_t i = 0; i < k->vt_cap; i++)
+            live += k->vt[i].used && k->vt[i].cnt > 0;
+        uint32_t size = k->vt_cap ? k->vt_cap : VT0;
+        while ((live + 1) * 2 > size)
+            size *= 2;
+        if (!vt_rehash(s, k, size))
+            return false;
+    }
+    char *t = vg_malloc(len ? len : 1);
+    if (!t)
+        return false;
+    if (len)
+        memcpy(t, text, len);
+    uint32_t mask = k->vt_cap - 1;
+    uint32_t i = (uint32_t)h & mask;
+    while (k->vt[i].used)
+        i = (i + 1) & mask;
+    k->vt[i] = (ck_val){.h = h, .cnt = 1, .run = 0, .text = t, .len = (uint32_t)len, .used = true};
+    k->vt_fill++;
+    s->bytes += len;
+    return true;
+}

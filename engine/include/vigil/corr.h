@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * corr.h: sliding-window correlation on event time (Sigma correlation rules).
+ *
+ * Two steps, so that the expensive one runs on the workers and the stateful one on the
+ * owner of each group key:
+ *   1. vg_corr_extract (any thread, per event): a detection rule matched an event; for each
+ *      correlation that uses the rule, read the group-by values (and the value field) from
+ *      the event and append a signal {correlation, source, event time, group key, value,
+ *      origin} to a vg_corr_sigs list. Group keys and values are copied: the event may go.
+ *   2. vg_corr_push (one thread per vg_corr): signals, in order, update the per-key windows
+ *      and produce correlation alerts as JSON lines. An alert of a correlation that others
+ *      chain on feeds them at once (no signal list needed).
+ *
+ * Time is data: each signal carries its event time. The watermark is the latest event
+ * time pushed minus the allowed lateness (vg_corr_advance can move it further); as it
+ * passes, windows whose decision waits for their end are decided and keys whose events
+ * have left every window are freed. Events older than the watermark are late: counted and
+ * dropped. vg_corr_finish closes every
+ * window (end of input). The engine never reads a clock: the alert's detection time is a
+ * parameter too.
+ *
+ * Semantics (bounds, episodes, ordering, ...) are in docs/rules.md, "Correlation".
+ *
+ * Thread: a vg_corr_sigs belongs to one thread at a time, a vg_corr to one thread. The
+ * ruleset is shared read-only and must outlive both. Locks: none.
+ */
+#ifndef VIGIL_CORR_H
+#define VIGIL_CORR_H
+
+#include "vigil/base.h"
+#include "vigil/buf.h"
+#include "vigil/event.h"
+#include "vigil/alert.h"
+#include "vigil/ruleset.h"
+
+/* ---- signals ---- */
+
+typedef struct vg_corr_sigs vg_corr_sigs;
+
+typedef struct vg_corr_xcounters {
+    uint64_t signals;    /* signals appended */
+    uint64_t no_group;   /* hits skipped: a group-by field missing from the event */
+    uint64_t no_value;   /* hits skipped: the value field missing */
+    uint64_t not_number; /* hits skipped: value_sum/avg field not a number */
+    uint64_t no_time;    /* hits skipped: the event has no usable time */
+} vg_corr_xcounters;
+
+VG_API vg_corr_sigs *vg_corr_sigs_new(void);
+VG_API void vg_corr_sigs_free(vg_corr_sigs *s);
+/* Forget the signals (keeps the memory). Counters are kept. */
+VG_API void vg_corr_sigs_clear(vg_corr_sigs *s);
+VG_API size_t vg_corr_sigs_count(const vg_corr_sigs *s);
+VG_API void vg_corr_sigs_counters(const vg_corr_sigs *s, vg_corr_xcounters *out);
+
+/* true if rule (a detection rule index) feeds any correlation. */
+VG_API bool vg_corr_rule_used(const vg_ruleset *rs, uint32_t rule);
+/* true if the rule's own alerts are wanted: it feeds no correlation, or one of those says
+ * `generate: true`. */
+VG_API bool vg_corr_rule_alerts(const vg_ruleset *rs, uint32_t rule);
+
+/* Append one signal per correlation that uses `rule`. ts_ms is the event's time (see
+ * vg_event_time); has_ts false skips them all (counted no_time). origin->input is borrowed
+ * and must outlive every vg_corr the signals are pushed to. Returns the number appended,
+ * or (size_t)-1 when memory ran out. */
+VG_API size_t vg_corr_extract(vg_corr_sigs *out,
+                              const vg_ruleset *rs,
+                              uint32_t rule,
+                              const vg_event *ev,
+                              bool has_ts,
+                              int64_t ts_ms,
+                              const vg_origin *origin);
+
+/* ---- the correlator ---- */
+
+typedef struct vg_corr vg_corr;
+
+typedef struct vg_corr_opts {
+    int64_t lateness_ms;  /* allowed lateness (default 0 = none beyond the watermark) */
+    size_t max_bytes;     /* state memory cap (default 1 GiB); past it new keys are refused */
+    uint32_t max_entries; /* events kept per key and window (default 65,536) */
+    uint32_t sample;      /* contributing events listed in an alert (default 10) */
+} vg_corr_opts;
+
+typedef struct vg_corr_counters {
+    uint64_t signals;   /* pushed */
+    uint64_t late;      /* dropped: older than the watermark */
+    uint64_t alerts;    /* correlation alerts produced (silent ones included) */
+    uint64_t chained;   /* signals from inner correlation alerts */
+    uint64_t keys;      /* group keys live now */
+    uint64_t evicted;   /* group keys freed after their events left every window */
+    uint64_t cap_keys;  /* signals dropped: new key refused by the memory cap */
+    uint64_t cap_entries; /* oldest events dropped: a key's window held max_entries */
+    uint64_t bytes;     /* state memory now */
+} vg_corr_counters;
+
+/* opts may be NULL (defaults). NULL when memory runs out. */
+VG_API vg_corr *vg_corr_new(const vg_ruleset *rs, const vg_corr_opts *opts);
+VG_API void vg_corr_free(vg_corr *c);
+
+/* Push every signal of sigs in order. Alerts (one JSON object per line, '\n'-terminated)
+ * are appended to out; detect_ms is their "time". Returns VG_OK, or VG_ERR_NOMEM (state
+ * left consistent; the signal that failed is counted as dropped by the cap). */
+VG_API vg_status
+vg_corr_push(vg_corr *c, const vg_corr_sigs *sigs, vg_buf *out, int64_t detect_ms);
+
+/* A new input stream starts (`vigil run` reads its inputs one after the other): the
+ * watermark restarts from that stream's own event times. */
+VG_API void vg_corr_new_stream(vg_corr *c);
+/* Move the watermark to wm_ms if that is later (a hint from events that fed no
+ * correlation, or from an idle input) and decide the windows that end before it. */
+VG_API void vg_corr_advance(vg_corr *c, int64_t wm_ms, vg_buf *out, int64_t detect_ms);
+/* End of input: decide every open window. The correlator may be used again afterwards. */
+VG_API void vg_corr_finish(vg_corr *c, vg_buf *out, int64_t detect_ms);
+VG_API int64_t vg_corr_watermark(const vg_corr *c);
+VG_API void vg_corr_counters_get(const vg_corr *c, vg_corr_counters *out);
+
+#endif
