@@ -198,8 +198,10 @@ int cli_run(int argc, char **argv)
         } else if (OPT("--lateness")) {
             VALUE();
             if (!parse_duration(val, &lateness)) {
-                fprintf(stderr, "vigil run: --lateness takes a number and a unit (ms, s, m, h, "
-                                "d), not '%s'\n", val);
+                fprintf(stderr,
+                        "vigil run: --lateness takes a number and a unit (ms, s, m, h, "
+                        "d), not '%s'\n",
+                        val);
                 return CLI_USAGE;
             }
         } else if (OPT("--corr-max-memory")) {

@@ -93,10 +93,10 @@ typedef struct batch {
     size_t n_items;
     char *data;
     size_t data_len, data_cap;
-    vg_buf out; /* alert lines */
-    vg_buf err; /* report lines */
+    vg_buf out;         /* alert lines */
+    vg_buf err;         /* report lines */
     vg_corr_sigs *sigs; /* correlation signals, in record order */
-    bool done;  /* guarded by done_mu while the batch is in flight */
+    bool done;          /* guarded by done_mu while the batch is in flight */
 } batch;
 
 typedef struct worker {
@@ -128,9 +128,9 @@ typedef struct pipeline {
     size_t ring_head, ring_len;
     uint64_t *shown; /* per input: reports seen so far */
     uint64_t io_errors;
-    vg_corr *corr;   /* NULL when the ruleset has no correlations */
-    vg_buf calerts;  /* correlation alerts of the batch being emitted */
-    size_t corr_in;  /* input whose stream the correlator is on */
+    vg_corr *corr;  /* NULL when the ruleset has no correlations */
+    vg_buf calerts; /* correlation alerts of the batch being emitted */
+    size_t corr_in; /* input whose stream the correlator is on */
     uint64_t corr_alerts;
     bool oom;
 } pipeline;
@@ -688,8 +688,8 @@ int pl_run(const pl_config *cfg,
     vg_ruleset_stats_get(cfg->rs, &rst);
     if (rst.n_correlations > 0)
         p.corr = vg_corr_new(cfg->rs, &cfg->corr);
-    bool ok = p.w && p.all && p.free_list && p.ring && p.shown &&
-              (rst.n_correlations == 0 || p.corr);
+    bool ok =
+            p.w && p.all && p.free_list && p.ring && p.shown && (rst.n_correlations == 0 || p.corr);
     for (unsigned i = 0; ok && i < n; i++) {
         p.w[i] = worker_new(cfg, &p);
         ok = p.w[i] != NULL;

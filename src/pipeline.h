@@ -27,7 +27,7 @@ typedef struct pl_input {
     vg_format fmt;
     bool has_ls; /* ls holds the declared logsource */
     vg_logsource ls;
-    const char *ls_spec; /* the --logsource text (cli_run's use) */
+    const char *ls_spec;    /* the --logsource text (cli_run's use) */
     const char *time_field; /* event time field; NULL: the usual fields (vg_event_time) */
 } pl_input;
 

@@ -223,8 +223,8 @@ static uint32_t ordered_first(const ckey *k, uint32_t i, uint32_t j)
 }
 
 /* The measured value of a window; false if it cannot be computed (out of memory). */
-static bool window_stat(vg_corr *c, const vg_corr_rule *r, const ckey *k, uint32_t i, uint32_t j,
-                        double *v)
+static bool
+window_stat(vg_corr *c, const vg_corr_rule *r, const ckey *k, uint32_t i, uint32_t j, double *v)
 {
     uint32_t n = j - i;
     switch (r->type) {
@@ -329,7 +329,8 @@ static void drop_oldest(vg_corr *c, const vg_corr_rule *r, ckey *k)
 /* ---- alerts and chains ---- */
 
 /* Queue a signal for every correlation chained on r, built from key k's group values. */
-static void chain(vg_corr *c, const vg_corr_rule *r, const ckey *k, int64_t ts, const ck_entry *last)
+static void
+chain(vg_corr *c, const vg_corr_rule *r, const ckey *k, int64_t ts, const ck_entry *last)
 {
     for (size_t u = 0; u < r->n_uses; u++) {
         const vg_corr_use *use = &r->uses[u];

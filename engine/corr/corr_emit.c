@@ -44,7 +44,10 @@ static const char *src_id(const vg_ruleset *rs, const vg_corr_rule *r, uint32_t 
     return src->is_corr ? rs->corrs.v[src->idx].id : rs->rules.v[src->idx].id;
 }
 
-static void put_event(const vg_corr *c, vg_buf *out, const vg_ruleset *rs, const vg_corr_rule *r,
+static void put_event(const vg_corr *c,
+                      vg_buf *out,
+                      const vg_ruleset *rs,
+                      const vg_corr_rule *r,
                       const ck_entry *e)
 {
     vg_buf_puts(out, "{\"source\":{\"input\":");

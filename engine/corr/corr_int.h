@@ -17,7 +17,7 @@ typedef struct vg_csig {
     int64_t ts;
     size_t key_off, val_off;
     uint32_t key_len, val_len;
-    double num;  /* value_sum / value_avg: the value as a number */
+    double num; /* value_sum / value_avg: the value as a number */
     vg_origin org;
 } vg_csig;
 

@@ -49,8 +49,8 @@ typedef struct ckey {
     int64_t max_ts;
     double run_sum;
     uint32_t run_distinct;
-    uint32_t *srccnt;    /* temporal: running-window entries per source (n_srcs) */
-    uint32_t run_srcs;   /* sources with srccnt > 0 */
+    uint32_t *srccnt;  /* temporal: running-window entries per source (n_srcs) */
+    uint32_t run_srcs; /* sources with srccnt > 0 */
     ck_val *vt;
     uint32_t vt_cap, vt_fill; /* slots; used slots (tombstones included) */
     bool live;

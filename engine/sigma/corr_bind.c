@@ -28,11 +28,12 @@ typedef struct bctx {
     bool *bad; /* per correlation */
 } bctx;
 
-static void err_at(bctx *b, const vg_corr_rule *c, uint32_t line, uint32_t col, const char *fmt,
-                   ...) VG_PRINTF(5, 6);
+static void
+err_at(bctx *b, const vg_corr_rule *c, uint32_t line, uint32_t col, const char *fmt, ...)
+        VG_PRINTF(5, 6);
 
-static void err_at(bctx *b, const vg_corr_rule *c, uint32_t line, uint32_t col, const char *fmt,
-                   ...)
+static void
+err_at(bctx *b, const vg_corr_rule *c, uint32_t line, uint32_t col, const char *fmt, ...)
 {
     char msg[320];
     va_list ap;
@@ -143,8 +144,10 @@ static vg_status bind_fields(bctx *b, size_t ci)
             }
             if (!used)
                 vg_diag_add(b->d, VG_SEV_WARNING, VG_OK, c->file, al->line, al->col, c->id,
-                            "correlation", "alias '%s' names rule '%s', which this correlation "
-                            "does not use", al->name, al->rules[k]);
+                            "correlation",
+                            "alias '%s' names rule '%s', which this correlation "
+                            "does not use",
+                            al->name, al->rules[k]);
         }
     }
     return VG_OK;

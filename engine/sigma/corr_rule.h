@@ -59,10 +59,10 @@ typedef struct vg_corr_bind {
 typedef struct vg_corr_src {
     const char *ref; /* as written */
     uint32_t line, col;
-    bool is_corr;           /* resolved: a correlation (else a detection rule) */
-    uint32_t idx;           /* resolved: rule or correlation index */
-    vg_corr_bind *group;    /* n_group entries */
-    vg_corr_bind *values;   /* n_fields entries (value field(s)) */
+    bool is_corr;         /* resolved: a correlation (else a detection rule) */
+    uint32_t idx;         /* resolved: rule or correlation index */
+    vg_corr_bind *group;  /* n_group entries */
+    vg_corr_bind *values; /* n_fields entries (value field(s)) */
 } vg_corr_src;
 
 typedef struct vg_corr_alias {

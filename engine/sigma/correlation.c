@@ -122,8 +122,7 @@ static bool parse_timespan(const char *s, size_t len, int64_t *ms)
     return true;
 }
 
-static bool
-load_condition(vg_cctx *c, const vg_ynode *sec, const vg_ynode *cn, vg_corr_rule *r)
+static bool load_condition(vg_cctx *c, const vg_ynode *sec, const vg_ynode *cn, vg_corr_rule *r)
 {
     if (!cn || vg_ynode_is_null(cn)) {
         if (!is_temporal(r->type)) {
@@ -187,8 +186,8 @@ load_condition(vg_cctx *c, const vg_ynode *sec, const vg_ynode *cn, vg_corr_rule
         return false;
     }
     if (needs_field(r->type) && r->n_fields == 0) {
-        vg_cctx_error(c, cn, VG_ERR_INVALID, "correlation", "%s correlation needs a condition 'field'",
-                      vg_corr_type_str(r->type));
+        vg_cctx_error(c, cn, VG_ERR_INVALID, "correlation",
+                      "%s correlation needs a condition 'field'", vg_corr_type_str(r->type));
         return false;
     }
     if (!needs_field(r->type) && r->n_fields > 0) {
@@ -263,8 +262,8 @@ static bool load_section(vg_cctx *c, const vg_ynode *sec, vg_corr_rule *r)
                       "condition");
         return false;
     }
-    static const char *const known[] = {"type",      "rules",     "group-by", "timespan",
-                                        "condition", "aliases",   "generate", NULL};
+    static const char *const known[] = {"type",      "rules",   "group-by", "timespan",
+                                        "condition", "aliases", "generate", NULL};
     for (size_t i = 0; i < sec->n; i++) {
         const vg_ynode *k = sec->items[2 * i];
         size_t j = 0;
@@ -345,8 +344,8 @@ static bool load_section(vg_cctx *c, const vg_ynode *sec, vg_corr_rule *r)
     for (size_t i = 0; i < r->n_group; i++) {
         for (size_t j = 0; j < i; j++) {
             if (strcmp(r->group[i], r->group[j]) == 0) {
-                vg_cctx_error(c, gn, VG_ERR_INVALID, "correlation",
-                              "group-by names '%s' twice", r->group[i]);
+                vg_cctx_error(c, gn, VG_ERR_INVALID, "correlation", "group-by names '%s' twice",
+                              r->group[i]);
                 return false;
             }
         }

@@ -3,9 +3,9 @@
  * rule_load.c: one YAML document of a rule file -> a detection rule or a Sigma filter.
  *
  * The kind of a document is decided by its keys: `detection` makes a rule, `filter` a
- * Sigma filter (filters spec), `correlation` a correlation rule (correlation.c). Metadata is checked loosely where a
- * missing value has an obvious default (level, status) and strictly where vigil needs it
- * (title, detection). Every problem is reported at its node's line and column.
+ * Sigma filter (filters spec), `correlation` a correlation rule (correlation.c). Metadata is
+ * checked loosely where a missing value has an obvious default (level, status) and strictly where
+ * vigil needs it (title, detection). Every problem is reported at its node's line and column.
  */
 #include "sigma/ruleset_int.h"
 

@@ -83,15 +83,15 @@ typedef struct vg_corr_opts {
 } vg_corr_opts;
 
 typedef struct vg_corr_counters {
-    uint64_t signals;   /* pushed */
-    uint64_t late;      /* dropped: older than the watermark */
-    uint64_t alerts;    /* correlation alerts produced (silent ones included) */
-    uint64_t chained;   /* signals from inner correlation alerts */
-    uint64_t keys;      /* group keys live now */
-    uint64_t evicted;   /* group keys freed after their events left every window */
-    uint64_t cap_keys;  /* signals dropped: new key refused by the memory cap */
+    uint64_t signals;     /* pushed */
+    uint64_t late;        /* dropped: older than the watermark */
+    uint64_t alerts;      /* correlation alerts produced (silent ones included) */
+    uint64_t chained;     /* signals from inner correlation alerts */
+    uint64_t keys;        /* group keys live now */
+    uint64_t evicted;     /* group keys freed after their events left every window */
+    uint64_t cap_keys;    /* signals dropped: new key refused by the memory cap */
     uint64_t cap_entries; /* oldest events dropped: a key's window held max_entries */
-    uint64_t bytes;     /* state memory now */
+    uint64_t bytes;       /* state memory now */
 } vg_corr_counters;
 
 /* opts may be NULL (defaults). NULL when memory runs out. */
@@ -101,8 +101,7 @@ VG_API void vg_corr_free(vg_corr *c);
 /* Push every signal of sigs in order. Alerts (one JSON object per line, '\n'-terminated)
  * are appended to out; detect_ms is their "time". Returns VG_OK, or VG_ERR_NOMEM (state
  * left consistent; the signal that failed is counted as dropped by the cap). */
-VG_API vg_status
-vg_corr_push(vg_corr *c, const vg_corr_sigs *sigs, vg_buf *out, int64_t detect_ms);
+VG_API vg_status vg_corr_push(vg_corr *c, const vg_corr_sigs *sigs, vg_buf *out, int64_t detect_ms);
 
 /* A new input stream starts (`vigil run` reads its inputs one after the other): the
  * watermark restarts from that stream's own event times. */

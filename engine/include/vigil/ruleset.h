@@ -46,12 +46,12 @@ typedef struct vg_rule_info {
 } vg_rule_info;
 
 typedef struct vg_ruleset_stats {
-    size_t n_docs;     /* YAML documents seen in rule files */
-    size_t n_rules;    /* detection rules loaded */
+    size_t n_docs;         /* YAML documents seen in rule files */
+    size_t n_rules;        /* detection rules loaded */
     size_t n_correlations; /* correlation rules loaded */
-    size_t n_rejected; /* documents (rules, filters) rejected with an error */
-    size_t n_filters;  /* Sigma filters loaded */
-    size_t n_unmapped; /* rules whose logsource has no mapping */
+    size_t n_rejected;     /* documents (rules, filters) rejected with an error */
+    size_t n_filters;      /* Sigma filters loaded */
+    size_t n_unmapped;     /* rules whose logsource has no mapping */
     size_t n_logsource_entries;
     size_t n_field_mappings;
 } vg_ruleset_stats;
