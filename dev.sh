@@ -51,7 +51,8 @@ demo() {
     ./build/release/src/vigil run --rules rules/sigma \
         --input "$s/windows.json" \
         --format syslog --input "$s/linux.log" \
-        --format json --input "$s/web.jsonl" --input "$s/cloudtrail.jsonl"
+        --format json --input "$s/web.jsonl" --input "$s/cloudtrail.jsonl" \
+        --input "$s/correlation.jsonl"
 }
 
 run_tests() {

@@ -522,7 +522,9 @@ static uint32_t keep_max(const vg_corr *c, const vg_corr_rule *r)
 static void push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, bool chained)
 {
     const vg_corr_rule *r = crule(c, g->corr);
-    const char *kb = sigs->bytes + g->key_off;
+    /* no group-by and no value: the list may have no bytes at all */
+    const char *kb = sigs->bytes ? sigs->bytes + g->key_off : "";
+    const char *vb = sigs->bytes ? sigs->bytes + g->val_off : "";
     if (!chained) {
         if (g->ts > c->max_ts) {
             c->max_ts = g->ts;
@@ -554,8 +556,8 @@ static void push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, boo
     ckey *k = &c->st.keys[id];
     ck_entry e = {g->ts, 0, g->num, g->org.record, g->org.line, g->src, input_id(c, g->org.input)};
     if (value_type(r->type)) {
-        e.vh = cs_val_hash(sigs->bytes + g->val_off, g->val_len);
-        if (!cs_val_add(&c->st, k, e.vh, sigs->bytes + g->val_off, g->val_len)) {
+        e.vh = cs_val_hash(vb, g->val_len);
+        if (!cs_val_add(&c->st, k, e.vh, vb, g->val_len)) {
             c->ct.cap_entries++;
             return;
         }

@@ -88,7 +88,8 @@ uint32_t cs_find(const cstore *s, uint64_t h, uint32_t corr, const char *kb, siz
         if (!id)
             return UINT32_MAX;
         const ckey *k = &s->keys[id - 1];
-        if (k->hash == h && k->corr == corr && k->klen == klen && memcmp(k->kb, kb, klen) == 0)
+        if (k->hash == h && k->corr == corr && k->klen == klen &&
+            (klen == 0 || memcmp(k->kb, kb, klen) == 0))
             return id - 1;
     }
 }

@@ -116,7 +116,7 @@ static char *alert_keys(const char *out, size_t *n_out)
 static const char samples_cmd[] =
         "run --rules rules/sigma --input rules/samples/windows.json --format syslog --input "
         "rules/samples/linux.log --format json --input rules/samples/web.jsonl --input "
-        "rules/samples/cloudtrail.jsonl";
+        "rules/samples/cloudtrail.jsonl --input rules/samples/correlation.jsonl";
 
 static void test_samples_match_expected(void **state)
 {

@@ -94,7 +94,7 @@ static unsigned long long summary_count(const char *err, const char *what)
 static const char samples_args[] =
         "run --rules rules/sigma --input rules/samples/windows.json --format syslog --input "
         "rules/samples/linux.log --format json --input rules/samples/web.jsonl --input "
-        "rules/samples/cloudtrail.jsonl";
+        "rules/samples/cloudtrail.jsonl --input rules/samples/correlation.jsonl";
 
 static void test_samples_same_for_any_threads(void **state)
 {
