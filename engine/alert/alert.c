@@ -7,6 +7,7 @@
  * stable across runs, machines and thread counts, and differs when any component does.
  */
 #include "vigil/alert.h"
+#include "base/hash.h"
 #include "sigma/ruleset_int.h"
 #include "base/timefmt.h"
 
@@ -29,15 +30,6 @@ static void h_bytes(hash2 *h, const void *p, size_t n)
     }
 }
 
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
 
 void vg_alert_id(const char *rule_id, const vg_origin *const *origins, size_t n, char id[33])
 {
@@ -50,7 +42,7 @@ void vg_alert_id(const char *rule_id, const vg_origin *const *origins, size_t n,
         h_bytes(&h, origins[i]->input, strlen(origins[i]->input) + 1);
         h_bytes(&h, num, (size_t)len + 1);
     }
-    uint64_t a = mix(h.a ^ (h.b << 1)), b = mix(h.b + 0x9e3779b97f4a7c15ull * h.a);
+    uint64_t a = vg_mix64(h.a ^ (h.b << 1)), b = vg_mix64(h.b + 0x9e3779b97f4a7c15ull * h.a);
     snprintf(id, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
 }
 
@@ -64,7 +56,7 @@ void vg_alert_id_parts(const char *kind, const vg_span *parts, size_t n, char id
         h_bytes(&h, len, (size_t)w + 1); /* length first: parts cannot run into each other */
         h_bytes(&h, parts[i].p, parts[i].len);
     }
-    uint64_t a = mix(h.a ^ (h.b << 1)), b = mix(h.b + 0x9e3779b97f4a7c15ull * h.a);
+    uint64_t a = vg_mix64(h.a ^ (h.b << 1)), b = vg_mix64(h.b + 0x9e3779b97f4a7c15ull * h.a);
     snprintf(id, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
 }
 

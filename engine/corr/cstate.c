@@ -3,6 +3,7 @@
  * cstate.c: group-key state storage for the correlator (see cstate.h).
  */
 #include "corr/cstate.h"
+#include "base/hash.h"
 
 #include <string.h>
 
@@ -20,25 +21,16 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-static uint64_t fmix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
 
 uint64_t cs_hash(uint32_t corr, const char *kb, size_t klen)
 {
     uint64_t h = fnv(1469598103934665603ull, &corr, sizeof(corr));
-    return fmix(fnv(h, kb, klen));
+    return vg_mix64(fnv(h, kb, klen));
 }
 
 uint64_t cs_val_hash(const char *p, size_t n)
 {
-    return fmix(fnv(0x84222325cbf29ce4ull, p, n));
+    return vg_mix64(fnv(0x84222325cbf29ce4ull, p, n));
 }
 
 void cs_init(cstore *s)
