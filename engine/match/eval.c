@@ -24,6 +24,7 @@
  */
 #include "vigil/match.h"
 #include "match/prefilter.h"
+#include "match/route.h"
 #include "sigma/ruleset_int.h"
 #include "base/ascii.h"
 #include "base/timefmt.h"
@@ -36,6 +37,7 @@
 struct vg_match_scratch {
     vg_regex_scratch *re;
     vg_pf_scratch *pf;      /* NULL without a prefilter */
+    vg_route_scratch *rt;   /* NULL without routing */
     const vg_fslot *fslots; /* the ruleset's field slots */
     uint32_t *fnode;        /* per field slot: resolved node (valid when fgen == gen) */
     uint32_t *fgen;
@@ -59,9 +61,12 @@ vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs)
     s->fslots = rs->fslots.v;
     s->fnode = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
     s->fgen = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
+    const vg_route *rt = rs->pf ? vg_prefilter_route(rs->pf) : NULL;
     if (rs->pf)
         s->pf = vg_pf_scratch_new(rs->pf);
-    if (!s->re || !s->ls_cache || !s->fnode || !s->fgen || (rs->pf && !s->pf)) {
+    if (rt)
+        s->rt = vg_route_scratch_new(rt);
+    if (!s->re || !s->ls_cache || !s->fnode || !s->fgen || (rs->pf && !s->pf) || (rt && !s->rt)) {
         vg_match_scratch_free(s);
         return NULL;
     }
@@ -74,6 +79,7 @@ void vg_match_scratch_free(vg_match_scratch *s)
         return;
     vg_regex_scratch_free(s->re);
     vg_pf_scratch_free(s->pf);
+    vg_route_scratch_free(s->rt);
     vg_free(s->ls_cache);
     vg_free(s->fnode);
     vg_free(s->fgen);
@@ -466,6 +472,22 @@ static uint32_t resolve_slot(void *vctx, uint32_t slot)
     return resolve(c->s, c->ev, slot);
 }
 
+static bool when_holds(void *vctx, uint32_t entry)
+{
+    resolve_ctx *c = vctx;
+    return det_match(c->s, c->ev, &c->rs->ls.v[entry].when);
+}
+
+/* when_holds through the per-event cache of mapping outcomes */
+static bool entry_holds(void *vctx, uint32_t entry)
+{
+    resolve_ctx *c = vctx;
+    int8_t *v = &c->s->ls_cache[entry];
+    if (*v < 0)
+        *v = when_holds(vctx, entry) ? 1 : 0;
+    return *v == 1;
+}
+
 size_t vg_match_event_fast(const vg_ruleset *rs,
                            vg_match_scratch *s,
                            const vg_event *ev,
@@ -478,10 +500,20 @@ size_t vg_match_event_fast(const vg_ruleset *rs,
     size_t n_hits = 0;
     begin_event(s);
     resolve_ctx rc = {s, rs, ev};
+    const vg_route *rt = vg_prefilter_route(rs->pf);
+    const vg_route_res *route = NULL;
+    const uint8_t *skip = NULL;
+    if (rt && !declared) {
+        /* logsource routing: the outcome of routed mapping entries for this event */
+        route = vg_route_event(rt, s->rt, ev, resolve_slot, when_holds, &rc);
+        memcpy(s->ls_cache, route->ls, s->n_ls);
+        skip = vg_route_skip(rt, s->rt, route, entry_holds, &rc);
+    }
     size_t n_words;
-    const uint64_t *cand = vg_prefilter_scan(rs->pf, s->pf, ev, resolve_slot, &rc, &n_words);
+    const uint64_t *cand = vg_prefilter_scan(rs->pf, s->pf, ev, resolve_slot, &rc, skip, &n_words);
     for (size_t w = 0; w < n_words; w++) {
-        for (uint64_t bits = cand[w]; bits; bits &= bits - 1) {
+        uint64_t word = route ? cand[w] & route->allowed[w] : cand[w];
+        for (uint64_t bits = word; bits; bits &= bits - 1) {
             uint32_t r = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
             if (!rule_fires(rs, s, ev, r, declared))
                 continue;

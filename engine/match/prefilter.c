@@ -15,17 +15,23 @@
  */
 #include "match/prefilter.h"
 #include "match/relit.h"
+#include "match/route.h"
 #include "sigma/ruleset_int.h"
 
 #include <hs.h>
 #include <stdio.h>
 #include <string.h>
 
-#define KW_SLOT UINT32_MAX
-#define MAX_REQ 4096 /* a requirement with more literals is treated as NONE */
+/* Keyword literals have pseudo slots with KW_BIT set: one database per logsource mapping
+ * entry (KW_BIT | entry), so that logsource routing can leave those of entries that do not
+ * apply unscanned (see route.h), and one (KW_ALWAYS) for rules that apply to every event
+ * (unmapped logsource, or a mapping without conditions). */
+#define KW_BIT    0x80000000u
+#define KW_ALWAYS UINT32_MAX
+#define MAX_REQ   4096 /* a requirement with more literals is treated as NONE */
 
 typedef struct pf_lit {
-    uint32_t slot; /* field slot, KW_SLOT for keyword search */
+    uint32_t slot; /* field slot, or a keyword pseudo slot (KW_BIT set) */
     bool cased;
     const char *p;
     size_t len;
@@ -50,10 +56,15 @@ struct vg_prefilter {
     uint32_t *lit_off; /* CSR: rules of literal i are lit_rules[lit_off[i]..[i+1]) */
     uint32_t *lit_rules;
     size_t n_lits;
+    uint32_t *lit_db;   /* per literal: its database */
+    uint32_t *rule_off; /* CSR: databases of rule r are rule_dbs[rule_off[r]..[r+1]) */
+    uint32_t *rule_dbs;
     pf_db *dbs;
     size_t n_dbs;
+    vg_route *route;     /* logsource routing, NULL when no entry can be routed */
     hs_scratch_t *proto; /* scratch big enough for every database */
-    size_t kw_db;        /* index of the keyword database, SIZE_MAX if none */
+    uint32_t *kw_dbs;    /* indexes of the keyword databases */
+    size_t n_kw_dbs;
     /* names -> databases: which field databases an event can feed, found from the event's
      * own paths and keys instead of resolving every field of the ruleset */
     pf_name *names;
@@ -67,8 +78,9 @@ struct vg_pf_scratch {
     hs_scratch_t *hs;
     uint64_t *cand;
     size_t n_words;
-    char *kw_buf; /* the event's values joined, for the keyword database */
-    size_t kw_cap;
+    char *kw_buf; /* the event's values joined, for the keyword databases */
+    size_t kw_cap, kw_len;
+    bool kw_ok;        /* kw_buf holds all values (false: out of memory) */
     uint8_t *db_mark;  /* per database: fed by this event */
     uint32_t *db_list; /* marked databases */
     size_t n_marked;
@@ -89,6 +101,7 @@ typedef struct builder {
     size_t n_lits, cap_lits;
     uint32_t *tab; /* open addressing: lit index + 1 */
     size_t tab_size;
+    uint32_t kw_slot; /* keyword pseudo slot of the rule being analysed */
     bool nomem;
 } builder;
 
@@ -208,7 +221,7 @@ static req one_lit(builder *b, uint32_t slot, bool cased, const char *p, size_t 
 
 static req req_value(builder *b, const vg_fcond *f, const vg_vmatch *vm)
 {
-    uint32_t slot = f->field ? f->slot : KW_SLOT;
+    uint32_t slot = f->field ? f->slot : b->kw_slot;
     if (vm->kind == VG_VM_RE) {
         char lit[256];
         size_t n;
@@ -320,7 +333,8 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
     unsigned *ids = vg_malloc(b->n_lits * sizeof(*ids));
     size_t *lens = vg_malloc(b->n_lits * sizeof(*lens));
     pf->dbs = vg_calloc(b->n_lits, sizeof(pf_db));
-    bool ok = order && exprs && flags && ids && lens && pf->dbs;
+    pf->lit_db = vg_calloc(b->n_lits, sizeof(uint32_t));
+    bool ok = order && exprs && flags && ids && lens && pf->dbs && pf->lit_db;
     if (!ok)
         snprintf(err, err_len, "out of memory building the prefilter");
     for (size_t i = 0; ok && i < b->n_lits; i++)
@@ -334,6 +348,7 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
             exprs[n] = order[j]->p;
             lens[n] = order[j]->len;
             ids[n] = (unsigned)(order[j] - b->lits);
+            pf->lit_db[ids[n]] = (uint32_t)pf->n_dbs;
             flags[n] = HS_FLAG_SINGLEMATCH | (order[j]->cased ? 0u : HS_FLAG_CASELESS);
         }
         hs_database_t *db = NULL;
@@ -371,11 +386,13 @@ static uint64_t name_hash(const char *p, size_t n)
 
 static bool build_names(vg_prefilter *pf, const vg_ruleset *rs)
 {
-    pf->kw_db = SIZE_MAX;
     size_t total = 0;
+    pf->kw_dbs = vg_malloc((pf->n_dbs ? pf->n_dbs : 1) * sizeof(uint32_t));
+    if (!pf->kw_dbs)
+        return false;
     for (size_t d = 0; d < pf->n_dbs; d++) {
-        if (pf->dbs[d].slot == KW_SLOT)
-            pf->kw_db = d;
+        if (pf->dbs[d].slot & KW_BIT)
+            pf->kw_dbs[pf->n_kw_dbs++] = (uint32_t)d;
         else
             total += rs->fslots.v[pf->dbs[d].slot].n_cands;
     }
@@ -388,7 +405,7 @@ static bool build_names(vg_prefilter *pf, const vg_ruleset *rs)
         return false;
     memset(pf->buckets, 0xff, pf->n_buckets * sizeof(uint32_t));
     for (size_t d = 0; d < pf->n_dbs; d++) {
-        if (pf->dbs[d].slot == KW_SLOT)
+        if (pf->dbs[d].slot & KW_BIT)
             continue;
         const vg_fslot *fs = &rs->fslots.v[pf->dbs[d].slot];
         for (size_t c = 0; c < fs->n_cands; c++) {
@@ -404,10 +421,27 @@ static bool build_names(vg_prefilter *pf, const vg_ruleset *rs)
     return true;
 }
 
+/* rule -> the databases of its literals, as CSR (a database may be listed twice) */
+static bool build_rule_dbs(vg_prefilter *pf, const req *reqs)
+{
+    pf->rule_off = vg_calloc(pf->n_rules + 1, sizeof(uint32_t));
+    if (!pf->rule_off)
+        return false;
+    for (size_t r = 0; r < pf->n_rules; r++)
+        pf->rule_off[r + 1] = pf->rule_off[r] + (reqs[r].none ? 0 : (uint32_t)reqs[r].n);
+    pf->rule_dbs = vg_malloc((pf->rule_off[pf->n_rules] + 1) * sizeof(uint32_t));
+    if (!pf->rule_dbs)
+        return false;
+    for (size_t r = 0; r < pf->n_rules; r++)
+        for (size_t i = 0; !reqs[r].none && i < reqs[r].n; i++)
+            pf->rule_dbs[pf->rule_off[r] + i] = pf->lit_db[reqs[r].lits[i]];
+    return true;
+}
+
 vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
 {
     vg_prefilter *pf = vg_calloc(1, sizeof(*pf));
-    builder b = {rs, vg_arena_new(0, 0), NULL, 0, 0, NULL, 0, false};
+    builder b = {rs, vg_arena_new(0, 0), NULL, 0, 0, NULL, 0, KW_ALWAYS, false};
     req *reqs = vg_calloc(rs->rules.n ? rs->rules.n : 1, sizeof(req));
     if (!pf || !b.a || !reqs) {
         snprintf(err, err_len, "out of memory building the prefilter");
@@ -420,6 +454,8 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
         goto nomem;
     for (size_t r = 0; r < rs->rules.n; r++) {
         const vg_rule *rule = &rs->rules.v[r];
+        bool every = rule->ls_entry < 0 || !rs->ls.v[rule->ls_entry].when.n_sels;
+        b.kw_slot = every ? KW_ALWAYS : KW_BIT | (uint32_t)rule->ls_entry;
         reqs[r] = req_prog(&b, &rule->det, rule->det.prog, 0);
         if (b.nomem)
             goto nomem;
@@ -458,7 +494,11 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     vg_free(fill);
     if (!build_dbs(pf, &b, err, err_len))
         goto fail;
-    if (!build_names(pf, rs))
+    if (!build_names(pf, rs) || !build_rule_dbs(pf, reqs))
+        goto nomem;
+    bool nomem;
+    pf->route = vg_route_new(rs, pf, &nomem);
+    if (nomem)
         goto nomem;
     pf->stats.n_rules = rs->rules.n;
     pf->stats.n_literals = b.n_lits;
@@ -486,10 +526,15 @@ void vg_prefilter_free(vg_prefilter *pf)
     for (size_t i = 0; i < pf->n_dbs; i++)
         hs_free_database(pf->dbs[i].db);
     hs_free_scratch(pf->proto);
+    vg_route_free(pf->route);
     vg_free(pf->dbs);
     vg_free(pf->names);
+    vg_free(pf->kw_dbs);
     vg_free(pf->buckets);
     vg_free(pf->always);
+    vg_free(pf->lit_db);
+    vg_free(pf->rule_off);
+    vg_free(pf->rule_dbs);
     vg_free(pf->lit_off);
     vg_free(pf->lit_rules);
     vg_free(pf);
@@ -498,6 +543,29 @@ void vg_prefilter_free(vg_prefilter *pf)
 void vg_prefilter_stats(const vg_prefilter *pf, vg_pf_stats *out)
 {
     *out = pf->stats;
+}
+
+const vg_route *vg_prefilter_route(const vg_prefilter *pf)
+{
+    return pf->route;
+}
+
+int64_t vg_prefilter_kw_entry(const vg_prefilter *pf, size_t d)
+{
+    if (d >= pf->n_dbs || !(pf->dbs[d].slot & KW_BIT))
+        return -2;
+    return pf->dbs[d].slot == KW_ALWAYS ? -1 : (int64_t)(pf->dbs[d].slot & ~KW_BIT);
+}
+
+size_t vg_prefilter_n_dbs(const vg_prefilter *pf)
+{
+    return pf->n_dbs;
+}
+
+const uint32_t *vg_prefilter_rule_dbs(const vg_prefilter *pf, uint32_t r, size_t *n)
+{
+    *n = pf->rule_off[r + 1] - pf->rule_off[r];
+    return pf->rule_dbs + pf->rule_off[r];
 }
 
 bool vg_prefilter_always(const vg_prefilter *pf, uint32_t r)
@@ -579,6 +647,55 @@ static void scan_span(const pf_db *db, vg_pf_scratch *s, scan_ctx *c, vg_span t)
     hs_scan(db->db, t.p ? t.p : "", (unsigned)t.len, 0, s->hs, on_match, c);
 }
 
+/* Keyword literals may occur in any value: scan all values in one call, joined by a NUL.
+ * Joining can only add matches (a literal spanning two values), never lose one, and the
+ * prefilter may over-approximate. `again`: the buffer already holds this event's values. */
+static void scan_keywords(const vg_prefilter *pf,
+                          vg_pf_scratch *s,
+                          scan_ctx *c,
+                          const vg_event *ev,
+                          const pf_db *db,
+                          bool again)
+{
+    (void)pf;
+    uint32_t n = vg_event_count(ev);
+    bool joined = true;
+    if (!again) {
+        s->kw_len = 0;
+        for (uint32_t i = 1; i < n && joined; i++) {
+            const vg_node *nd = vg_event_node(ev, i);
+            if (nd->type != VG_V_STR && nd->type != VG_V_NUM)
+                continue;
+            size_t len = s->kw_len;
+            if (len + nd->text.len + 1 > s->kw_cap) {
+                size_t cap = (len + nd->text.len + 1) * 2;
+                char *nb = vg_realloc(s->kw_buf, cap);
+                if (!nb) {
+                    joined = false;
+                    break;
+                }
+                s->kw_buf = nb;
+                s->kw_cap = cap;
+            }
+            if (nd->text.len)
+                memcpy(s->kw_buf + len, nd->text.p, nd->text.len);
+            len += nd->text.len;
+            s->kw_buf[len++] = '\0';
+            s->kw_len = len;
+        }
+        s->kw_ok = joined;
+    }
+    if (s->kw_ok) {
+        scan_span(db, s, c, (vg_span){s->kw_buf, s->kw_len});
+    } else { /* out of memory: one value at a time */
+        for (uint32_t i = 1; i < n; i++) {
+            const vg_node *nd = vg_event_node(ev, i);
+            if (nd->type == VG_V_STR || nd->type == VG_V_NUM)
+                scan_span(db, s, c, nd->text);
+        }
+    }
+}
+
 /* Mark the databases whose field has a candidate name equal to p[0, n) (hash h). */
 static void mark_name(const vg_prefilter *pf, vg_pf_scratch *s, const char *p, size_t n, uint64_t h)
 {
@@ -625,6 +742,7 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
                                   const vg_event *ev,
                                   uint32_t (*resolve)(void *ctx, uint32_t slot),
                                   void *ctx,
+                                  const uint8_t *db_skip,
                                   size_t *n_words)
 {
     memcpy(s->cand, pf->always, pf->n_words * sizeof(uint64_t));
@@ -633,6 +751,8 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
     /* A field can only resolve to this event's nodes through one of their paths or keys
      * (keys also without spaces): mark the databases of fields named that way. */
     s->n_marked = 0;
+    if (db_skip) /* skipped databases count as already marked */
+        memcpy(s->db_mark, db_skip, pf->n_dbs);
     for (uint32_t i = 1; i < n; i++) {
         const vg_node *nd = vg_event_node(ev, i);
         mark_name(pf, s, nd->path.p, nd->path.len, nd->path_hash);
@@ -641,6 +761,8 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
         if (nd->key.len && memchr(nd->key.p, ' ', nd->key.len))
             mark_name_nospace(pf, s, nd->key.p, nd->key.len);
     }
+    if (db_skip)
+        memset(s->db_mark, 0, pf->n_dbs);
     for (size_t m = 0; m < s->n_marked; m++) {
         const pf_db *db = &pf->dbs[s->db_list[m]];
         s->db_mark[s->db_list[m]] = 0;
@@ -652,40 +774,11 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
             i = nd->next_same;
         }
     }
-    if (pf->kw_db != SIZE_MAX) {
-        /* Keyword literals may occur in any value: scan all values in one call, joined by a
-         * NUL. Joining can only add matches (a literal spanning two values), never lose
-         * one, and the prefilter may over-approximate. */
-        const pf_db *db = &pf->dbs[pf->kw_db];
-        size_t len = 0;
-        bool joined = true;
-        for (uint32_t i = 1; i < n && joined; i++) {
-            const vg_node *nd = vg_event_node(ev, i);
-            if (nd->type != VG_V_STR && nd->type != VG_V_NUM)
-                continue;
-            if (len + nd->text.len + 1 > s->kw_cap) {
-                size_t cap = (len + nd->text.len + 1) * 2;
-                char *nb = vg_realloc(s->kw_buf, cap);
-                if (!nb) {
-                    joined = false;
-                    break;
-                }
-                s->kw_buf = nb;
-                s->kw_cap = cap;
-            }
-            if (nd->text.len)
-                memcpy(s->kw_buf + len, nd->text.p, nd->text.len);
-            len += nd->text.len;
-            s->kw_buf[len++] = '\0';
-        }
-        if (joined) {
-            scan_span(db, s, &c, (vg_span){s->kw_buf, len});
-        } else { /* out of memory: one value at a time */
-            for (uint32_t i = 1; i < n; i++) {
-                const vg_node *nd = vg_event_node(ev, i);
-                if (nd->type == VG_V_STR || nd->type == VG_V_NUM)
-                    scan_span(db, s, &c, nd->text);
-            }
+    bool joined = false; /* kw_buf holds this event's values */
+    for (size_t k = 0; k < pf->n_kw_dbs; k++) {
+        if (!db_skip || !db_skip[pf->kw_dbs[k]]) {
+            scan_keywords(pf, s, &c, ev, &pf->dbs[pf->kw_dbs[k]], joined);
+            joined = true;
         }
     }
     *n_words = pf->n_words;
