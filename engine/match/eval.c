@@ -24,6 +24,7 @@
  */
 #include "vigil/match.h"
 #include "match/prefilter.h"
+#include "match/present.h"
 #include "match/route.h"
 #include "sigma/ruleset_int.h"
 #include "base/ascii.h"
@@ -43,6 +44,9 @@ struct vg_match_scratch {
     uint32_t *fgen;
     size_t n_fslots;
     uint32_t gen;     /* event generation */
+    uint32_t *pstamp; /* per field slot: == gen when the event may resolve it */
+    uint32_t *plist;  /* the slots marked in pstamp */
+    bool lean;        /* this event: unmarked slots resolve to nothing without a lookup */
     int8_t *ls_cache; /* per mapping entry: -1 unknown, 0 false, 1 true */
     size_t n_ls;
     int8_t sel_cache[SEL_CACHE_MAX];
@@ -61,12 +65,15 @@ vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs)
     s->fslots = rs->fslots.v;
     s->fnode = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
     s->fgen = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
+    s->pstamp = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
+    s->plist = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
     const vg_route *rt = rs->pf ? vg_prefilter_route(rs->pf) : NULL;
     if (rs->pf)
         s->pf = vg_pf_scratch_new(rs->pf);
     if (rt)
         s->rt = vg_route_scratch_new(rt);
-    if (!s->re || !s->ls_cache || !s->fnode || !s->fgen || (rs->pf && !s->pf) || (rt && !s->rt)) {
+    if (!s->re || !s->ls_cache || !s->fnode || !s->fgen || !s->pstamp || !s->plist ||
+        (rs->pf && !s->pf) || (rt && !s->rt)) {
         vg_match_scratch_free(s);
         return NULL;
     }
@@ -83,6 +90,8 @@ void vg_match_scratch_free(vg_match_scratch *s)
     vg_free(s->ls_cache);
     vg_free(s->fnode);
     vg_free(s->fgen);
+    vg_free(s->pstamp);
+    vg_free(s->plist);
     vg_free(s);
 }
 
@@ -157,6 +166,8 @@ static uint32_t resolve(vg_match_scratch *s, const vg_event *ev, uint32_t slot)
         return s->fnode[slot];
     const vg_fslot *f = &s->fslots[slot];
     uint32_t idx = VG_NODE_NONE;
+    if (s->lean && s->pstamp[slot] != s->gen)
+        return VG_NODE_NONE; /* none of its names is a path or key of the event */
     for (size_t i = 0; i < f->n_cands && idx == VG_NODE_NONE; i++)
         idx = vg_event_resolve_h(ev, f->cands[i], f->cand_len[i], f->cand_hash[i]);
     s->fgen[slot] = s->gen;
@@ -416,6 +427,7 @@ static void begin_event(vg_match_scratch *s)
     memset(s->ls_cache, -1, s->n_ls);
     if (++s->gen == 0) { /* wrapped: forget every memo */
         memset(s->fgen, 0, (s->n_fslots ? s->n_fslots : 1) * sizeof(uint32_t));
+        memset(s->pstamp, 0, (s->n_fslots ? s->n_fslots : 1) * sizeof(uint32_t));
         s->gen = 1;
     }
     s->cnt.events++;
@@ -449,6 +461,7 @@ size_t vg_match_event(const vg_ruleset *rs,
 {
     size_t n_hits = 0;
     begin_event(s);
+    s->lean = false;
     for (size_t r = 0; r < rs->rules.n; r++) {
         if (!rule_fires(rs, s, ev, (uint32_t)r, declared))
             continue;
@@ -499,6 +512,9 @@ size_t vg_match_event_fast(const vg_ruleset *rs,
         return vg_match_event(rs, s, ev, declared, hits, cap);
     size_t n_hits = 0;
     begin_event(s);
+    size_t n_present =
+            vg_present_mark(vg_prefilter_present(rs->pf), ev, s->pstamp, s->gen, s->plist);
+    s->lean = true;
     resolve_ctx rc = {s, rs, ev};
     const vg_route *rt = vg_prefilter_route(rs->pf);
     const vg_route_res *route = NULL;
@@ -510,7 +526,8 @@ size_t vg_match_event_fast(const vg_ruleset *rs,
         skip = vg_route_skip(rt, s->rt, route, entry_holds, &rc);
     }
     size_t n_words;
-    const uint64_t *cand = vg_prefilter_scan(rs->pf, s->pf, ev, resolve_slot, &rc, skip, &n_words);
+    const uint64_t *cand = vg_prefilter_scan(rs->pf, s->pf, ev, s->plist, n_present, resolve_slot,
+                                             &rc, skip, &n_words);
     for (size_t w = 0; w < n_words; w++) {
         uint64_t word = route ? cand[w] & route->allowed[w] : cand[w];
         for (uint64_t bits = word; bits; bits &= bits - 1) {

@@ -15,6 +15,7 @@
  */
 #include "match/prefilter.h"
 #include "match/relit.h"
+#include "match/present.h"
 #include "match/route.h"
 #include "sigma/ruleset_int.h"
 
@@ -46,13 +47,6 @@ typedef struct pf_db {
     hs_database_t *db;
 } pf_db;
 
-typedef struct pf_name {
-    const char *name; /* a candidate name of a slot that has a database */
-    size_t len;
-    uint32_t db;   /* index into dbs */
-    uint32_t next; /* next entry with the same hash bucket chain, or UINT32_MAX */
-} pf_name;
-
 struct vg_prefilter {
     uint32_t n_rules;
     size_t n_words;
@@ -69,12 +63,8 @@ struct vg_prefilter {
     hs_scratch_t *proto; /* scratch big enough for every database */
     uint32_t *kw_dbs;    /* indexes of the keyword databases */
     size_t n_kw_dbs;
-    /* names -> databases: which field databases an event can feed, found from the event's
-     * own paths and keys instead of resolving every field of the ruleset */
-    pf_name *names;
-    size_t n_names;
-    uint32_t *buckets; /* head entry per bucket, UINT32_MAX = empty */
-    size_t n_buckets;  /* power of two */
+    uint32_t *slot_db;   /* per field slot: its database, UINT32_MAX if none */
+    vg_present *present; /* which slots an event can resolve */
     vg_pf_stats stats;
 };
 
@@ -84,10 +74,7 @@ struct vg_pf_scratch {
     size_t n_words;
     char *kw_buf; /* the event's values joined, for the keyword databases */
     size_t kw_cap, kw_len;
-    bool kw_ok;        /* kw_buf holds all values (false: out of memory) */
-    uint8_t *db_mark;  /* per database: fed by this event */
-    uint32_t *db_list; /* marked databases */
-    size_t n_marked;
+    bool kw_ok; /* kw_buf holds all values (false: out of memory) */
 };
 
 /* ---- building: literal table ---- */
@@ -384,45 +371,19 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
     return ok;
 }
 
-/* Names hash as the event index hashes paths and keys, so node hashes are reused. */
-static uint64_t name_hash(const char *p, size_t n)
+/* field slot -> its database; the keyword databases */
+static bool build_slot_db(vg_prefilter *pf, const vg_ruleset *rs)
 {
-    return vg_hash_name(p, n);
-}
-
-static bool build_names(vg_prefilter *pf, const vg_ruleset *rs)
-{
-    size_t total = 0;
+    pf->slot_db = vg_malloc((rs->fslots.n ? rs->fslots.n : 1) * sizeof(uint32_t));
     pf->kw_dbs = vg_malloc((pf->n_dbs ? pf->n_dbs : 1) * sizeof(uint32_t));
-    if (!pf->kw_dbs)
+    if (!pf->slot_db || !pf->kw_dbs)
         return false;
+    memset(pf->slot_db, 0xff, (rs->fslots.n ? rs->fslots.n : 1) * sizeof(uint32_t));
     for (size_t d = 0; d < pf->n_dbs; d++) {
         if (pf->dbs[d].slot & KW_BIT)
             pf->kw_dbs[pf->n_kw_dbs++] = (uint32_t)d;
         else
-            total += rs->fslots.v[pf->dbs[d].slot].n_cands;
-    }
-    pf->n_buckets = 64;
-    while (pf->n_buckets < total * 2)
-        pf->n_buckets <<= 1;
-    pf->names = vg_malloc((total ? total : 1) * sizeof(pf_name));
-    pf->buckets = vg_malloc(pf->n_buckets * sizeof(uint32_t));
-    if (!pf->names || !pf->buckets)
-        return false;
-    memset(pf->buckets, 0xff, pf->n_buckets * sizeof(uint32_t));
-    for (size_t d = 0; d < pf->n_dbs; d++) {
-        if (pf->dbs[d].slot & KW_BIT)
-            continue;
-        const vg_fslot *fs = &rs->fslots.v[pf->dbs[d].slot];
-        for (size_t c = 0; c < fs->n_cands; c++) {
-            pf_name *e = &pf->names[pf->n_names];
-            e->name = fs->cands[c];
-            e->len = strlen(fs->cands[c]);
-            e->db = (uint32_t)d;
-            size_t bkt = name_hash(e->name, e->len) & (pf->n_buckets - 1);
-            e->next = pf->buckets[bkt];
-            pf->buckets[bkt] = (uint32_t)pf->n_names++;
-        }
+            pf->slot_db[pf->dbs[d].slot] = (uint32_t)d;
     }
     return true;
 }
@@ -500,7 +461,10 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     vg_free(fill);
     if (!build_dbs(pf, &b, err, err_len))
         goto fail;
-    if (!build_names(pf, rs) || !build_rule_dbs(pf, reqs))
+    if (!build_slot_db(pf, rs) || !build_rule_dbs(pf, reqs))
+        goto nomem;
+    pf->present = vg_present_new(rs);
+    if (!pf->present)
         goto nomem;
     bool nomem;
     pf->route = vg_route_new(rs, pf, &nomem);
@@ -534,9 +498,9 @@ void vg_prefilter_free(vg_prefilter *pf)
     hs_free_scratch(pf->proto);
     vg_route_free(pf->route);
     vg_free(pf->dbs);
-    vg_free(pf->names);
+    vg_free(pf->slot_db);
     vg_free(pf->kw_dbs);
-    vg_free(pf->buckets);
+    vg_present_free(pf->present);
     vg_free(pf->always);
     vg_free(pf->lit_db);
     vg_free(pf->rule_off);
@@ -549,6 +513,11 @@ void vg_prefilter_free(vg_prefilter *pf)
 void vg_prefilter_stats(const vg_prefilter *pf, vg_pf_stats *out)
 {
     *out = pf->stats;
+}
+
+const vg_present *vg_prefilter_present(const vg_prefilter *pf)
+{
+    return pf->present;
 }
 
 const vg_route *vg_prefilter_route(const vg_prefilter *pf)
@@ -588,10 +557,7 @@ vg_pf_scratch *vg_pf_scratch_new(const vg_prefilter *pf)
         return NULL;
     s->n_words = pf->n_words;
     s->cand = vg_calloc(pf->n_words ? pf->n_words : 1, sizeof(uint64_t));
-    s->db_mark = vg_calloc(pf->n_dbs ? pf->n_dbs : 1, 1);
-    s->db_list = vg_calloc(pf->n_dbs ? pf->n_dbs : 1, sizeof(uint32_t));
-    if (!s->cand || !s->db_mark || !s->db_list ||
-        (pf->proto && hs_clone_scratch(pf->proto, &s->hs) != HS_SUCCESS)) {
+    if (!s->cand || (pf->proto && hs_clone_scratch(pf->proto, &s->hs) != HS_SUCCESS)) {
         vg_pf_scratch_free(s);
         return NULL;
     }
@@ -605,8 +571,6 @@ void vg_pf_scratch_free(vg_pf_scratch *s)
     hs_free_scratch(s->hs);
     vg_free(s->cand);
     vg_free(s->kw_buf);
-    vg_free(s->db_mark);
-    vg_free(s->db_list);
     vg_free(s);
 }
 
@@ -702,50 +666,11 @@ static void scan_keywords(const vg_prefilter *pf,
     }
 }
 
-/* Mark the databases whose field has a candidate name equal to p[0, n) (hash h). */
-static void mark_name(const vg_prefilter *pf, vg_pf_scratch *s, const char *p, size_t n, uint64_t h)
-{
-    for (uint32_t e = pf->buckets[h & (pf->n_buckets - 1)]; e != UINT32_MAX;) {
-        const pf_name *nm = &pf->names[e];
-        if (nm->len == n && memcmp(nm->name, p, n) == 0 && !s->db_mark[nm->db]) {
-            s->db_mark[nm->db] = 1;
-            s->db_list[s->n_marked++] = nm->db;
-        }
-        e = nm->next;
-    }
-}
-
-/* mark_name for the key with its spaces removed ("Threat Name" -> ThreatName). */
-static void mark_name_nospace(const vg_prefilter *pf, vg_pf_scratch *s, const char *p, size_t n)
-{
-    uint64_t h = vg_hash_name("", 0);
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == ' ')
-            continue;
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ull; /* FNV-1a step, as vg_hash_name */
-        len++;
-    }
-    for (uint32_t e = pf->buckets[h & (pf->n_buckets - 1)]; e != UINT32_MAX;) {
-        const pf_name *nm = &pf->names[e];
-        bool eq = nm->len == len;
-        for (size_t i = 0, k = 0; eq && i < n; i++) {
-            if (p[i] == ' ')
-                continue;
-            eq = nm->name[k++] == p[i];
-        }
-        if (eq && !s->db_mark[nm->db]) {
-            s->db_mark[nm->db] = 1;
-            s->db_list[s->n_marked++] = nm->db;
-        }
-        e = nm->next;
-    }
-}
-
 const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
                                   vg_pf_scratch *s,
                                   const vg_event *ev,
+                                  const uint32_t *slots,
+                                  size_t n_slots,
                                   uint32_t (*resolve)(void *ctx, uint32_t slot),
                                   void *ctx,
                                   const uint8_t *db_skip,
@@ -753,25 +678,11 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
 {
     memcpy(s->cand, pf->always, pf->n_words * sizeof(uint64_t));
     scan_ctx c = {pf, s->cand};
-    uint32_t n = vg_event_count(ev);
-    /* A field can only resolve to this event's nodes through one of their paths or keys
-     * (keys also without spaces): mark the databases of fields named that way. */
-    s->n_marked = 0;
-    if (db_skip) /* skipped databases count as already marked */
-        memcpy(s->db_mark, db_skip, pf->n_dbs);
-    for (uint32_t i = 1; i < n; i++) {
-        const vg_node *nd = vg_event_node(ev, i);
-        mark_name(pf, s, nd->path.p, nd->path.len, nd->path_hash);
-        if (nd->key.len && nd->key.len != nd->path.len)
-            mark_name(pf, s, nd->key.p, nd->key.len, nd->key_hash);
-        if (nd->key.len && memchr(nd->key.p, ' ', nd->key.len))
-            mark_name_nospace(pf, s, nd->key.p, nd->key.len);
-    }
-    if (db_skip)
-        memset(s->db_mark, 0, pf->n_dbs);
-    for (size_t m = 0; m < s->n_marked; m++) {
-        const pf_db *db = &pf->dbs[s->db_list[m]];
-        s->db_mark[s->db_list[m]] = 0;
+    for (size_t k = 0; k < n_slots; k++) {
+        uint32_t d = pf->slot_db[slots[k]];
+        if (d == UINT32_MAX || (db_skip && db_skip[d]))
+            continue;
+        const pf_db *db = &pf->dbs[d];
         for (uint32_t i = resolve(ctx, db->slot); i != VG_NODE_NONE;) {
             const vg_node *nd = vg_event_node(ev, i);
             const vg_node *t = scan_text(ev, nd);

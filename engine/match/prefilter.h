@@ -61,14 +61,20 @@ int64_t vg_prefilter_kw_entry(const vg_prefilter *pf, size_t d);
 /* The databases holding rule r's literals (none for an always-candidate); may repeat. */
 const uint32_t *vg_prefilter_rule_dbs(const vg_prefilter *pf, uint32_t r, size_t *n);
 
-/* Scan ev and fill the candidate bitmap (one bit per rule, ruleset order). resolve(ctx,
- * slot) must return the first node of a field slot, as the evaluator resolves it.
+/* Which field slots an event can resolve (see present.h), built with the prefilter. */
+const struct vg_present *vg_prefilter_present(const vg_prefilter *pf);
+
+/* Scan ev and fill the candidate bitmap (one bit per rule, ruleset order). slots lists
+ * the field slots ev can resolve (vg_present_mark); resolve(ctx, slot) must return the
+ * first node of a field slot, as the evaluator resolves it.
  * db_skip (NULL: none) has one byte per database; a database whose byte is 1 is not
  * scanned (the caller knows that none of its rules can apply to the event).
  * Returns the bitmap (valid until the next call) and its word count in *n_words. */
 const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
                                   vg_pf_scratch *s,
                                   const vg_event *ev,
+                                  const uint32_t *slots,
+                                  size_t n_slots,
                                   uint32_t (*resolve)(void *ctx, uint32_t slot),
                                   void *ctx,
                                   const uint8_t *db_skip,
