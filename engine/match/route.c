@@ -7,19 +7,33 @@
  * (many or long values) is not cached: its result is computed into a spare entry every
  * time. Results are computed on a miss, so a stream with a handful of Channel/EventID
  * combinations evaluates logsource conditions a handful of times in all.
+ *
+ * Key fields: every field that routed `when`s test. One compared for equality somewhere
+ * is keyed on its values (type and text of each node: any test of it is then a function
+ * of the key); any other (tested for presence only, or only with contains, regexes and the
+ * like: a message, a host name) is keyed on its presence only, so that its text does not
+ * make every event a new key, and entries that test more than its presence are not
+ * routed.
  */
 #include "match/route.h"
 #include "sigma/ruleset_int.h"
 
 #include <string.h>
 
-#define ROUTE_KEY_MAX 256
+#define ROUTE_KEY_MAX 512
 #define ROUTE_CACHE   64
-#define ROUTE_KEYS    2 /* fields in the key */
+
+/* How a field enters the key. */
+enum {
+    KEY_NONE,
+    KEY_VALUE,
+    KEY_PRESENCE
+};
 
 struct vg_route {
     const vg_prefilter *pf;
-    uint32_t key_slot[ROUTE_KEYS];
+    uint32_t *key_slot; /* fields in the key, ascending */
+    uint8_t *key_mode;  /* per key field: KEY_VALUE or KEY_PRESENCE */
     size_t n_key;
     uint32_t *routed; /* routed entries */
     size_t n_routed;
@@ -53,9 +67,33 @@ struct vg_route_scratch {
 
 /* ---- building ---- */
 
-/* Add the field slots a detection tests to set (a bitmap over slots); false if it tests
- * something that is not a plain field (keywords, field references). */
-static bool det_slots(const vg_det *det, uint8_t *set)
+/* Does every value of f test presence only (|exists)? */
+static bool exists_only(const vg_fcond *f)
+{
+    for (size_t v = 0; v < f->n_vals; v++)
+        if (f->vals[v].kind != VG_VM_EXISTS)
+            return false;
+    return f->n_vals > 0;
+}
+
+/* Is some value of f an exact comparison? Only a heuristic: a field compared for equality
+ * somewhere (Channel, EventID, program) takes few distinct values, so keying on its text
+ * keeps the cache small; a field only tested for presence, or only with contains, regexes
+ * and the like (a message), would make every event a new key, so only its presence
+ * enters the key. */
+static bool compares_exact(const vg_fcond *f)
+{
+    for (size_t v = 0; v < f->n_vals; v++) {
+        const vg_vmatch *vm = &f->vals[v];
+        if (vm->kind == VG_VM_GLOB && vm->glob.shape == VG_GLOB_EXACT)
+            return true;
+    }
+    return false;
+}
+
+/* Call fn on every field condition of a detection; false if it tests something that is
+ * not a plain field (keywords, field references). */
+static bool each_fcond(const vg_det *det, void (*fn)(void *ctx, const vg_fcond *f), void *ctx)
 {
     for (size_t i = 0; i < det->n_sels; i++) {
         const vg_sel *sel = &det->sels[i];
@@ -68,65 +106,83 @@ static bool det_slots(const vg_det *det, uint8_t *set)
                 for (size_t v = 0; v < f->n_vals; v++)
                     if (f->vals[v].kind == VG_VM_FIELDREF)
                         return false;
-                set[f->slot] = 1;
+                if (fn)
+                    fn(ctx, f);
             }
         }
     }
     return true;
 }
 
-/* Choose the key fields: the slots tested by the most entries that only test fields. */
-static void choose_keys(vg_route *rt, const vg_ruleset *rs, uint8_t *set, uint32_t *count)
+typedef struct mode_ctx {
+    uint8_t *mode; /* per slot */
+    bool ok;       /* routable so far */
+} mode_ctx;
+
+/* First pass: a field compared for equality anywhere is keyed on its values, any other
+ * tested field on its presence. */
+static void note_mode(void *vctx, const vg_fcond *f)
 {
-    size_t n_slots = rs->fslots.n;
+    mode_ctx *c = vctx;
+    if (compares_exact(f))
+        c->mode[f->slot] = KEY_VALUE;
+    else if (c->mode[f->slot] == KEY_NONE)
+        c->mode[f->slot] = KEY_PRESENCE;
+}
+
+/* Second pass: an entry is routed when the key holds all it tests. */
+static void check_mode(void *vctx, const vg_fcond *f)
+{
+    mode_ctx *c = vctx;
+    if (c->mode[f->slot] == KEY_PRESENCE && !exists_only(f))
+        c->ok = false;
+}
+
+/* Key fields of the routed entries; routed[e] set for each routed entry. */
+static bool choose_keys(vg_route *rt, const vg_ruleset *rs, uint8_t *mode, uint8_t *routed)
+{
+    mode_ctx c = {mode, true};
     for (size_t e = 0; e < rs->ls.n; e++) {
         const vg_det *w = &rs->ls.v[e].when;
-        if (!w->n_sels)
-            continue;
-        memset(set, 0, n_slots);
-        if (!det_slots(w, set))
-            continue;
-        for (size_t s = 0; s < n_slots; s++)
-            count[s] += set[s];
+        if (w->n_sels && each_fcond(w, NULL, NULL))
+            each_fcond(w, note_mode, &c);
     }
-    for (size_t k = 0; k < ROUTE_KEYS; k++) {
-        uint32_t best = UINT32_MAX;
-        for (size_t s = 0; s < n_slots; s++)
-            if (count[s] && (best == UINT32_MAX || count[s] > count[best]))
-                best = (uint32_t)s;
-        if (best == UINT32_MAX)
-            break;
-        rt->key_slot[rt->n_key++] = best;
-        count[best] = 0;
+    uint8_t *used = vg_calloc(rs->fslots.n ? rs->fslots.n : 1, 1);
+    if (!used)
+        return false;
+    for (size_t e = 0; e < rs->ls.n; e++) {
+        const vg_det *w = &rs->ls.v[e].when;
+        c.ok = true;
+        routed[e] = w->n_sels && each_fcond(w, check_mode, &c) && c.ok;
+        if (routed[e])
+            for (size_t i = 0; i < w->n_sels; i++)
+                for (size_t g = 0; g < w->sels[i].n_groups; g++)
+                    for (size_t k = 0; k < w->sels[i].groups[g].n; k++)
+                        used[w->sels[i].groups[g].conds[k].slot] = 1;
     }
-}
-
-static bool is_key(const vg_route *rt, size_t slot)
-{
-    for (size_t k = 0; k < rt->n_key; k++)
-        if (rt->key_slot[k] == slot)
-            return true;
-    return false;
-}
-
-/* Is the entry routed: a `when` that tests key fields only? */
-static bool routable(const vg_route *rt, const vg_ruleset *rs, size_t e, uint8_t *set)
-{
-    const vg_det *w = &rs->ls.v[e].when;
-    if (!w->n_sels)
+    size_t n = 0;
+    for (size_t f = 0; f < rs->fslots.n; f++)
+        n += used[f];
+    rt->key_slot = vg_malloc((n ? n : 1) * sizeof(uint32_t));
+    rt->key_mode = vg_malloc(n ? n : 1);
+    if (!rt->key_slot || !rt->key_mode) {
+        vg_free(used);
         return false;
-    memset(set, 0, rs->fslots.n);
-    if (!det_slots(w, set))
-        return false;
-    for (size_t s = 0; s < rs->fslots.n; s++)
-        if (set[s] && !is_key(rt, s))
-            return false;
+    }
+    for (size_t f = 0; f < rs->fslots.n; f++) {
+        if (!used[f])
+            continue;
+        rt->key_slot[rt->n_key] = (uint32_t)f;
+        rt->key_mode[rt->n_key++] = mode[f];
+    }
+    vg_free(used);
     return true;
 }
 
-static bool build(vg_route *rt, const vg_ruleset *rs, uint8_t *set, uint32_t *count)
+static bool build(vg_route *rt, const vg_ruleset *rs, uint8_t *mode, uint8_t *routed)
 {
-    choose_keys(rt, rs, set, count);
+    if (!choose_keys(rt, rs, mode, routed))
+        return false;
     int32_t *pos = vg_malloc((rs->ls.n ? rs->ls.n : 1) * sizeof(int32_t));
     rt->routed = vg_malloc((rs->ls.n ? rs->ls.n : 1) * sizeof(uint32_t));
     rt->base = vg_calloc(rt->n_words ? rt->n_words : 1, sizeof(uint64_t));
@@ -136,7 +192,7 @@ static bool build(vg_route *rt, const vg_ruleset *rs, uint8_t *set, uint32_t *co
     }
     for (size_t e = 0; e < rs->ls.n; e++) {
         pos[e] = -1;
-        if (rt->n_key && routable(rt, rs, e, set)) {
+        if (routed[e]) {
             pos[e] = (int32_t)rt->n_routed;
             rt->routed[rt->n_routed++] = (uint32_t)e;
         }
@@ -184,18 +240,18 @@ vg_route *vg_route_new(const vg_ruleset *rs, const vg_prefilter *pf, bool *nomem
 {
     *nomem = false;
     vg_route *rt = vg_calloc(1, sizeof(*rt));
-    uint8_t *set = vg_calloc(rs->fslots.n ? rs->fslots.n : 1, 1);
-    uint32_t *count = vg_calloc(rs->fslots.n ? rs->fslots.n : 1, sizeof(uint32_t));
-    bool ok = rt && set && count;
+    uint8_t *mode = vg_calloc(rs->fslots.n ? rs->fslots.n : 1, 1);
+    uint8_t *routed = vg_calloc(rs->ls.n ? rs->ls.n : 1, 1);
+    bool ok = rt && mode && routed;
     if (ok) {
         rt->pf = pf;
         rt->n_ls = rs->ls.n;
         rt->n_words = (rs->rules.n + 63) / 64;
         rt->n_dbs = vg_prefilter_n_dbs(pf);
-        ok = build(rt, rs, set, count);
+        ok = build(rt, rs, mode, routed);
     }
-    vg_free(set);
-    vg_free(count);
+    vg_free(mode);
+    vg_free(routed);
     if (!ok || rt->n_routed == 0) {
         *nomem = !ok;
         vg_route_free(rt);
@@ -209,6 +265,8 @@ void vg_route_free(vg_route *rt)
     if (!rt)
         return;
     vg_free(rt->routed);
+    vg_free(rt->key_slot);
+    vg_free(rt->key_mode);
     vg_free(rt->base);
     vg_free(rt->entry_off);
     vg_free(rt->entry_rules);
@@ -272,9 +330,10 @@ static const vg_node *text_of(const vg_event *ev, const vg_node *n)
     return n;
 }
 
-/* Serialise everything a routed `when` can look at: for each key field, each of its nodes'
- * type, the type of the node it compares as and that node's text. Returns the length, or
- * 0 when the key does not fit (never 0 otherwise: each field adds a terminator). */
+/* Serialise everything a routed `when` can look at: for each key field the event has, its
+ * number, then (keyed on values) each of its nodes' type, the type of the node it compares
+ * as and that node's text, and a terminator. Returns the length, or 0 when the key does
+ * not fit. An event without any key field gives an empty key, cached like any other. */
 static size_t make_key(const vg_route *rt,
                        vg_route_scratch *s,
                        const vg_event *ev,
@@ -283,12 +342,21 @@ static size_t make_key(const vg_route *rt,
 {
     size_t len = 0;
     for (size_t k = 0; k < rt->n_key; k++) {
-        for (uint32_t i = resolve(ctx, rt->key_slot[k]); i != VG_NODE_NONE;) {
+        uint32_t first = resolve(ctx, rt->key_slot[k]);
+        if (first == VG_NODE_NONE)
+            continue;
+        if (len + 4 > ROUTE_KEY_MAX)
+            return SIZE_MAX;
+        memcpy(s->key + len, &rt->key_slot[k], 4);
+        len += 4;
+        if (rt->key_mode[k] == KEY_PRESENCE)
+            continue;
+        for (uint32_t i = first; i != VG_NODE_NONE;) {
             const vg_node *nd = vg_event_node(ev, i);
             const vg_node *t = text_of(ev, nd);
             uint32_t tl = (uint32_t)(t->text.len < UINT32_MAX ? t->text.len : UINT32_MAX);
             if (tl > ROUTE_KEY_MAX || len + 6 + tl + 1 > ROUTE_KEY_MAX)
-                return 0;
+                return SIZE_MAX;
             s->key[len++] = (char)nd->type;
             s->key[len++] = (char)t->type;
             memcpy(s->key + len, &tl, 4);
@@ -298,8 +366,6 @@ static size_t make_key(const vg_route *rt,
             len += tl;
             i = nd->next_same;
         }
-        if (len + 1 > ROUTE_KEY_MAX)
-            return 0;
         s->key[len++] = (char)0xff; /* not a vg_vtype */
     }
     return len;
@@ -344,7 +410,7 @@ const vg_route_res *vg_route_event(const vg_route *rt,
                                    void *ctx)
 {
     size_t len = make_key(rt, s, ev, resolve, ctx);
-    if (len == 0) {
+    if (len == SIZE_MAX) {
         centry *c = &s->c[ROUTE_CACHE];
         compute(rt, s, c, when, ctx);
         return &c->res;

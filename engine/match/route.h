@@ -1,24 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * route.h: logsource routing: which rules' logsources can apply to an event, decided once
- * per distinct value of the fields that logsource conditions test (Channel, EventID).
+ * per distinct value of the fields that logsource conditions test (Channel, EventID, ...).
  *
  * DESIGN
- * A logsource mapping entry's `when` is a detection over a few fields. The two fields
- * that the most entries test are the route key (with the built-in mappings: Channel and
- * EventID). An entry whose `when` tests only key fields (no keywords, no field references)
- * is "routed": its outcome is a function of the event's key values alone. Per event the
- * key values (every value of both fields, as the evaluator sees them: type and text) are
- * serialised into a key and looked up in a per-thread cache; on a miss, every routed
- * entry's `when` is evaluated once through the caller's callback and the result stored:
+ * A logsource mapping entry's `when` is a detection over a few fields. An entry whose
+ * `when` tests plain fields only (no keywords, no field references) is "routed": its
+ * outcome is a function of those fields' values alone. Per event the values of every field
+ * a routed entry tests (the key fields: Channel, EventID, program, ...; see route.c for
+ * which are keyed on their values and which on their presence only) are serialised into a
+ * key and looked up in a per-thread cache; on a miss, every routed entry's `when` is
+ * evaluated once through the caller's callback and the result stored:
  *   - the outcome of each routed entry (other entries are left to be evaluated lazily);
  *   - the rules whose logsource can apply: unmapped rules, rules of entries without
  *     conditions or not routed, and rules of routed entries that hold;
  *   - the prefilter databases that only hold literals of rules that cannot apply, which
- *     the scan skips. Rules of entries that are not routed (their `when` tests other
- *     fields) may apply to any key: their field databases are scanned when the event has
- *     the field, and the keyword database (all values of the event) only when one of
- *     those entries holds for the event (vg_route_skip).
+ *     the scan skips. Rules of entries that are not routed may apply to any key: their
+ *     field databases are scanned when the event has the field, and their keyword database
+ *     (all values of the event) only when the entry holds for the event (vg_route_skip).
  * The result is exact (the same `when` evaluation, done once per key instead of once per
  * event), so the matcher's answers do not change. Routing applies only when no logsource
  * is declared for the input (a declared logsource decides applicability by itself).
