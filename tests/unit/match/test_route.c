@@ -3,10 +3,11 @@
  * test_route.c: logsource routing in the fast matcher: for every event, vg_match_event_fast
  * (routing + prefilter) must report exactly the rules the reference evaluator reports.
  *
- * The mapping has entries that routing decides from the Channel/EventID key (the two
- * fields most entries test), entries it leaves to lazy evaluation (they test other
- * fields), an entry without conditions, and rules without a mapping; rules use field
- * literals, keyword searches and numbers. Events vary the key in the ways the evaluator
+ * The mapping has entries that routing decides from its key (Channel, EventID, program,
+ * EventType by value; Computer, Host by presence), entries it leaves to lazy evaluation
+ * (they test the text of a field keyed on presence only: message), an entry without
+ * conditions, and rules without a mapping; rules use field literals, keyword searches and
+ * numbers. Events vary the key in the ways the evaluator
  * distinguishes (number, numeric text, hex, EVTX "#text" objects, arrays, null, absent,
  * values too long for the key cache) and each event is matched twice, so results served
  * from the per-thread cache are checked too; over 64 distinct keys also exercise
@@ -44,6 +45,10 @@ static const char ls_map[] =
         "    when: [{Channel|exists: true, EventID|exists: true}]\n"
         "  - logsource: {product: linux, service: sshd}\n"
         "    when: [{program: sshd}]\n"
+        "  - logsource: {product: web}\n"
+        "    when: [{message|contains: 'HTTP/1.1'}, {message|exists: true, Host|exists: true}]\n"
+        "  - logsource: {product: windows, service: hosts}\n"
+        "    when: [{Computer|exists: true, Channel|startswith: 'Sec'}]\n"
         "  - logsource: {product: any}\n";
 
 static const char rules[] =
@@ -64,6 +69,12 @@ static const char rules[] =
         "---\n"
         "title: sshd keyword\nid: r6\nlogsource: {product: linux, service: sshd}\n"
         "detection: {kw: ['Failed password'], condition: kw}\n"
+        "---\n"
+        "title: web keyword\nid: r10\nlogsource: {product: web}\n"
+        "detection: {kw: ['/etc/passwd'], condition: kw}\n"
+        "---\n"
+        "title: hosts\nid: r11\nlogsource: {product: windows, service: hosts}\n"
+        "detection: {sel: {Computer|startswith: dc}, condition: sel}\n"
         "---\n"
         "title: unmapped\nid: r7\nlogsource: {product: nowhere}\n"
         "detection: {kw: [evilcorp], condition: kw}\n"
@@ -96,6 +107,13 @@ static const char *const events[] = {
         "{'program':'cron','message':'Failed password for root'}",
         "{'Channel':'Microsoft-Windows-Sysmon/Operational','EventID':[1,2],'Image':'a\\\\cmd.exe'}",
         "{'Event':{'System':{'Channel':'Security','EventID':4624}},'User':'administrator'}",
+        "{'message':'GET /etc/passwd HTTP/1.1'}",
+        "{'message':'GET /etc/passwd HTTP/1.0'}",
+        "{'message':'GET /etc/passwd HTTP/1.0','Host':'a'}",
+        "{'Channel':'Security','EventID':4624,'Computer':'dc01'}",
+        "{'Channel':'Security','EventID':4624,'Computer':'ws01'}",
+        "{'Channel':'Sec-Other','EventID':4624,'Computer':'dc02'}",
+        "{'Channel':'Security','EventID':4624,'Computer':null}",
 };
 
 static long match_both(vg_ruleset *rs,
