@@ -521,7 +521,7 @@ size_t vg_match_event_fast(const vg_ruleset *rs,
     const uint8_t *skip = NULL;
     if (rt && !declared) {
         /* logsource routing: the outcome of routed mapping entries for this event */
-        route = vg_route_event(rt, s->rt, ev, resolve_slot, when_holds, &rc);
+        route = vg_route_event(rt, s->rt, ev, s->plist, n_present, resolve_slot, when_holds, &rc);
         memcpy(s->ls_cache, route->ls, s->n_ls);
         skip = vg_route_skip(rt, s->rt, route, entry_holds, &rc);
     }

@@ -32,10 +32,9 @@ enum {
 
 struct vg_route {
     const vg_prefilter *pf;
-    uint32_t *key_slot; /* fields in the key, ascending */
-    uint8_t *key_mode;  /* per key field: KEY_VALUE or KEY_PRESENCE */
-    size_t n_key;
-    uint32_t *routed; /* routed entries */
+    uint8_t *slot_mode; /* per field slot: KEY_NONE, KEY_VALUE or KEY_PRESENCE */
+    size_t n_key;       /* slots in the key */
+    uint32_t *routed;   /* routed entries */
     size_t n_routed;
     uint64_t *base;      /* rules that may apply whatever the key */
     uint32_t *entry_off; /* CSR over routed[]: rules of routed[i] */
@@ -62,6 +61,7 @@ struct vg_route_scratch {
     centry c[ROUTE_CACHE + 1]; /* the last one: uncached keys */
     uint8_t *has;              /* per database, while computing db_skip */
     uint8_t *skip;             /* db_skip with the keyword database unskipped */
+    uint32_t *kslots;          /* the key fields an event has */
     char key[ROUTE_KEY_MAX];
 };
 
@@ -160,20 +160,16 @@ static bool choose_keys(vg_route *rt, const vg_ruleset *rs, uint8_t *mode, uint8
                     for (size_t k = 0; k < w->sels[i].groups[g].n; k++)
                         used[w->sels[i].groups[g].conds[k].slot] = 1;
     }
-    size_t n = 0;
-    for (size_t f = 0; f < rs->fslots.n; f++)
-        n += used[f];
-    rt->key_slot = vg_malloc((n ? n : 1) * sizeof(uint32_t));
-    rt->key_mode = vg_malloc(n ? n : 1);
-    if (!rt->key_slot || !rt->key_mode) {
+    rt->slot_mode = vg_calloc(rs->fslots.n ? rs->fslots.n : 1, 1);
+    if (!rt->slot_mode) {
         vg_free(used);
         return false;
     }
     for (size_t f = 0; f < rs->fslots.n; f++) {
-        if (!used[f])
-            continue;
-        rt->key_slot[rt->n_key] = (uint32_t)f;
-        rt->key_mode[rt->n_key++] = mode[f];
+        if (used[f]) {
+            rt->slot_mode[f] = mode[f];
+            rt->n_key++;
+        }
     }
     vg_free(used);
     return true;
@@ -265,8 +261,7 @@ void vg_route_free(vg_route *rt)
     if (!rt)
         return;
     vg_free(rt->routed);
-    vg_free(rt->key_slot);
-    vg_free(rt->key_mode);
+    vg_free(rt->slot_mode);
     vg_free(rt->base);
     vg_free(rt->entry_off);
     vg_free(rt->entry_rules);
@@ -285,7 +280,8 @@ vg_route_scratch *vg_route_scratch_new(const vg_route *rt)
         return NULL;
     s->has = vg_calloc(rt->n_dbs ? rt->n_dbs : 1, 1);
     s->skip = vg_calloc(rt->n_dbs ? rt->n_dbs : 1, 1);
-    bool ok = s->has && s->skip;
+    s->kslots = vg_calloc(rt->n_key ? rt->n_key : 1, sizeof(uint32_t));
+    bool ok = s->has && s->skip && s->kslots;
     for (size_t i = 0; ok && i <= ROUTE_CACHE; i++) {
         centry *c = &s->c[i];
         c->ls = vg_malloc(rt->n_ls ? rt->n_ls : 1);
@@ -312,6 +308,7 @@ void vg_route_scratch_free(vg_route_scratch *s)
     }
     vg_free(s->has);
     vg_free(s->skip);
+    vg_free(s->kslots);
     vg_free(s);
 }
 
@@ -337,19 +334,33 @@ static const vg_node *text_of(const vg_event *ev, const vg_node *n)
 static size_t make_key(const vg_route *rt,
                        vg_route_scratch *s,
                        const vg_event *ev,
+                       const uint32_t *present,
+                       size_t n_present,
                        uint32_t (*resolve)(void *ctx, uint32_t slot),
                        void *ctx)
 {
+    /* the key fields among the fields the event may have, in slot order */
+    size_t n = 0;
+    for (size_t p = 0; p < n_present; p++) {
+        uint32_t f = present[p];
+        if (rt->slot_mode[f] == KEY_NONE)
+            continue;
+        size_t j = n++;
+        for (; j > 0 && s->kslots[j - 1] > f; j--)
+            s->kslots[j] = s->kslots[j - 1];
+        s->kslots[j] = f;
+    }
     size_t len = 0;
-    for (size_t k = 0; k < rt->n_key; k++) {
-        uint32_t first = resolve(ctx, rt->key_slot[k]);
+    for (size_t k = 0; k < n; k++) {
+        uint32_t slot = s->kslots[k];
+        uint32_t first = resolve(ctx, slot);
         if (first == VG_NODE_NONE)
             continue;
         if (len + 4 > ROUTE_KEY_MAX)
             return SIZE_MAX;
-        memcpy(s->key + len, &rt->key_slot[k], 4);
+        memcpy(s->key + len, &slot, 4);
         len += 4;
-        if (rt->key_mode[k] == KEY_PRESENCE)
+        if (rt->slot_mode[slot] == KEY_PRESENCE)
             continue;
         for (uint32_t i = first; i != VG_NODE_NONE;) {
             const vg_node *nd = vg_event_node(ev, i);
@@ -405,11 +416,13 @@ static void compute(const vg_route *rt,
 const vg_route_res *vg_route_event(const vg_route *rt,
                                    vg_route_scratch *s,
                                    const vg_event *ev,
+                                   const uint32_t *present,
+                                   size_t n_present,
                                    uint32_t (*resolve)(void *ctx, uint32_t slot),
                                    bool (*when)(void *ctx, uint32_t entry),
                                    void *ctx)
 {
-    size_t len = make_key(rt, s, ev, resolve, ctx);
+    size_t len = make_key(rt, s, ev, present, n_present, resolve, ctx);
     if (len == SIZE_MAX) {
         centry *c = &s->c[ROUTE_CACHE];
         compute(rt, s, c, when, ctx);

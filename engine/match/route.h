@@ -49,12 +49,15 @@ void vg_route_free(vg_route *rt);
 vg_route_scratch *vg_route_scratch_new(const vg_route *rt);
 void vg_route_scratch_free(vg_route_scratch *s);
 
-/* The routing result for ev. resolve(ctx, slot) returns a field slot's first node, as the
- * evaluator resolves it; when(ctx, entry) evaluates a mapping entry's `when` on ev. The
- * result is valid until the next call with the same scratch. */
+/* The routing result for ev. present lists the field slots ev may resolve (present.h;
+ * every other slot resolves to nothing); resolve(ctx, slot) returns a field slot's first
+ * node, as the evaluator resolves it; when(ctx, entry) evaluates a mapping entry's `when` on ev.
+ * The result is valid until the next call with the same scratch. */
 const vg_route_res *vg_route_event(const vg_route *rt,
                                    vg_route_scratch *s,
                                    const vg_event *ev,
+                                   const uint32_t *present,
+                                   size_t n_present,
                                    uint32_t (*resolve)(void *ctx, uint32_t slot),
                                    bool (*when)(void *ctx, uint32_t entry),
                                    void *ctx);
