@@ -37,16 +37,18 @@
 
 struct vg_match_scratch {
     vg_regex_scratch *re;
-    vg_pf_scratch *pf;      /* NULL without a prefilter */
-    vg_route_scratch *rt;   /* NULL without routing */
-    const vg_fslot *fslots; /* the ruleset's field slots */
-    uint32_t *fnode;        /* per field slot: resolved node (valid when fgen == gen) */
+    vg_pf_scratch *pf;       /* NULL without a prefilter */
+    vg_route_scratch *rt;    /* NULL without routing */
+    const vg_prefilter *pfx; /* the ruleset's prefilter, NULL without one */
+    const vg_fslot *fslots;  /* the ruleset's field slots */
+    uint32_t *fnode;         /* per field slot: resolved node (valid when fgen == gen) */
     uint32_t *fgen;
     size_t n_fslots;
     uint32_t gen;     /* event generation */
     uint32_t *pstamp; /* per field slot: == gen when the event may resolve it */
     uint32_t *plist;  /* the slots marked in pstamp */
     bool lean;        /* this event: unmarked slots resolve to nothing without a lookup */
+    bool scanned;     /* this event: the prefilter scan is done (its literal marks hold) */
     int8_t *ls_cache; /* per mapping entry: -1 unknown, 0 false, 1 true */
     size_t n_ls;
     int8_t sel_cache[SEL_CACHE_MAX];
@@ -68,6 +70,7 @@ vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs)
     s->pstamp = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
     s->plist = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
     const vg_route *rt = rs->pf ? vg_prefilter_route(rs->pf) : NULL;
+    s->pfx = rs->pf;
     if (rs->pf)
         s->pf = vg_pf_scratch_new(rs->pf);
     if (rt)
@@ -287,6 +290,9 @@ static bool value_match(vg_match_scratch *s,
     default:
         break;
     }
+    /* fast path: the prefilter scan saw no literal that every match of this value has */
+    if (s->scanned && !vg_prefilter_value_possible(s->pfx, s->pf, vm))
+        return false;
     if (!f->field) {
         uint32_t n = vg_event_count(ev);
         for (uint32_t i = 1; i < n; i++) {
@@ -462,6 +468,7 @@ size_t vg_match_event(const vg_ruleset *rs,
     size_t n_hits = 0;
     begin_event(s);
     s->lean = false;
+    s->scanned = false;
     for (size_t r = 0; r < rs->rules.n; r++) {
         if (!rule_fires(rs, s, ev, (uint32_t)r, declared))
             continue;
@@ -515,6 +522,7 @@ size_t vg_match_event_fast(const vg_ruleset *rs,
     size_t n_present =
             vg_present_mark(vg_prefilter_present(rs->pf), ev, s->pstamp, s->gen, s->plist);
     s->lean = true;
+    s->scanned = false;
     resolve_ctx rc = {s, rs, ev};
     const vg_route *rt = vg_prefilter_route(rs->pf);
     const vg_route_res *route = NULL;
@@ -528,6 +536,7 @@ size_t vg_match_event_fast(const vg_ruleset *rs,
     size_t n_words;
     const uint64_t *cand = vg_prefilter_scan(rs->pf, s->pf, ev, s->plist, n_present, resolve_slot,
                                              &rc, skip, &n_words);
+    s->scanned = true;
     for (size_t w = 0; w < n_words; w++) {
         uint64_t word = route ? cand[w] & route->allowed[w] : cand[w];
         for (uint64_t bits = word; bits; bits &= bits - 1) {

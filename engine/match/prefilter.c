@@ -63,13 +63,20 @@ struct vg_prefilter {
     hs_scratch_t *proto; /* scratch big enough for every database */
     uint32_t *kw_dbs;    /* indexes of the keyword databases */
     size_t n_kw_dbs;
-    uint32_t *slot_db;   /* per field slot: its database, UINT32_MAX if none */
+    uint32_t *slot_db; /* per field slot: its database, UINT32_MAX if none */
+    /* value matcher -> the literal all its matches contain (open addressing) */
+    const void **vm_keys;
+    uint32_t *vm_lit;
+    size_t vm_size;      /* power of two, 0 = empty */
     vg_present *present; /* which slots an event can resolve */
     vg_pf_stats stats;
 };
 
 struct vg_pf_scratch {
     hs_scratch_t *hs;
+    uint32_t gen;      /* scan generation */
+    uint32_t *lit_gen; /* per literal: == gen when seen by this event's scan */
+    uint32_t *db_gen;  /* per database: == gen when scanned for this event */
     uint64_t *cand;
     size_t n_words;
     char *kw_buf; /* the event's values joined, for the keyword databases */
@@ -92,7 +99,10 @@ typedef struct builder {
     size_t n_lits, cap_lits;
     uint32_t *tab; /* open addressing: lit index + 1 */
     size_t tab_size;
-    uint32_t kw_slot; /* keyword pseudo slot of the rule being analysed */
+    uint32_t kw_slot;     /* keyword pseudo slot of the rule being analysed */
+    const void **vm_keys; /* value matchers of rules and their literal (vm_lit) */
+    uint32_t *vm_lit;
+    size_t n_vm, cap_vm;
     bool nomem;
 } builder;
 
@@ -212,6 +222,30 @@ static req one_lit(builder *b, uint32_t slot, bool cased, const char *p, size_t 
     return r;
 }
 
+/* Remember that every match of vm contains the literal of r (one literal). */
+static req note_value(builder *b, const vg_vmatch *vm, req r)
+{
+    if (r.none || r.n != 1)
+        return r;
+    if (b->n_vm == b->cap_vm) {
+        size_t cap = b->cap_vm ? b->cap_vm * 2 : 1024;
+        const void **k = vg_realloc(b->vm_keys, cap * sizeof(*k));
+        if (k)
+            b->vm_keys = k;
+        uint32_t *l = vg_realloc(b->vm_lit, cap * sizeof(*l));
+        if (l)
+            b->vm_lit = l;
+        if (!k || !l) {
+            b->nomem = true;
+            return REQ_NONE;
+        }
+        b->cap_vm = cap;
+    }
+    b->vm_keys[b->n_vm] = vm;
+    b->vm_lit[b->n_vm++] = r.lits[0];
+    return r;
+}
+
 static req req_value(builder *b, const vg_fcond *f, const vg_vmatch *vm)
 {
     uint32_t slot = f->field ? f->slot : b->kw_slot;
@@ -227,7 +261,7 @@ static req req_value(builder *b, const vg_fcond *f, const vg_vmatch *vm)
             b->nomem = true;
             return REQ_NONE;
         }
-        return one_lit(b, slot, !caseless, copy, n);
+        return note_value(b, vm, one_lit(b, slot, !caseless, copy, n));
     }
     if (vm->kind != VG_VM_GLOB || vm->num_ok)
         return REQ_NONE;
@@ -238,7 +272,7 @@ static req req_value(builder *b, const vg_fcond *f, const vg_vmatch *vm)
             best = &s->parts[i];
     if (!best)
         return REQ_NONE;
-    return one_lit(b, slot, vm->glob.cased, best->p, best->len);
+    return note_value(b, vm, one_lit(b, slot, vm->glob.cased, best->p, best->len));
 }
 
 static req req_fcond(builder *b, const vg_fcond *f)
@@ -388,6 +422,34 @@ static bool build_slot_db(vg_prefilter *pf, const vg_ruleset *rs)
     return true;
 }
 
+static size_t vm_hash(const void *vm, size_t size)
+{
+    uint64_t h = (uint64_t)(uintptr_t)vm * 0x9e3779b97f4a7c15ull;
+    return (size_t)(h >> 20) & (size - 1);
+}
+
+/* value matcher -> literal, as an open-addressing table */
+static bool build_vm_table(vg_prefilter *pf, const builder *b)
+{
+    if (!b->n_vm)
+        return true;
+    pf->vm_size = 64;
+    while (pf->vm_size < b->n_vm * 2)
+        pf->vm_size <<= 1;
+    pf->vm_keys = vg_calloc(pf->vm_size, sizeof(*pf->vm_keys));
+    pf->vm_lit = vg_calloc(pf->vm_size, sizeof(*pf->vm_lit));
+    if (!pf->vm_keys || !pf->vm_lit)
+        return false;
+    for (size_t i = 0; i < b->n_vm; i++) {
+        size_t k = vm_hash(b->vm_keys[i], pf->vm_size);
+        while (pf->vm_keys[k] && pf->vm_keys[k] != b->vm_keys[i])
+            k = (k + 1) & (pf->vm_size - 1);
+        pf->vm_keys[k] = b->vm_keys[i];
+        pf->vm_lit[k] = b->vm_lit[i];
+    }
+    return true;
+}
+
 /* rule -> the databases of its literals, as CSR (a database may be listed twice) */
 static bool build_rule_dbs(vg_prefilter *pf, const req *reqs)
 {
@@ -408,7 +470,7 @@ static bool build_rule_dbs(vg_prefilter *pf, const req *reqs)
 vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
 {
     vg_prefilter *pf = vg_calloc(1, sizeof(*pf));
-    builder b = {rs, vg_arena_new(0, 0), NULL, 0, 0, NULL, 0, KW_ALWAYS, false};
+    builder b = {rs, vg_arena_new(0, 0), NULL, 0, 0, NULL, 0, KW_ALWAYS, NULL, NULL, 0, 0, false};
     req *reqs = vg_calloc(rs->rules.n ? rs->rules.n : 1, sizeof(req));
     if (!pf || !b.a || !reqs) {
         snprintf(err, err_len, "out of memory building the prefilter");
@@ -461,7 +523,7 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     vg_free(fill);
     if (!build_dbs(pf, &b, err, err_len))
         goto fail;
-    if (!build_slot_db(pf, rs) || !build_rule_dbs(pf, reqs))
+    if (!build_slot_db(pf, rs) || !build_rule_dbs(pf, reqs) || !build_vm_table(pf, &b))
         goto nomem;
     pf->present = vg_present_new(rs);
     if (!pf->present)
@@ -474,6 +536,8 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     pf->stats.n_literals = b.n_lits;
     pf->stats.n_databases = pf->n_dbs;
     vg_free(reqs);
+    vg_free(b.vm_keys);
+    vg_free(b.vm_lit);
     vg_free(b.lits);
     vg_free(b.tab);
     vg_arena_free(b.a);
@@ -482,6 +546,8 @@ nomem:
     snprintf(err, err_len, "out of memory building the prefilter");
 fail:
     vg_free(reqs);
+    vg_free(b.vm_keys);
+    vg_free(b.vm_lit);
     vg_free(b.lits);
     vg_free(b.tab);
     vg_arena_free(b.a);
@@ -499,6 +565,8 @@ void vg_prefilter_free(vg_prefilter *pf)
     vg_route_free(pf->route);
     vg_free(pf->dbs);
     vg_free(pf->slot_db);
+    vg_free(pf->vm_keys);
+    vg_free(pf->vm_lit);
     vg_free(pf->kw_dbs);
     vg_present_free(pf->present);
     vg_free(pf->always);
@@ -513,6 +581,19 @@ void vg_prefilter_free(vg_prefilter *pf)
 void vg_prefilter_stats(const vg_prefilter *pf, vg_pf_stats *out)
 {
     *out = pf->stats;
+}
+
+bool vg_prefilter_value_possible(const vg_prefilter *pf, const vg_pf_scratch *s, const void *vm)
+{
+    if (!pf->vm_size)
+        return true;
+    size_t k = vm_hash(vm, pf->vm_size);
+    while (pf->vm_keys[k] && pf->vm_keys[k] != vm)
+        k = (k + 1) & (pf->vm_size - 1);
+    if (!pf->vm_keys[k])
+        return true; /* no literal known for this value */
+    uint32_t lit = pf->vm_lit[k];
+    return s->db_gen[pf->lit_db[lit]] != s->gen || s->lit_gen[lit] == s->gen;
 }
 
 const vg_present *vg_prefilter_present(const vg_prefilter *pf)
@@ -557,7 +638,10 @@ vg_pf_scratch *vg_pf_scratch_new(const vg_prefilter *pf)
         return NULL;
     s->n_words = pf->n_words;
     s->cand = vg_calloc(pf->n_words ? pf->n_words : 1, sizeof(uint64_t));
-    if (!s->cand || (pf->proto && hs_clone_scratch(pf->proto, &s->hs) != HS_SUCCESS)) {
+    s->lit_gen = vg_calloc(pf->n_lits ? pf->n_lits : 1, sizeof(uint32_t));
+    s->db_gen = vg_calloc(pf->n_dbs ? pf->n_dbs : 1, sizeof(uint32_t));
+    if (!s->cand || !s->lit_gen || !s->db_gen ||
+        (pf->proto && hs_clone_scratch(pf->proto, &s->hs) != HS_SUCCESS)) {
         vg_pf_scratch_free(s);
         return NULL;
     }
@@ -570,12 +654,15 @@ void vg_pf_scratch_free(vg_pf_scratch *s)
         return;
     hs_free_scratch(s->hs);
     vg_free(s->cand);
+    vg_free(s->lit_gen);
+    vg_free(s->db_gen);
     vg_free(s->kw_buf);
     vg_free(s);
 }
 
 typedef struct scan_ctx {
     const vg_prefilter *pf;
+    vg_pf_scratch *s;
     uint64_t *cand;
 } scan_ctx;
 
@@ -589,6 +676,7 @@ static int on_match(unsigned int id,
     (void)to;
     (void)flags;
     scan_ctx *c = vctx;
+    c->s->lit_gen[id] = c->s->gen;
     for (uint32_t i = c->pf->lit_off[id]; i < c->pf->lit_off[id + 1]; i++) {
         uint32_t r = c->pf->lit_rules[i];
         c->cand[r / 64] |= 1ull << (r % 64);
@@ -677,12 +765,18 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
                                   size_t *n_words)
 {
     memcpy(s->cand, pf->always, pf->n_words * sizeof(uint64_t));
-    scan_ctx c = {pf, s->cand};
+    scan_ctx c = {pf, s, s->cand};
+    if (++s->gen == 0) { /* wrapped: forget every mark */
+        memset(s->lit_gen, 0, (pf->n_lits ? pf->n_lits : 1) * sizeof(uint32_t));
+        memset(s->db_gen, 0, (pf->n_dbs ? pf->n_dbs : 1) * sizeof(uint32_t));
+        s->gen = 1;
+    }
     for (size_t k = 0; k < n_slots; k++) {
         uint32_t d = pf->slot_db[slots[k]];
         if (d == UINT32_MAX || (db_skip && db_skip[d]))
             continue;
         const pf_db *db = &pf->dbs[d];
+        s->db_gen[d] = s->gen;
         for (uint32_t i = resolve(ctx, db->slot); i != VG_NODE_NONE;) {
             const vg_node *nd = vg_event_node(ev, i);
             const vg_node *t = scan_text(ev, nd);
@@ -694,6 +788,7 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
     bool joined = false; /* kw_buf holds this event's values */
     for (size_t k = 0; k < pf->n_kw_dbs; k++) {
         if (!db_skip || !db_skip[pf->kw_dbs[k]]) {
+            s->db_gen[pf->kw_dbs[k]] = s->gen;
             scan_keywords(pf, s, &c, ev, &pf->dbs[pf->kw_dbs[k]], joined);
             joined = true;
         }

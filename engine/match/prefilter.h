@@ -80,4 +80,10 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
                                   const uint8_t *db_skip,
                                   size_t *n_words);
 
+/* After vg_prefilter_scan of an event: false when a value matcher of a rule (a vg_vmatch)
+ * certainly does not match any value of this event: every match of it contains a literal
+ * that a database scanned for this event holds and did not report. true otherwise
+ * (including values without a literal, or whose database was not scanned). */
+bool vg_prefilter_value_possible(const vg_prefilter *pf, const vg_pf_scratch *s, const void *vm);
+
 #endif
