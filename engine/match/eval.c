@@ -11,6 +11,12 @@
  * the scratch. This evaluator is the oracle that faster matchers are tested against; keep
  * it simple rather than clever.
  *
+ * The fast path (vg_match_event_fast) evaluates candidates with the same code and adds
+ * three shortcuts, each exact: fields none of whose names occur in the event resolve to
+ * nothing without a lookup (present.h); routed logsource outcomes come from the routing
+ * cache (route.h); and a glob or regex value of a rule whose literal the prefilter scan
+ * did not see in a scanned field does not match (prefilter.h).
+ *
  * Value semantics:
  *   - a field with several values (arrays) matches a value if any of its values does;
  *   - objects and arrays themselves never compare equal to strings, except an object with
