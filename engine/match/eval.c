@@ -11,6 +11,12 @@
  * the scratch. This evaluator is the oracle that faster matchers are tested against; keep
  * it simple rather than clever.
  *
+ * The fast path (vg_match_event_fast) evaluates candidates with the same code and adds
+ * three shortcuts, each exact: fields none of whose names occur in the event resolve to
+ * nothing without a lookup (present.h); routed logsource outcomes come from the routing
+ * cache (route.h); and a glob or regex value of a rule whose literal the prefilter scan
+ * did not see in a scanned field does not match (prefilter.h).
+ *
  * Value semantics:
  *   - a field with several values (arrays) matches a value if any of its values does;
  *   - objects and arrays themselves never compare equal to strings, except an object with
@@ -24,6 +30,8 @@
  */
 #include "vigil/match.h"
 #include "match/prefilter.h"
+#include "match/present.h"
+#include "match/route.h"
 #include "sigma/ruleset_int.h"
 #include "base/ascii.h"
 #include "base/timefmt.h"
@@ -35,12 +43,18 @@
 
 struct vg_match_scratch {
     vg_regex_scratch *re;
-    vg_pf_scratch *pf;      /* NULL without a prefilter */
-    const vg_fslot *fslots; /* the ruleset's field slots */
-    uint32_t *fnode;        /* per field slot: resolved node (valid when fgen == gen) */
+    vg_pf_scratch *pf;       /* NULL without a prefilter */
+    vg_route_scratch *rt;    /* NULL without routing */
+    const vg_prefilter *pfx; /* the ruleset's prefilter, NULL without one */
+    const vg_fslot *fslots;  /* the ruleset's field slots */
+    uint32_t *fnode;         /* per field slot: resolved node (valid when fgen == gen) */
     uint32_t *fgen;
     size_t n_fslots;
     uint32_t gen;     /* event generation */
+    uint32_t *pstamp; /* per field slot: == gen when the event may resolve it */
+    uint32_t *plist;  /* the slots marked in pstamp */
+    bool lean;        /* this event: unmarked slots resolve to nothing without a lookup */
+    bool scanned;     /* this event: the prefilter scan is done (its literal marks hold) */
     int8_t *ls_cache; /* per mapping entry: -1 unknown, 0 false, 1 true */
     size_t n_ls;
     int8_t sel_cache[SEL_CACHE_MAX];
@@ -59,9 +73,16 @@ vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs)
     s->fslots = rs->fslots.v;
     s->fnode = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
     s->fgen = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
+    s->pstamp = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
+    s->plist = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
+    const vg_route *rt = rs->pf ? vg_prefilter_route(rs->pf) : NULL;
+    s->pfx = rs->pf;
     if (rs->pf)
         s->pf = vg_pf_scratch_new(rs->pf);
-    if (!s->re || !s->ls_cache || !s->fnode || !s->fgen || (rs->pf && !s->pf)) {
+    if (rt)
+        s->rt = vg_route_scratch_new(rt);
+    if (!s->re || !s->ls_cache || !s->fnode || !s->fgen || !s->pstamp || !s->plist ||
+        (rs->pf && !s->pf) || (rt && !s->rt)) {
         vg_match_scratch_free(s);
         return NULL;
     }
@@ -74,9 +95,12 @@ void vg_match_scratch_free(vg_match_scratch *s)
         return;
     vg_regex_scratch_free(s->re);
     vg_pf_scratch_free(s->pf);
+    vg_route_scratch_free(s->rt);
     vg_free(s->ls_cache);
     vg_free(s->fnode);
     vg_free(s->fgen);
+    vg_free(s->pstamp);
+    vg_free(s->plist);
     vg_free(s);
 }
 
@@ -151,6 +175,8 @@ static uint32_t resolve(vg_match_scratch *s, const vg_event *ev, uint32_t slot)
         return s->fnode[slot];
     const vg_fslot *f = &s->fslots[slot];
     uint32_t idx = VG_NODE_NONE;
+    if (s->lean && s->pstamp[slot] != s->gen)
+        return VG_NODE_NONE; /* none of its names is a path or key of the event */
     for (size_t i = 0; i < f->n_cands && idx == VG_NODE_NONE; i++)
         idx = vg_event_resolve_h(ev, f->cands[i], f->cand_len[i], f->cand_hash[i]);
     s->fgen[slot] = s->gen;
@@ -270,6 +296,9 @@ static bool value_match(vg_match_scratch *s,
     default:
         break;
     }
+    /* fast path: the prefilter scan saw no literal that every match of this value has */
+    if (s->scanned && !vg_prefilter_value_possible(s->pfx, s->pf, vm))
+        return false;
     if (!f->field) {
         uint32_t n = vg_event_count(ev);
         for (uint32_t i = 1; i < n; i++) {
@@ -410,6 +439,7 @@ static void begin_event(vg_match_scratch *s)
     memset(s->ls_cache, -1, s->n_ls);
     if (++s->gen == 0) { /* wrapped: forget every memo */
         memset(s->fgen, 0, (s->n_fslots ? s->n_fslots : 1) * sizeof(uint32_t));
+        memset(s->pstamp, 0, (s->n_fslots ? s->n_fslots : 1) * sizeof(uint32_t));
         s->gen = 1;
     }
     s->cnt.events++;
@@ -443,6 +473,8 @@ size_t vg_match_event(const vg_ruleset *rs,
 {
     size_t n_hits = 0;
     begin_event(s);
+    s->lean = false;
+    s->scanned = false;
     for (size_t r = 0; r < rs->rules.n; r++) {
         if (!rule_fires(rs, s, ev, (uint32_t)r, declared))
             continue;
@@ -466,6 +498,22 @@ static uint32_t resolve_slot(void *vctx, uint32_t slot)
     return resolve(c->s, c->ev, slot);
 }
 
+static bool when_holds(void *vctx, uint32_t entry)
+{
+    resolve_ctx *c = vctx;
+    return det_match(c->s, c->ev, &c->rs->ls.v[entry].when);
+}
+
+/* when_holds through the per-event cache of mapping outcomes */
+static bool entry_holds(void *vctx, uint32_t entry)
+{
+    resolve_ctx *c = vctx;
+    int8_t *v = &c->s->ls_cache[entry];
+    if (*v < 0)
+        *v = when_holds(vctx, entry) ? 1 : 0;
+    return *v == 1;
+}
+
 size_t vg_match_event_fast(const vg_ruleset *rs,
                            vg_match_scratch *s,
                            const vg_event *ev,
@@ -477,11 +525,27 @@ size_t vg_match_event_fast(const vg_ruleset *rs,
         return vg_match_event(rs, s, ev, declared, hits, cap);
     size_t n_hits = 0;
     begin_event(s);
+    size_t n_present =
+            vg_present_mark(vg_prefilter_present(rs->pf), ev, s->pstamp, s->gen, s->plist);
+    s->lean = true;
+    s->scanned = false;
     resolve_ctx rc = {s, rs, ev};
+    const vg_route *rt = vg_prefilter_route(rs->pf);
+    const vg_route_res *route = NULL;
+    const uint8_t *skip = NULL;
+    if (rt && !declared) {
+        /* logsource routing: the outcome of routed mapping entries for this event */
+        route = vg_route_event(rt, s->rt, ev, s->plist, n_present, resolve_slot, when_holds, &rc);
+        memcpy(s->ls_cache, route->ls, s->n_ls);
+        skip = vg_route_skip(rt, s->rt, route, entry_holds, &rc);
+    }
     size_t n_words;
-    const uint64_t *cand = vg_prefilter_scan(rs->pf, s->pf, ev, resolve_slot, &rc, &n_words);
+    const uint64_t *cand = vg_prefilter_scan(rs->pf, s->pf, ev, s->plist, n_present, resolve_slot,
+                                             &rc, skip, &n_words);
+    s->scanned = true;
     for (size_t w = 0; w < n_words; w++) {
-        for (uint64_t bits = cand[w]; bits; bits &= bits - 1) {
+        uint64_t word = route ? cand[w] & route->allowed[w] : cand[w];
+        for (uint64_t bits = word; bits; bits &= bits - 1) {
             uint32_t r = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
             if (!rule_fires(rs, s, ev, r, declared))
                 continue;

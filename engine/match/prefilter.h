@@ -11,8 +11,11 @@
  * requirement is "always a candidate".
  *
  * The literals are grouped by field and compiled into one vectorscan literal database per
- * field (case-insensitive where the Sigma value is). Per event, each field that has a
- * database is scanned once, every literal seen marks its rules, and only the marked rules
+ * field (case-insensitive where the Sigma value is); keyword literals go to one database per
+ * logsource mapping entry plus one for rules that apply to every event, so that logsource
+ * routing (route.h) can leave the keyword databases of other logsources unscanned. Per
+ * event, each field that has a database is scanned once (unless routing says no rule of
+ * the database can apply), every literal seen marks its rules, and only the marked rules
  * plus the always-candidates are evaluated. The prefilter never decides a match: it only
  * removes rules that cannot match, so the evaluator's answer is unchanged (the differential
  * test checks this against the reference evaluator).
@@ -34,7 +37,7 @@ typedef struct vg_pf_stats {
     size_t n_filtered;  /* rules with a literal requirement */
     size_t n_always;    /* rules evaluated on every event */
     size_t n_literals;  /* distinct (field, literal, case) entries */
-    size_t n_databases; /* vectorscan databases (one per field, one for keywords) */
+    size_t n_databases; /* vectorscan databases (one per field, keyword ones per entry) */
 } vg_pf_stats;
 
 /* Build from a finished ruleset. NULL on failure with a message in err. */
@@ -47,14 +50,40 @@ bool vg_prefilter_always(const vg_prefilter *pf, uint32_t r);
 vg_pf_scratch *vg_pf_scratch_new(const vg_prefilter *pf);
 void vg_pf_scratch_free(vg_pf_scratch *s);
 
-/* Scan ev and fill the candidate bitmap (one bit per rule, ruleset order). resolve(ctx,
- * slot) must return the first node of a field slot, as the evaluator resolves it.
+/* The logsource routing built with the prefilter (see route.h); NULL if none. */
+const struct vg_route *vg_prefilter_route(const vg_prefilter *pf);
+/* Databases (one per field with literals, one for keywords). */
+size_t vg_prefilter_n_dbs(const vg_prefilter *pf);
+/* Keyword literals are kept in one database per logsource mapping entry, and one for
+ * the rules that apply to every event. For database d: the mapping entry of a keyword
+ * database, -1 for the every-event keyword database, -2 for a field database. */
+int64_t vg_prefilter_kw_entry(const vg_prefilter *pf, size_t d);
+/* The databases holding rule r's literals (none for an always-candidate); may repeat. */
+const uint32_t *vg_prefilter_rule_dbs(const vg_prefilter *pf, uint32_t r, size_t *n);
+
+/* Which field slots an event can resolve (see present.h), built with the prefilter. */
+const struct vg_present *vg_prefilter_present(const vg_prefilter *pf);
+
+/* Scan ev and fill the candidate bitmap (one bit per rule, ruleset order). slots lists
+ * the field slots ev can resolve (vg_present_mark); resolve(ctx, slot) must return the
+ * first node of a field slot, as the evaluator resolves it.
+ * db_skip (NULL: none) has one byte per database; a database whose byte is 1 is not
+ * scanned (the caller knows that none of its rules can apply to the event).
  * Returns the bitmap (valid until the next call) and its word count in *n_words. */
 const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
                                   vg_pf_scratch *s,
                                   const vg_event *ev,
+                                  const uint32_t *slots,
+                                  size_t n_slots,
                                   uint32_t (*resolve)(void *ctx, uint32_t slot),
                                   void *ctx,
+                                  const uint8_t *db_skip,
                                   size_t *n_words);
+
+/* After vg_prefilter_scan of an event: false when a value matcher of a rule (a vg_vmatch)
+ * certainly does not match any value of this event: every match of it contains a literal
+ * that a database scanned for this event holds and did not report. true otherwise
+ * (including values without a literal, or whose database was not scanned). */
+bool vg_prefilter_value_possible(const vg_prefilter *pf, const vg_pf_scratch *s, const void *vm);
 
 #endif

@@ -30,7 +30,7 @@ typedef struct vg_prefilter_info {
     size_t n_filtered;  /* rules evaluated only when one of their literals is seen */
     size_t n_always;    /* rules evaluated on every event (negations, regexes, numbers, ...) */
     size_t n_literals;  /* distinct literals in the multi-pattern databases */
-    size_t n_databases; /* databases: one per field with literals, one for keywords */
+    size_t n_databases; /* databases: one per field with literals, keyword ones per logsource */
 } vg_prefilter_info;
 
 /* Build the literal prefilter of a finished ruleset (vectorscan databases). Needed by
@@ -60,9 +60,10 @@ VG_API size_t vg_match_event(const vg_ruleset *rs,
                              uint32_t *hits,
                              size_t cap);
 
-/* Same contract and results as vg_match_event, faster: only rules whose literals occur in
- * the event (and rules without literal requirements) are evaluated. Falls back to
- * vg_match_event when the ruleset has no prefilter. */
+/* Same contract and results as vg_match_event, faster: only rules whose logsource may apply
+ * (logsource routing, when declared is NULL) and whose literals occur in the event (or that
+ * have no literal requirement) are evaluated. Falls back to vg_match_event when the
+ * ruleset has no prefilter. */
 VG_API size_t vg_match_event_fast(const vg_ruleset *rs,
                                   vg_match_scratch *s,
                                   const vg_event *ev,

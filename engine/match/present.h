@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * present.h: which field slots of a ruleset an event can resolve, found from the event's
+ * own names in one pass.
+ *
+ * DESIGN
+ * A field slot resolves through its candidate names (the field and its mappings), each by
+ * exact dotted path or by unique leaf key (see vigil/event.h). So a slot can only resolve
+ * when one of its candidate names equals a path or a key of the event (or a key with its
+ * spaces removed, as the event index also registers it). A hash table from every candidate
+ * name of the ruleset to its slots turns the event's paths and keys into the list of slots
+ * that may resolve; every other slot certainly resolves to nothing. The fast matcher uses
+ * this to skip resolving absent fields (most rule fields are absent from most events) and
+ * to pick the prefilter databases to scan. Marking too much is harmless (the slot is then
+ * resolved as usual); the table never marks too little.
+ *
+ * Thread: built once, read-only; per-event state lives in the caller's arrays.
+ */
+#ifndef VIGIL_MATCH_PRESENT_H
+#define VIGIL_MATCH_PRESENT_H
+
+#include "vigil/base.h"
+#include "vigil/event.h"
+
+struct vg_ruleset;
+typedef struct vg_present vg_present;
+
+/* NULL when memory runs out. */
+vg_present *vg_present_new(const struct vg_ruleset *rs);
+void vg_present_free(vg_present *p);
+
+/* Mark the slots ev may resolve: stamp[slot] = gen for each, and each is appended once to
+ * list (room for every slot of the ruleset). stamp has one entry per slot; entries equal
+ * to gen before the call count as already marked. Returns the number appended. */
+size_t vg_present_mark(
+        const vg_present *p, const vg_event *ev, uint32_t *stamp, uint32_t gen, uint32_t *list);
+
+#endif
