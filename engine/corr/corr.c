@@ -75,16 +75,15 @@ static bool value_type(vg_corr_type t)
     return t == VG_CT_VALUE_COUNT || t == VG_CT_VALUE_PERCENTILE;
 }
 
-static bool is_temporal(vg_corr_type t)
-{
-    return t == VG_CT_TEMPORAL || t == VG_CT_TEMPORAL_ORDERED;
-}
+#define MAX_INPUTS 65535 /* input name ids are 16 bits; more names share the last id */
 
-static uint32_t input_id(vg_corr *c, const char *name)
+static uint16_t input_id(vg_corr *c, const char *name)
 {
     for (size_t i = c->n_inputs; i-- > 0;)
         if (c->inputs[i] == name)
-            return (uint32_t)i;
+            return (uint16_t)i;
+    if (c->n_inputs == MAX_INPUTS)
+        return MAX_INPUTS - 1;
     if (c->n_inputs == c->cap_inputs) {
         size_t ncap = c->cap_inputs ? c->cap_inputs * 2 : 8;
         const char **nv = vg_realloc(c->inputs, ncap * sizeof(*nv));
@@ -94,7 +93,7 @@ static uint32_t input_id(vg_corr *c, const char *name)
         c->cap_inputs = ncap;
     }
     c->inputs[c->n_inputs] = name;
-    return (uint32_t)c->n_inputs++;
+    return (uint16_t)c->n_inputs++;
 }
 
 const char *vg_corr_input_name(const vg_corr *c, uint32_t id)
@@ -271,39 +270,46 @@ static double running_stat(const vg_corr_rule *r, const ckey *k)
     case VG_CT_EVENT_COUNT:
         return n;
     case VG_CT_TEMPORAL:
-        return k->run_srcs;
+        return k->x->run_srcs;
     case VG_CT_VALUE_COUNT:
-        return k->run_distinct;
+        return k->x->run_distinct;
     case VG_CT_VALUE_SUM:
-        return k->run_sum;
+        return k->x->run_sum;
     case VG_CT_VALUE_AVG:
-        return n ? k->run_sum / n : 0;
+        return n ? k->x->run_sum / n : 0;
     default:
         return 0;
     }
 }
 
+static bool num_type(vg_corr_type t)
+{
+    return t == VG_CT_VALUE_SUM || t == VG_CT_VALUE_AVG;
+}
+
 static void run_enter(const vg_corr_rule *r, ckey *k, const ck_entry *e)
 {
-    k->run_sum += e->num;
-    if (r->type == VG_CT_TEMPORAL && k->srccnt && k->srccnt[e->src & 63]++ == 0)
-        k->run_srcs++;
+    if (num_type(r->type))
+        k->x->run_sum += e->num;
+    if (r->type == VG_CT_TEMPORAL && k->x && k->x->srccnt && k->x->srccnt[e->src & 63]++ == 0)
+        k->x->run_srcs++;
     if (r->type == VG_CT_VALUE_COUNT) {
         ck_val *v = cs_val_get(k, e->vh);
         if (v && v->run++ == 0)
-            k->run_distinct++;
+            k->x->run_distinct++;
     }
 }
 
 static void run_leave(const vg_corr_rule *r, ckey *k, const ck_entry *e)
 {
-    k->run_sum -= e->num;
-    if (r->type == VG_CT_TEMPORAL && k->srccnt && --k->srccnt[e->src & 63] == 0)
-        k->run_srcs--;
+    if (num_type(r->type))
+        k->x->run_sum -= e->num;
+    if (r->type == VG_CT_TEMPORAL && k->x && k->x->srccnt && --k->x->srccnt[e->src & 63] == 0)
+        k->x->run_srcs--;
     if (r->type == VG_CT_VALUE_COUNT) {
         ck_val *v = cs_val_get(k, e->vh);
         if (v && v->run > 0 && --v->run == 0)
-            k->run_distinct--;
+            k->x->run_distinct--;
     }
 }
 
@@ -341,14 +347,14 @@ chain(vg_corr *c, const vg_corr_rule *r, const ckey *k, int64_t ts, const ck_ent
         bool ok = true;
         for (size_t g = 0; ok && g < o->n_group; g++) {
             vg_span v;
-            ok = vg_ckey_value(k->kb, k->klen, src->group[g].inner, &v) &&
+            ok = vg_ckey_value(ck_kb(k), k->klen, src->group[g].inner, &v) &&
                  vg_csigs_put_value(p, v.p, v.len);
         }
         size_t val_off = p->blen;
         double num = 0;
         for (size_t f = 0; ok && f < o->n_fields; f++) {
             vg_span v;
-            ok = vg_ckey_value(k->kb, k->klen, src->values[f].inner, &v) &&
+            ok = vg_ckey_value(ck_kb(k), k->klen, src->values[f].inner, &v) &&
                  vg_csigs_put_value(p, v.p, v.len);
             if (ok && (o->type == VG_CT_VALUE_SUM || o->type == VG_CT_VALUE_AVG)) {
                 vg_num nv;
@@ -398,7 +404,7 @@ static void close_window(vg_corr *c, uint32_t id)
 {
     ckey *k = &c->st.keys[id];
     const vg_corr_rule *r = crule(c, k->corr);
-    uint32_t i = k->off, j = cs_lower(k, k->w0 + r->timespan_ms, true);
+    uint32_t i = k->off, j = cs_lower(k, k->x->w0 + r->timespan_ms, true);
     if (j > i) {
         if (r->type == VG_CT_VALUE_PERCENTILE) {
             double total = j - i;
@@ -430,9 +436,9 @@ static void close_window(vg_corr *c, uint32_t id)
     k = &c->st.keys[id];
     cs_drop_front(&c->st, k, j);
     if (k->off < k->n) {
-        k->w0 = k->e[k->off].ts;
+        k->x->w0 = k->e[k->off].ts;
         k->gen++;
-        schedule(c, id, k->w0 + r->timespan_ms);
+        schedule(c, id, k->x->w0 + r->timespan_ms);
     } else {
         cs_del(&c->st, id);
         c->ct.evicted++;
@@ -546,7 +552,8 @@ static void push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, boo
             c->ct.cap_keys++;
             return;
         }
-        id = cs_add(&c->st, h, g->corr, kb, g->key_len, is_temporal(r->type) ? 1 : 0);
+        id = cs_add(&c->st, h, g->corr, kb, g->key_len, r->type != VG_CT_EVENT_COUNT || r->at_close,
+                    r->type == VG_CT_TEMPORAL);
         if (id == UINT32_MAX) {
             c->ct.cap_keys++;
             return;
@@ -554,7 +561,15 @@ static void push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, boo
         c->st.keys[id].max_ts = T_NONE;
     }
     ckey *k = &c->st.keys[id];
-    ck_entry e = {g->ts, 0, g->num, g->org.record, g->org.line, g->src, input_id(c, g->org.input)};
+    ck_entry e;
+    memset(&e, 0, sizeof(e));
+    e.ts = g->ts;
+    if (num_type(r->type))
+        e.num = g->num;
+    e.rec = g->org.record;
+    e.line = g->org.line <= UINT32_MAX ? (uint32_t)g->org.line : 0;
+    e.src = (uint16_t)g->src;
+    e.inp = input_id(c, g->org.input);
     if (value_type(r->type)) {
         e.vh = cs_val_hash(vb, g->val_len);
         if (!cs_val_add(&c->st, k, e.vh, vb, g->val_len)) {
@@ -606,11 +621,11 @@ static void push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, boo
         k->max_ts = g->ts;
     c->ct.signals++;
     if (r->at_close) {
-        if (!k->open || g->ts < k->w0) {
-            k->open = true;
-            k->w0 = g->ts;
+        if (!k->x->open || g->ts < k->x->w0) {
+            k->x->open = true;
+            k->x->w0 = g->ts;
             k->gen++;
-            schedule(c, id, k->w0 + T);
+            schedule(c, id, k->x->w0 + T);
         }
         return;
     }

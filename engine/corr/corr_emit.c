@@ -76,7 +76,7 @@ void cemit_alert(const vg_corr *c,
 {
     char start[24], id[33];
     int sl = snprintf(start, sizeof(start), "%lld", (long long)w->start);
-    vg_span parts[4] = {vg_span_cstr(r->id), {k->kb, k->klen}, {start, (size_t)sl}, {"", 0}};
+    vg_span parts[4] = {vg_span_cstr(r->id), {ck_kb(k), k->klen}, {start, (size_t)sl}, {"", 0}};
     if (fv)
         parts[3] = (vg_span){fv->text, fv->len};
     vg_alert_id_parts("corr", parts, fv ? 4 : 3, id);
@@ -108,7 +108,7 @@ void cemit_alert(const vg_corr *c,
     vg_buf_puts(out, "},\"group\":{");
     for (uint32_t g = 0; g < r->n_group; g++) {
         vg_span v = {"", 0};
-        vg_ckey_value(k->kb, k->klen, g, &v);
+        vg_ckey_value(ck_kb(k), k->klen, g, &v);
         if (g)
             vg_buf_putc(out, ',');
         put_cstr(out, r->group[g]);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #define TAB0 1024u
-#define E0   4u
+#define E0   1u
 #define VT0  8u
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -40,23 +40,30 @@ void cs_init(cstore *s)
 
 static void key_release(cstore *s, ckey *k)
 {
-    for (uint32_t i = 0; i < k->vt_cap; i++) {
-        if (k->vt[i].text) {
-            s->bytes -= k->vt[i].len;
-            vg_free(k->vt[i].text);
+    ck_ext *x = k->x;
+    if (x) {
+        for (uint32_t i = 0; i < x->vt_cap; i++) {
+            if (x->vt[i].text) {
+                s->bytes -= x->vt[i].len;
+                vg_free(x->vt[i].text);
+            }
         }
+        s->bytes -= (size_t)x->vt_cap * sizeof(ck_val) + sizeof(ck_ext);
+        if (x->srccnt)
+            s->bytes -= 64 * sizeof(uint32_t);
+        vg_free(x->vt);
+        vg_free(x->srccnt);
+        vg_free(x);
+        k->x = NULL;
     }
-    s->bytes -= (size_t)k->vt_cap * sizeof(ck_val) + (size_t)k->cap * sizeof(ck_entry) + k->klen;
-    if (k->srccnt)
-        s->bytes -= 64 * sizeof(uint32_t);
-    vg_free(k->vt);
+    s->bytes -= (size_t)k->cap * sizeof(ck_entry);
     vg_free(k->e);
-    vg_free(k->kb);
-    vg_free(k->srccnt);
-    k->vt = NULL;
     k->e = NULL;
-    k->kb = NULL;
-    k->srccnt = NULL;
+    if (k->klen > CK_INLINE) {
+        s->bytes -= k->klen;
+        vg_free(k->kb);
+        k->kb = NULL;
+    }
 }
 
 void cs_fini(cstore *s)
@@ -81,7 +88,7 @@ uint32_t cs_find(const cstore *s, uint64_t h, uint32_t corr, const char *kb, siz
             return UINT32_MAX;
         const ckey *k = &s->keys[id - 1];
         if (k->hash == h && k->corr == corr && k->klen == klen &&
-            (klen == 0 || memcmp(k->kb, kb, klen) == 0))
+            (klen == 0 || memcmp(ck_kb(k), kb, klen) == 0))
             return id - 1;
     }
 }
@@ -108,7 +115,8 @@ static bool tab_grow(cstore *s)
     return true;
 }
 
-uint32_t cs_add(cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t klen, uint32_t n_srcs)
+uint32_t
+cs_add(cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t klen, bool ext, bool srcs)
 {
     if ((s->n_live + 1) * 2 > s->tab_size && !tab_grow(s))
         return UINT32_MAX;
@@ -136,23 +144,38 @@ uint32_t cs_add(cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t kle
     uint32_t gen = k->gen;
     memset(k, 0, sizeof(*k));
     k->gen = gen + 1;
-    k->kb = vg_malloc(klen ? klen : 1);
-    k->srccnt = n_srcs ? vg_calloc(64, sizeof(uint32_t)) : NULL;
-    if (!k->kb || (n_srcs && !k->srccnt)) {
-        vg_free(k->kb);
-        vg_free(k->srccnt);
-        k->kb = NULL;
-        k->srccnt = NULL;
+    bool ok = true;
+    if (klen > CK_INLINE) {
+        k->kb = vg_malloc(klen);
+        ok = k->kb != NULL;
+    }
+    if (ok && ext) {
+        k->x = vg_calloc(1, sizeof(ck_ext));
+        ok = k->x != NULL;
+        if (ok && srcs) {
+            k->x->srccnt = vg_calloc(64, sizeof(uint32_t));
+            ok = k->x->srccnt != NULL;
+        }
+    }
+    if (!ok) {
+        if (klen > CK_INLINE)
+            vg_free(k->kb);
+        if (k->x)
+            vg_free(k->x->srccnt);
+        vg_free(k->x);
+        memset(k, 0, sizeof(*k));
+        k->gen = gen + 1;
         s->free_ids[s->n_free++] = id;
         return UINT32_MAX;
     }
     if (klen)
-        memcpy(k->kb, kb, klen);
+        memcpy(klen > CK_INLINE ? k->kb : k->kin, kb, klen);
     k->klen = (uint32_t)klen;
     k->hash = h;
     k->corr = corr;
     k->live = true;
-    s->bytes += klen + (n_srcs ? 64 * sizeof(uint32_t) : 0);
+    s->bytes += (klen > CK_INLINE ? klen : 0) + (ext ? sizeof(ck_ext) : 0) +
+                (srcs ? 64 * sizeof(uint32_t) : 0);
     uint32_t mask = s->tab_size - 1;
     uint32_t i = (uint32_t)h & mask;
     while (s->tab[i])
@@ -257,7 +280,7 @@ void cs_pop_front(cstore *s, ckey *k)
 {
     if (k->off >= k->n)
         return;
-    if (k->vt)
+    if (k->x && k->x->vt)
         val_release(s, k, k->e[k->off].vh);
     k->off++;
     if (k->run < k->off)
@@ -272,11 +295,11 @@ void cs_drop_front(cstore *s, ckey *k, uint32_t end)
 
 ck_val *cs_val_get(const ckey *k, uint64_t h)
 {
-    if (!k->vt)
+    if (!k->x || !k->x->vt)
         return NULL;
-    uint32_t mask = k->vt_cap - 1;
+    uint32_t mask = k->x->vt_cap - 1;
     for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
-        ck_val *v = &k->vt[i];
+        ck_val *v = &k->x->vt[i];
         if (!v->used)
             return NULL;
         if (v->h == h)
@@ -290,8 +313,8 @@ static bool vt_rehash(cstore *s, ckey *k, uint32_t size)
     if (!nv)
         return false;
     uint32_t fill = 0;
-    for (uint32_t i = 0; i < k->vt_cap; i++) {
-        ck_val *v = &k->vt[i];
+    for (uint32_t i = 0; i < k->x->vt_cap; i++) {
+        ck_val *v = &k->x->vt[i];
         if (!v->used || v->cnt == 0)
             continue; /* tombstones go */
         uint32_t j = (uint32_t)v->h & (size - 1);
@@ -301,11 +324,11 @@ static bool vt_rehash(cstore *s, ckey *k, uint32_t size)
         fill++;
     }
     s->bytes += (size_t)size * sizeof(ck_val);
-    s->bytes -= (size_t)k->vt_cap * sizeof(ck_val);
-    vg_free(k->vt);
-    k->vt = nv;
-    k->vt_cap = size;
-    k->vt_fill = fill;
+    s->bytes -= (size_t)k->x->vt_cap * sizeof(ck_val);
+    vg_free(k->x->vt);
+    k->x->vt = nv;
+    k->x->vt_cap = size;
+    k->x->vt_fill = fill;
     return true;
 }
 
@@ -325,11 +348,11 @@ bool cs_val_add(cstore *s, ckey *k, uint64_t h, const char *text, size_t len)
         v->cnt++;
         return true;
     }
-    if ((k->vt_fill + 1) * 4 > k->vt_cap * 3) {
+    if ((k->x->vt_fill + 1) * 4 > k->x->vt_cap * 3) {
         uint32_t live = 0;
-        for (uint32_t i = 0; i < k->vt_cap; i++)
-            live += k->vt[i].used && k->vt[i].cnt > 0;
-        uint32_t size = k->vt_cap ? k->vt_cap : VT0;
+        for (uint32_t i = 0; i < k->x->vt_cap; i++)
+            live += k->x->vt[i].used && k->x->vt[i].cnt > 0;
+        uint32_t size = k->x->vt_cap ? k->x->vt_cap : VT0;
         while ((live + 1) * 2 > size)
             size *= 2;
         if (!vt_rehash(s, k, size))
@@ -340,12 +363,13 @@ bool cs_val_add(cstore *s, ckey *k, uint64_t h, const char *text, size_t len)
         return false;
     if (len)
         memcpy(t, text, len);
-    uint32_t mask = k->vt_cap - 1;
+    uint32_t mask = k->x->vt_cap - 1;
     uint32_t i = (uint32_t)h & mask;
-    while (k->vt[i].used)
+    while (k->x->vt[i].used)
         i = (i + 1) & mask;
-    k->vt[i] = (ck_val){.h = h, .cnt = 1, .run = 0, .text = t, .len = (uint32_t)len, .used = true};
-    k->vt_fill++;
+    k->x->vt[i] =
+            (ck_val){.h = h, .cnt = 1, .run = 0, .text = t, .len = (uint32_t)len, .used = true};
+    k->x->vt_fill++;
     s->bytes += len;
     return true;
 }

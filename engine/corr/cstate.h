@@ -23,11 +23,15 @@
 
 typedef struct ck_entry {
     int64_t ts;
-    uint64_t vh; /* value hash (value types) */
-    double num;  /* value_sum / value_avg */
-    uint64_t rec, line;
-    uint32_t src, inp; /* source index in the correlation; input name id */
-} ck_entry;
+    union {
+        uint64_t vh; /* value_count, value_percentile: hash of the value */
+        double num;  /* value_sum, value_avg: the value */
+    };
+    uint64_t rec;  /* origin: record number */
+    uint32_t line; /* origin: line (0 = unknown or past 2^32) */
+    uint16_t src;  /* source index in the correlation (at most 64) */
+    uint16_t inp;  /* origin: input name id */
+} ck_entry;        /* 32 bytes */
 
 typedef struct ck_val {
     uint64_t h;
@@ -38,28 +42,43 @@ typedef struct ck_val {
     bool used; /* slot ever used (tombstone when cnt == 0) */
 } ck_val;
 
+/* What only some types need: kept apart so that an event_count key stays small. */
+typedef struct ck_ext {
+    double run_sum;           /* value_sum / value_avg: running window */
+    uint32_t run_distinct;    /* value_count: running window */
+    uint32_t run_srcs;        /* temporal: sources with srccnt > 0 */
+    uint32_t *srccnt;         /* temporal: running-window entries per source (64) */
+    ck_val *vt;               /* value types */
+    uint32_t vt_cap, vt_fill; /* slots; used slots (tombstones included) */
+    int64_t w0;               /* decided at close: the open window's start */
+    bool open;                /* decided at close: a window is open */
+} ck_ext;
+
+#define CK_INLINE 16 /* group keys up to this many bytes live in the key itself */
+
 typedef struct ckey {
     uint64_t hash;
-    char *kb; /* group key bytes */
+    union {
+        char *kb; /* group key bytes (klen > CK_INLINE) */
+        char kin[CK_INLINE];
+    };
     uint32_t klen;
     uint32_t corr;
     ck_entry *e;
     uint32_t off, n, cap; /* live entries: e[off..n) */
     uint32_t run;         /* first entry of the running window (arrival-decided types) */
     int64_t max_ts;
-    double run_sum;
-    uint32_t run_distinct;
-    uint32_t *srccnt;  /* temporal: running-window entries per source (n_srcs) */
-    uint32_t run_srcs; /* sources with srccnt > 0 */
-    ck_val *vt;
-    uint32_t vt_cap, vt_fill; /* slots; used slots (tombstones included) */
+    ck_ext *x; /* NULL for event_count decided on arrival */
+    uint32_t gen;
     bool live;
     bool timer;   /* a timer entry is pending */
     bool episode; /* the condition holds and has been alerted */
-    bool open;    /* at-close types: a window is open at w0 */
-    int64_t w0;
-    uint32_t gen;
 } ckey;
+
+static inline const char *ck_kb(const ckey *k)
+{
+    return k->klen <= CK_INLINE ? k->kin : k->kb;
+}
 
 typedef struct cstore {
     ckey *keys;
@@ -78,7 +97,9 @@ uint64_t cs_hash(uint32_t corr, const char *kb, size_t klen);
 /* The id of the key, or UINT32_MAX. */
 uint32_t cs_find(const cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t klen);
 /* Create a key; UINT32_MAX when out of memory. */
-uint32_t cs_add(cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t klen, uint32_t n_srcs);
+/* ext: the key needs a ck_ext; srcs: and per-source counts (temporal). */
+uint32_t
+cs_add(cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t klen, bool ext, bool srcs);
 void cs_del(cstore *s, uint32_t id);
 
 /* Insert an entry at its sorted place (by ts, then by src when by_src); returns its index
