@@ -77,38 +77,52 @@ void cs_fini(cstore *s)
     memset(s, 0, sizeof(*s));
 }
 
+/* Table slots hold (tag << 32) | (id + 1), tag = the hash's upper half, which also picks the
+ * home slot: probing and moving slots never touches the keys themselves. */
+#define SLOT_ID(e)  ((uint32_t)(e))
+#define SLOT_TAG(e) ((uint32_t)((e) >> 32))
+
+static bool key_eq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
 uint32_t cs_find(const cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t klen)
 {
     if (!s->tab)
         return UINT32_MAX;
-    uint32_t mask = s->tab_size - 1;
-    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
-        uint32_t id = s->tab[i];
-        if (!id)
+    uint32_t mask = s->tab_size - 1, tag = (uint32_t)(h >> 32);
+    for (uint32_t i = tag & mask;; i = (i + 1) & mask) {
+        uint64_t e = s->tab[i];
+        if (!e)
             return UINT32_MAX;
-        const ckey *k = &s->keys[id - 1];
-        if (k->hash == h && k->corr == corr && k->klen == klen &&
-            (klen == 0 || memcmp(ck_kb(k), kb, klen) == 0))
-            return id - 1;
+        if (SLOT_TAG(e) != tag)
+            continue;
+        const ckey *k = &s->keys[SLOT_ID(e) - 1];
+        if (k->hash == h && k->corr == corr && k->klen == klen && key_eq(ck_kb(k), kb, klen))
+            return SLOT_ID(e) - 1;
     }
 }
 
 static bool tab_grow(cstore *s)
 {
     uint32_t size = s->tab_size ? s->tab_size * 2 : TAB0;
-    uint32_t *tab = vg_calloc(size, sizeof(uint32_t));
+    uint64_t *tab = vg_calloc(size, sizeof(uint64_t));
     if (!tab)
         return false;
     for (uint32_t i = 0; i < s->tab_size; i++) {
-        uint32_t id = s->tab[i];
-        if (!id)
+        uint64_t e = s->tab[i];
+        if (!e)
             continue;
-        uint32_t j = (uint32_t)s->keys[id - 1].hash & (size - 1);
+        uint32_t j = SLOT_TAG(e) & (size - 1);
         while (tab[j])
             j = (j + 1) & (size - 1);
-        tab[j] = id;
+        tab[j] = e;
     }
-    s->bytes += (size_t)(size - s->tab_size) * sizeof(uint32_t);
+    s->bytes += (size_t)(size - s->tab_size) * sizeof(uint64_t);
     vg_free(s->tab);
     s->tab = tab;
     s->tab_size = size;
@@ -177,10 +191,10 @@ cs_add(cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t klen, bool e
     s->bytes += (klen > CK_INLINE ? klen : 0) + (ext ? sizeof(ck_ext) : 0) +
                 (srcs ? 64 * sizeof(uint32_t) : 0);
     uint32_t mask = s->tab_size - 1;
-    uint32_t i = (uint32_t)h & mask;
+    uint32_t i = (uint32_t)(h >> 32) & mask;
     while (s->tab[i])
         i = (i + 1) & mask;
-    s->tab[i] = id + 1;
+    s->tab[i] = (h >> 32 << 32) | (id + 1);
     s->n_live++;
     return id;
 }
@@ -189,12 +203,12 @@ void cs_del(cstore *s, uint32_t id)
 {
     ckey *k = &s->keys[id];
     uint32_t mask = s->tab_size - 1;
-    uint32_t i = (uint32_t)k->hash & mask;
-    while (s->tab[i] != id + 1)
+    uint32_t i = (uint32_t)(k->hash >> 32) & mask;
+    while (SLOT_ID(s->tab[i]) != id + 1)
         i = (i + 1) & mask;
     /* backward-shift deletion: no tombstones */
     for (uint32_t j = (i + 1) & mask; s->tab[j]; j = (j + 1) & mask) {
-        uint32_t home = (uint32_t)s->keys[s->tab[j] - 1].hash & mask;
+        uint32_t home = SLOT_TAG(s->tab[j]) & mask;
         bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
         if (movable) {
             s->tab[i] = s->tab[j];

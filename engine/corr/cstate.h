@@ -85,7 +85,7 @@ typedef struct cstore {
     uint32_t n, cap;
     uint32_t *free_ids;
     uint32_t n_free;
-    uint32_t *tab; /* id + 1; 0 = empty */
+    uint64_t *tab; /* (hash >> 32) << 32 | (id + 1); 0 = empty */
     uint32_t tab_size;
     uint32_t n_live;
     size_t bytes;
