@@ -212,6 +212,43 @@ static uint32_t ordered_len(const vg_corr_rule *r, const ckey *k, uint32_t i, ui
     return best;
 }
 
+/* ---- temporal_ordered on arrival: latest-start sequences per step ----
+ * best[s] is the latest start time of an in-order sequence through step s among the key's
+ * events so far (entries taken in sorted order, so ties go by step). It only grows, and
+ * best[s] <= best[s-1]; the longest prefix within a window starting at `from` is the first s
+ * with best[s] < from. Appending an event costs O(1); an out-of-order or equal-time event
+ * rebuilds it from the entries. */
+
+static void dp_add(ck_ext *x, const ck_entry *e)
+{
+    uint32_t s = e->src;
+    if (s >= x->n_best)
+        return;
+    if (s == 0) {
+        if (e->ts > x->best[0])
+            x->best[0] = e->ts;
+    } else if (x->best[s - 1] > x->best[s]) {
+        x->best[s] = x->best[s - 1];
+    }
+}
+
+static void dp_rebuild(ckey *k)
+{
+    ck_ext *x = k->x;
+    for (uint32_t s = 0; s < x->n_best; s++)
+        x->best[s] = INT64_MIN;
+    for (uint32_t i = k->off; i < k->n; i++)
+        dp_add(x, &k->e[i]);
+}
+
+static uint32_t dp_len(const ck_ext *x, int64_t from)
+{
+    uint32_t n = 0;
+    while (n < x->n_best && x->best[n] != INT64_MIN && x->best[n] >= from)
+        n++;
+    return n;
+}
+
 /* Where the in-order sequence found by ordered_len starts (i if nothing matched). */
 static uint32_t ordered_first(const ckey *k, uint32_t i, uint32_t j)
 {
@@ -477,8 +514,10 @@ static void decide_arrival(vg_corr *c, uint32_t id, uint32_t at, bool in_order, 
         double v;
         uint32_t i = k->run;
         if (r->type == VG_CT_TEMPORAL_ORDERED) {
-            v = ordered_len(r, k, i, k->n);
-            i = ordered_first(k, i, k->n); /* the sequence, not what came before it */
+            uint32_t len = dp_len(k->x, k->e[k->n - 1].ts - T);
+            v = len;
+            if (len > 0) /* the sequence, not what came before it */
+                i = cs_lower(k, k->x->best[len - 1], false);
         } else {
             v = running_stat(r, k);
         }
@@ -525,7 +564,8 @@ static uint32_t keep_max(const vg_corr *c, const vg_corr_rule *r)
     return cap ? cap : 1;
 }
 
-static void push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, bool chained)
+static void
+push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, uint64_t h, bool chained)
 {
     const vg_corr_rule *r = crule(c, g->corr);
     /* no group-by and no value: the list may have no bytes at all */
@@ -545,7 +585,8 @@ static void push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, boo
             return;
         }
     }
-    uint64_t h = cs_hash(g->corr, kb, g->key_len);
+    if (chained)
+        h = cs_hash(g->corr, kb, g->key_len);
     uint32_t id = cs_find(&c->st, h, g->corr, kb, g->key_len);
     if (id == UINT32_MAX) {
         if (c->st.bytes > c->o.max_bytes) {
@@ -553,7 +594,8 @@ static void push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, boo
             return;
         }
         id = cs_add(&c->st, h, g->corr, kb, g->key_len, r->type != VG_CT_EVENT_COUNT || r->at_close,
-                    r->type == VG_CT_TEMPORAL);
+                    r->type == VG_CT_TEMPORAL,
+                    r->type == VG_CT_TEMPORAL_ORDERED ? (uint32_t)r->n_srcs : 0);
         if (id == UINT32_MAX) {
             c->ct.cap_keys++;
             return;
@@ -589,7 +631,7 @@ static void push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, boo
     if (!r->at_close && in_order) {
         run_advance(r, k, g->ts - T);
         if (k->run < k->n) {
-            double v = r->type == VG_CT_TEMPORAL_ORDERED ? ordered_len(r, k, k->run, k->n)
+            double v = r->type == VG_CT_TEMPORAL_ORDERED ? dp_len(k->x, g->ts - T)
                                                          : running_stat(r, k);
             held_before = vg_corr_cond_holds(r, v);
         }
@@ -616,6 +658,12 @@ static void push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, boo
             run_enter(r, k, &k->e[at]);
         else
             k->run++; /* before the running window: never in it */
+    }
+    if (r->type == VG_CT_TEMPORAL_ORDERED) {
+        if (at + 1 == k->n && g->ts > k->max_ts)
+            dp_add(k->x, &k->e[at]);
+        else
+            dp_rebuild(k); /* placed before others, or a tie */
     }
     if (in_order)
         k->max_ts = g->ts;
@@ -648,7 +696,7 @@ static void drain_pending(vg_corr *c)
         vg_corr_sigs_clear(c->pending);
         for (size_t i = 0; i < now->n; i++) {
             c->ct.chained++;
-            push_one(c, now, &now->v[i], true);
+            push_one(c, now, &now->v[i], 0, true);
         }
         vg_corr_sigs_clear(now);
     }
@@ -703,12 +751,25 @@ vg_status vg_corr_push(vg_corr *c, const vg_corr_sigs *sigs, vg_buf *out, int64_
 {
     c->out = out;
     c->now = detect_ms;
-    for (size_t i = 0; i < sigs->n; i++) {
-        if (sigs->v[i].corr >= c->rs->corrs.n)
-            continue;
-        push_one(c, sigs, &sigs->v[i], false);
-        drain_pending(c);
+    /* Group keys are looked up at random: hash PREFETCH signals ahead and ask for their
+     * table slots early, so the lookups find them in cache. */
+#define PREFETCH 8
+    uint64_t ring[PREFETCH];
+    for (size_t i = 0; i < sigs->n + PREFETCH; i++) {
+        if (i >= PREFETCH && sigs->v[i - PREFETCH].corr < c->rs->corrs.n) {
+            push_one(c, sigs, &sigs->v[i - PREFETCH], ring[i % PREFETCH], false);
+            drain_pending(c);
+        }
+        if (i < sigs->n) {
+            const vg_csig *g = &sigs->v[i];
+            const char *kb = sigs->bytes ? sigs->bytes + g->key_off : "";
+            uint64_t h = cs_hash(g->corr, kb, g->key_len);
+            ring[i % PREFETCH] = h;
+            if (c->st.tab)
+                __builtin_prefetch(&c->st.tab[(uint32_t)(h >> 32) & (c->st.tab_size - 1)]);
+        }
     }
+#undef PREFETCH
     c->out = NULL;
     return VG_OK;
 }

@@ -51,8 +51,10 @@ static void key_release(cstore *s, ckey *k)
         s->bytes -= (size_t)x->vt_cap * sizeof(ck_val) + sizeof(ck_ext);
         if (x->srccnt)
             s->bytes -= 64 * sizeof(uint32_t);
+        s->bytes -= (size_t)x->n_best * sizeof(int64_t);
         vg_free(x->vt);
         vg_free(x->srccnt);
+        vg_free(x->best);
         vg_free(x);
         k->x = NULL;
     }
@@ -129,8 +131,14 @@ static bool tab_grow(cstore *s)
     return true;
 }
 
-uint32_t
-cs_add(cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t klen, bool ext, bool srcs)
+uint32_t cs_add(cstore *s,
+                uint64_t h,
+                uint32_t corr,
+                const char *kb,
+                size_t klen,
+                bool ext,
+                bool srcs,
+                uint32_t n_best)
 {
     if ((s->n_live + 1) * 2 > s->tab_size && !tab_grow(s))
         return UINT32_MAX;
@@ -170,12 +178,21 @@ cs_add(cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t klen, bool e
             k->x->srccnt = vg_calloc(64, sizeof(uint32_t));
             ok = k->x->srccnt != NULL;
         }
+        if (ok && n_best) {
+            k->x->best = vg_malloc(n_best * sizeof(int64_t));
+            ok = k->x->best != NULL;
+            for (uint32_t i = 0; ok && i < n_best; i++)
+                k->x->best[i] = INT64_MIN;
+            k->x->n_best = n_best;
+        }
     }
     if (!ok) {
         if (klen > CK_INLINE)
             vg_free(k->kb);
-        if (k->x)
+        if (k->x) {
             vg_free(k->x->srccnt);
+            vg_free(k->x->best);
+        }
         vg_free(k->x);
         memset(k, 0, sizeof(*k));
         k->gen = gen + 1;
@@ -189,7 +206,7 @@ cs_add(cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t klen, bool e
     k->corr = corr;
     k->live = true;
     s->bytes += (klen > CK_INLINE ? klen : 0) + (ext ? sizeof(ck_ext) : 0) +
-                (srcs ? 64 * sizeof(uint32_t) : 0);
+                (srcs ? 64 * sizeof(uint32_t) : 0) + (size_t)n_best * sizeof(int64_t);
     uint32_t mask = s->tab_size - 1;
     uint32_t i = (uint32_t)(h >> 32) & mask;
     while (s->tab[i])

@@ -44,10 +44,13 @@ typedef struct ck_val {
 
 /* What only some types need: kept apart so that an event_count key stays small. */
 typedef struct ck_ext {
-    double run_sum;           /* value_sum / value_avg: running window */
-    uint32_t run_distinct;    /* value_count: running window */
-    uint32_t run_srcs;        /* temporal: sources with srccnt > 0 */
-    uint32_t *srccnt;         /* temporal: running-window entries per source (64) */
+    double run_sum;        /* value_sum / value_avg: running window */
+    uint32_t run_distinct; /* value_count: running window */
+    uint32_t run_srcs;     /* temporal: sources with srccnt > 0 */
+    uint32_t *srccnt;      /* temporal: running-window entries per source (64) */
+    int64_t *best;         /* temporal_ordered: per step, the latest start of a sequence
+                              through that step (INT64_MIN: none) */
+    uint32_t n_best;
     ck_val *vt;               /* value types */
     uint32_t vt_cap, vt_fill; /* slots; used slots (tombstones included) */
     int64_t w0;               /* decided at close: the open window's start */
@@ -96,10 +99,16 @@ void cs_fini(cstore *s);
 uint64_t cs_hash(uint32_t corr, const char *kb, size_t klen);
 /* The id of the key, or UINT32_MAX. */
 uint32_t cs_find(const cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t klen);
-/* Create a key; UINT32_MAX when out of memory. */
-/* ext: the key needs a ck_ext; srcs: and per-source counts (temporal). */
-uint32_t
-cs_add(cstore *s, uint64_t h, uint32_t corr, const char *kb, size_t klen, bool ext, bool srcs);
+/* Create a key; UINT32_MAX when out of memory. ext: the key needs a ck_ext; srcs: and
+ * per-source counts (temporal); n_best: and that many sequence steps (temporal_ordered). */
+uint32_t cs_add(cstore *s,
+                uint64_t h,
+                uint32_t corr,
+                const char *kb,
+                size_t klen,
+                bool ext,
+                bool srcs,
+                uint32_t n_best);
 void cs_del(cstore *s, uint32_t id);
 
 /* Insert an entry at its sorted place (by ts, then by src when by_src); returns its index
