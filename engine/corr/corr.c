@@ -28,38 +28,12 @@
  * no key pointer is held across the push. Chains are at most VG_CORR_MAX_DEPTH deep and
  * loop-free (checked when the rules are bound).
  */
-#include "corr/corr_int.h"
+#include "corr/corr_core.h"
 #include "corr/corr_emit.h"
-#include "corr/cstate.h"
 #include "sigma/ruleset_int.h"
 
 #include <math.h>
 #include <string.h>
-
-typedef struct ctimer {
-    int64_t due;
-    uint32_t id, gen;
-} ctimer;
-
-struct vg_corr {
-    const vg_ruleset *rs;
-    vg_corr_opts o;
-    cstore st;
-    ctimer *heap;
-    size_t n_heap, cap_heap;
-    int64_t max_ts; /* latest event time in the current stream */
-    int64_t wm;
-    vg_corr_counters ct;
-    const char **inputs; /* input name ids */
-    size_t n_inputs, cap_inputs;
-    vg_corr_sigs *pending; /* chained signals waiting to be pushed */
-    vg_corr_sigs *pending2;
-    uint64_t *seen; /* scratch set for distinct counts: hashes */
-    uint32_t *seen_cnt;
-    uint32_t seen_cap;
-    vg_buf *out; /* where the current call writes alerts */
-    int64_t now;
-};
 
 #define T_NONE INT64_MIN
 
@@ -94,6 +68,23 @@ static uint16_t input_id(vg_corr *c, const char *name)
     }
     c->inputs[c->n_inputs] = name;
     return (uint16_t)c->n_inputs++;
+}
+
+uint16_t vg_corr_input_owned(vg_corr *c, const char *p, size_t n)
+{
+    if (c->n_owned == c->cap_owned) {
+        size_t ncap = c->cap_owned ? c->cap_owned * 2 : 8;
+        char **nv = vg_realloc(c->owned, ncap * sizeof(*nv));
+        if (!nv)
+            return UINT16_MAX;
+        c->owned = nv;
+        c->cap_owned = ncap;
+    }
+    char *copy = vg_strndup(p, n);
+    if (!copy)
+        return UINT16_MAX;
+    c->owned[c->n_owned++] = copy;
+    return input_id(c, copy);
 }
 
 const char *vg_corr_input_name(const vg_corr *c, uint32_t id)
@@ -703,6 +694,24 @@ static void drain_pending(vg_corr *c)
     vg_corr_sigs_clear(c->pending);
 }
 
+/* ---- restore (snapshot.c) ---- */
+
+void vg_corr_key_restored(vg_corr *c, uint32_t id)
+{
+    ckey *k = &c->st.keys[id];
+    const vg_corr_rule *r = crule(c, k->corr);
+    int64_t T = r->timespan_ms;
+    k->run = k->off;
+    if (!r->at_close) {
+        k->run = cs_lower(k, k->max_ts - T, false);
+        for (uint32_t x = k->run; x < k->n; x++)
+            run_enter(r, k, &k->e[x]);
+    }
+    if (r->type == VG_CT_TEMPORAL_ORDERED)
+        dp_rebuild(k);
+    schedule(c, id, r->at_close ? k->x->w0 + T : k->max_ts + T);
+}
+
 /* ---- API ---- */
 
 vg_corr *vg_corr_new(const vg_ruleset *rs, const vg_corr_opts *opts)
@@ -740,6 +749,9 @@ void vg_corr_free(vg_corr *c)
     cs_fini(&c->st);
     vg_free(c->heap);
     vg_free(c->inputs);
+    for (size_t i = 0; i < c->n_owned; i++)
+        vg_free(c->owned[i]);
+    vg_free(c->owned);
     vg_free(c->seen);
     vg_free(c->seen_cnt);
     vg_corr_sigs_free(c->pending);

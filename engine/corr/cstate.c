@@ -294,7 +294,7 @@ uint32_t cs_insert(cstore *s, ckey *k, const ck_entry *e, bool by_src)
     return at;
 }
 
-static void val_release(cstore *s, ckey *k, uint64_t h)
+void cs_val_release(cstore *s, ckey *k, uint64_t h)
 {
     ck_val *v = cs_val_get(k, h);
     if (!v || v->cnt == 0)
@@ -312,7 +312,7 @@ void cs_pop_front(cstore *s, ckey *k)
     if (k->off >= k->n)
         return;
     if (k->x && k->x->vt)
-        val_release(s, k, k->e[k->off].vh);
+        cs_val_release(s, k, k->e[k->off].vh);
     k->off++;
     if (k->run < k->off)
         k->run = k->off;

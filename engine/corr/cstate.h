@@ -124,6 +124,8 @@ uint32_t cs_lower(const ckey *k, int64_t t, bool after);
 /* Value table: count one more entry of value (h, text); false when out of memory. */
 bool cs_val_add(cstore *s, ckey *k, uint64_t h, const char *text, size_t len);
 ck_val *cs_val_get(const ckey *k, uint64_t h);
+/* One entry fewer of value h (its text freed at zero). */
+void cs_val_release(cstore *s, ckey *k, uint64_t h);
 uint64_t cs_val_hash(const char *p, size_t n);
 
 #endif

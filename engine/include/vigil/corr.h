@@ -83,15 +83,16 @@ typedef struct vg_corr_opts {
 } vg_corr_opts;
 
 typedef struct vg_corr_counters {
-    uint64_t signals;     /* pushed */
-    uint64_t late;        /* dropped: older than the watermark */
-    uint64_t alerts;      /* correlation alerts produced (silent ones included) */
-    uint64_t chained;     /* signals from inner correlation alerts */
-    uint64_t keys;        /* group keys live now */
-    uint64_t evicted;     /* group keys freed after their events left every window */
-    uint64_t cap_keys;    /* signals dropped: new key refused by the memory cap */
-    uint64_t cap_entries; /* oldest events dropped: a key's window held max_entries */
-    uint64_t bytes;       /* state memory now */
+    uint64_t signals;         /* pushed */
+    uint64_t late;            /* dropped: older than the watermark */
+    uint64_t alerts;          /* correlation alerts produced (silent ones included) */
+    uint64_t chained;         /* signals from inner correlation alerts */
+    uint64_t keys;            /* group keys live now */
+    uint64_t evicted;         /* group keys freed after their events left every window */
+    uint64_t cap_keys;        /* signals dropped: new key refused by the memory cap */
+    uint64_t cap_entries;     /* oldest events dropped: a key's window held max_entries */
+    uint64_t bytes;           /* state memory now */
+    uint64_t restore_skipped; /* restored keys of correlations no longer loaded */
 } vg_corr_counters;
 
 /* opts may be NULL (defaults). NULL when memory runs out. */
@@ -112,6 +113,15 @@ VG_API void vg_corr_advance(vg_corr *c, int64_t wm_ms, vg_buf *out, int64_t dete
 /* End of input: decide every open window. The correlator may be used again afterwards. */
 VG_API void vg_corr_finish(vg_corr *c, vg_buf *out, int64_t detect_ms);
 VG_API int64_t vg_corr_watermark(const vg_corr *c);
+
+/* Append the whole state (windows, episodes, watermark, input names) to out; call between
+ * pushes. The bytes are portable (little-endian) and versioned; see corr/snapshot.c. */
+VG_API vg_status vg_corr_snapshot(const vg_corr *c, vg_buf *out);
+/* Load a snapshot into a correlator that holds no state yet, over the current ruleset
+ * (correlations matched by id; keys of correlations not loaded are skipped and counted).
+ * A malformed snapshot is refused (VG_ERR_INVALID or VG_ERR_UNSUPPORTED, message in err)
+ * and leaves the correlator empty. Hostile input safe: every length is checked. */
+VG_API vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t err_len);
 VG_API void vg_corr_counters_get(const vg_corr *c, vg_corr_counters *out);
 
 #endif

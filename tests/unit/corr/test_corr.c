@@ -191,9 +191,15 @@ static void summarise(const char *buf, char *sum, size_t cap)
     }
 }
 
-/* Run the row's events; summary of the alerts in sum. */
-static void
-run_events(env *e, const row *r, char *sum, size_t cap, vg_corr_counters *ct, char first_id[33])
+/* Run the row's events; with split > 0, the state is snapshotted after event split - 1 and
+ * the rest runs on a new correlator restored from it. Summary of the alerts in sum. */
+static void run_events_split(env *e,
+                             const row *r,
+                             size_t split,
+                             char *sum,
+                             size_t cap,
+                             vg_corr_counters *ct,
+                             char first_id[33])
 {
     assert_int_equal(vg_ruleset_build_prefilter(e->rs, NULL, 0), VG_OK);
     vg_match_scratch *ms = vg_match_scratch_new(e->rs);
@@ -209,6 +215,20 @@ run_events(env *e, const row *r, char *sum, size_t cap, vg_corr_counters *ct, ch
     vg_buf out;
     vg_buf_init(&out, 0);
     for (size_t i = 0; r->events[i]; i++) {
+        if (split && i == split) {
+            vg_buf snap;
+            vg_buf_init(&snap, 0);
+            assert_int_equal(vg_corr_snapshot(c, &snap), VG_OK);
+            vg_corr_free(c);
+            c = vg_corr_new(e->rs, &o);
+            assert_non_null(c);
+            char err[256];
+            vg_status rc = vg_corr_restore(c, snap.p, snap.len, err, sizeof(err));
+            if (rc != VG_OK)
+                print_error("restore: %s\n", err);
+            assert_int_equal(rc, VG_OK);
+            vg_buf_fini(&snap);
+        }
         char json[512];
         event_json(r->events[i], json, sizeof(json));
         vg_event_reset(ev);
@@ -242,6 +262,12 @@ run_events(env *e, const row *r, char *sum, size_t cap, vg_corr_counters *ct, ch
     vg_corr_sigs_free(sigs);
     vg_event_free(ev);
     vg_match_scratch_free(ms);
+}
+
+static void
+run_events(env *e, const row *r, char *sum, size_t cap, vg_corr_counters *ct, char first_id[33])
+{
+    run_events_split(e, r, 0, sum, cap, ct, first_id);
 }
 
 /* ---- the semantics table ---- */
@@ -532,6 +558,130 @@ static void test_corr_semantics(void **state)
     assert_int_equal(failed, 0);
 }
 
+/* Every row, interrupted after each of its events (snapshot, new correlator, restore), gives
+ * the same alerts as the uninterrupted run. */
+static void test_corr_snapshot_round_trip(void **state)
+{
+    (void)state;
+    int failed = 0;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        const row *r = &rows[i];
+        env e;
+        assert_true(load(&e, r->corr));
+        char want[4096], got[4096];
+        vg_corr_counters ct;
+        run_events(&e, r, want, sizeof(want), &ct, NULL);
+        for (size_t split = 1; r->events[split]; split++) {
+            run_events_split(&e, r, split, got, sizeof(got), &ct, NULL);
+            if (strcmp(got, want) != 0) {
+                print_error("row '%s' split at %zu:\n  got  '%s'\n  want '%s'\n", r->name, split,
+                            got, want);
+                failed++;
+            }
+        }
+        env_fini(&e);
+    }
+    assert_int_equal(failed, 0);
+}
+
+/* Push the events of specs into c. */
+static void push_specs(env *e, vg_corr *c, const char *const *specs, size_t n, vg_buf *out)
+{
+    vg_match_scratch *ms = vg_match_scratch_new(e->rs);
+    vg_corr_sigs *sigs = vg_corr_sigs_new();
+    vg_event *ev = vg_event_new(NULL);
+    assert_non_null(ms);
+    assert_non_null(sigs);
+    assert_non_null(ev);
+    for (size_t i = 0; i < n; i++) {
+        char json[512];
+        event_json(specs[i], json, sizeof(json));
+        vg_event_reset(ev);
+        vg_perr perr = {0, NULL};
+        assert_int_equal(vg_parse_json(ev, json, strlen(json), &perr), VG_OK);
+        assert_int_equal(vg_event_index(ev), VG_OK);
+        uint32_t hits[8];
+        size_t nh = vg_match_event_fast(e->rs, ms, ev, NULL, hits, 8);
+        int64_t ts = 0;
+        bool has_ts = vg_event_time(ev, &ts);
+        vg_origin org = {"events", i, i + 1};
+        vg_corr_sigs_clear(sigs);
+        for (size_t h = 0; h < nh; h++)
+            vg_corr_extract(sigs, e->rs, hits[h], ev, has_ts, ts, &org);
+        assert_int_equal(vg_corr_push(c, sigs, out, 0), VG_OK);
+    }
+    vg_event_free(ev);
+    vg_corr_sigs_free(sigs);
+    vg_match_scratch_free(ms);
+}
+
+/* A snapshot cut short is refused and leaves the correlator empty; one with any bit flipped
+ * is refused or loads, and what loads runs: never a crash (the suite also runs under
+ * AddressSanitizer and UndefinedBehaviorSanitizer). */
+static void test_corr_snapshot_hostile(void **state)
+{
+    (void)state;
+    env e;
+    assert_true(load(&e, "title: VC\nid: vc\ncorrelation:\n  type: value_count\n  rules: [a]\n"
+                         "  group-by: [k]\n  timespan: 60s\n  condition: {field: user, gte: 9}\n"
+                         "---\n" EC("{gte: 5}", "60s")));
+    assert_int_equal(vg_ruleset_build_prefilter(e.rs, NULL, 0), VG_OK);
+    vg_corr *c = vg_corr_new(e.rs, NULL);
+    assert_non_null(c);
+    vg_buf out, snap;
+    vg_buf_init(&out, 0);
+    vg_buf_init(&snap, 0);
+    static const char *const evs[] = {"0 a u1", "1 a u2", "2 a u1", "3 b u3", "4 a u4"};
+    push_specs(&e, c, evs, 5, &out);
+    assert_int_equal(vg_corr_snapshot(c, &snap), VG_OK);
+    vg_corr_counters ct;
+    vg_corr_counters_get(c, &ct);
+    assert_int_equal(ct.keys, 4); /* value_count: k=a; event_count: u1, u2, u4 (b feeds none) */
+    char err[256];
+    for (size_t cut = 0; cut <= snap.len; cut++) {
+        vg_corr *d = vg_corr_new(e.rs, NULL);
+        assert_non_null(d);
+        vg_status rc = vg_corr_restore(d, snap.p, cut, err, sizeof(err));
+        vg_corr_counters dc;
+        vg_corr_counters_get(d, &dc);
+        if (cut < snap.len) {
+            assert_int_not_equal(rc, VG_OK);
+            assert_int_equal(dc.keys, 0);
+            assert_true(err[0] != '\0');
+        } else {
+            assert_int_equal(rc, VG_OK);
+            assert_int_equal(dc.keys, ct.keys);
+        }
+        vg_corr_free(d);
+    }
+    char *bad = malloc(snap.len);
+    assert_non_null(bad);
+    for (size_t at = 0; at < snap.len; at++) {
+        for (int bit = 0; bit < 8; bit++) {
+            memcpy(bad, snap.p, snap.len);
+            bad[at] = (char)(bad[at] ^ (1 << bit));
+            vg_corr *d = vg_corr_new(e.rs, NULL);
+            assert_non_null(d);
+            vg_status rc = vg_corr_restore(d, bad, snap.len, err, sizeof(err));
+            vg_corr_counters dc;
+            vg_corr_counters_get(d, &dc);
+            if (rc != VG_OK)
+                assert_int_equal(dc.keys, 0);
+            vg_buf o2;
+            vg_buf_init(&o2, 0);
+            push_specs(&e, d, evs, 5, &o2);
+            vg_corr_finish(d, &o2, 0);
+            vg_buf_fini(&o2);
+            vg_corr_free(d);
+        }
+    }
+    free(bad);
+    vg_buf_fini(&out);
+    vg_buf_fini(&snap);
+    vg_corr_free(c);
+    env_fini(&e);
+}
+
 /* Same input, same ids; another window start, another id. */
 static void test_corr_ids_are_deterministic(void **state)
 {
@@ -687,6 +837,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_corr_semantics),
             cmocka_unit_test(test_corr_ids_are_deterministic),
+            cmocka_unit_test(test_corr_snapshot_round_trip),
+            cmocka_unit_test(test_corr_snapshot_hostile),
             cmocka_unit_test(test_corr_generate),
             cmocka_unit_test(test_corr_keys_are_evicted),
             cmocka_unit_test(test_corr_rule_errors),
