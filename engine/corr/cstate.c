@@ -104,7 +104,7 @@ uint32_t cs_find(const cstore *s, uint64_t h, uint32_t corr, const char *kb, siz
         if (SLOT_TAG(e) != tag)
             continue;
         const ckey *k = &s->keys[SLOT_ID(e) - 1];
-        if (k->hash == h && k->corr == corr && k->klen == klen && key_eq(ck_kb(k), kb, klen))
+        if (k->corr == corr && k->klen == klen && key_eq(ck_kb(k), kb, klen))
             return SLOT_ID(e) - 1;
     }
 }
@@ -202,7 +202,6 @@ uint32_t cs_add(cstore *s,
     if (klen)
         memcpy(klen > CK_INLINE ? k->kb : k->kin, kb, klen);
     k->klen = (uint32_t)klen;
-    k->hash = h;
     k->corr = corr;
     k->live = true;
     s->bytes += (klen > CK_INLINE ? klen : 0) + (ext ? sizeof(ck_ext) : 0) +
@@ -220,7 +219,7 @@ void cs_del(cstore *s, uint32_t id)
 {
     ckey *k = &s->keys[id];
     uint32_t mask = s->tab_size - 1;
-    uint32_t i = (uint32_t)(k->hash >> 32) & mask;
+    uint32_t i = (uint32_t)(cs_hash(k->corr, ck_kb(k), k->klen) >> 32) & mask;
     while (SLOT_ID(s->tab[i]) != id + 1)
         i = (i + 1) & mask;
     /* backward-shift deletion: no tombstones */

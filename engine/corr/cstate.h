@@ -11,7 +11,8 @@
  *
  * Keys are slots in one array addressed by id (stable across growth; a freed id is reused
  * with a new generation, so stale timer entries are recognised); a hash table maps
- * (correlation, key bytes) to ids. Every allocation is counted in `bytes` so that the
+ * (correlation, key bytes) to ids. A key does not keep its hash (its table slot carries the
+ * upper half): a key is 72 bytes. Every allocation is counted in `bytes` so that the
  * correlator can enforce its memory cap.
  *
  * Thread: the correlator's. Locks: none.
@@ -60,7 +61,6 @@ typedef struct ck_ext {
 #define CK_INLINE 16 /* group keys up to this many bytes live in the key itself */
 
 typedef struct ckey {
-    uint64_t hash;
     union {
         char *kb; /* group key bytes (klen > CK_INLINE) */
         char kin[CK_INLINE];
