@@ -8,6 +8,7 @@
 
 int cli_check(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_test(int argc, char **argv);
 
 /* Exit statuses shared by the subcommands. */
 enum {

@@ -15,6 +15,7 @@ static const char main_help[] =
         "Commands:\n"
         "  run      run rules over event files or stdin and print one JSON alert per line\n"
         "  check    compile rule files and report every error as file:line:col\n"
+        "  test     run rule tests: rules over event files against the alerts they must give\n"
         "  help     show help for a command (vigil help run)\n"
         "\n"
         "Options:\n"
@@ -23,6 +24,7 @@ static const char main_help[] =
         "\n"
         "Examples:\n"
         "  vigil check rules/sigma\n"
+        "  vigil test rules/tests\n"
         "  vigil run --rules rules/sigma --input rules/samples/windows.json\n"
         "  tail -F /var/log/auth.log | vigil run --rules my-rules/ --input - --format syslog \\\n"
         "      --logsource product=linux\n"
@@ -55,6 +57,8 @@ int main(int argc, char **argv)
             return cli_run(1, sub_argv);
         if (strcmp(argv[2], "check") == 0)
             return cli_check(1, sub_argv);
+        if (strcmp(argv[2], "test") == 0)
+            return cli_test(1, sub_argv);
         fprintf(stderr, "vigil: unknown command '%s'\n", argv[2]);
         return CLI_USAGE;
     }
@@ -62,6 +66,8 @@ int main(int argc, char **argv)
         return cli_run(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0)
         return cli_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "test") == 0)
+        return cli_test(argc - 2, argv + 2);
     fprintf(stderr, "vigil: unknown command '%s' (see vigil --help)\n", cmd);
     return CLI_USAGE;
 }

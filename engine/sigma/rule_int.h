@@ -29,7 +29,7 @@
 #include "match/cidr.h"
 #include "match/glob.h"
 #include "match/regex.h"
-#include "sigma/ytree.h"
+#include "vigil/ytree.h"
 
 typedef enum vg_vm_kind {
     VG_VM_GLOB,     /* string compare (wildcards, case rules); numeric fallback if `num_ok` */

@@ -6,7 +6,7 @@
  * limit, not by the C stack. Collection items are gathered in a growable heap vector per
  * open collection and copied into the arena when the collection closes.
  */
-#include "sigma/ytree.h"
+#include "vigil/ytree.h"
 
 #include <stdio.h>
 #include <string.h>

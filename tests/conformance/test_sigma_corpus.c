@@ -24,7 +24,7 @@
 
 #include "fsutil.h"
 #include "rulesrc.h"
-#include "sigma/ytree.h"
+#include "vigil/ytree.h"
 #include "vigil/arena.h"
 #include "vigil/match.h"
 #include "vigil/parse.h"

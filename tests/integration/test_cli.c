@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <stdbool.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,6 +383,64 @@ static int teardown(void **state)
     return harness_teardown();
 }
 
+/* The bundled rule tests pass; every bundled correlation has one; a failing test prints
+ * what is missing (-) and unexpected (+) and exits 1. */
+static void test_rule_tests(void **state)
+{
+    (void)state;
+    cmd_out r = run_vigil("test rules/tests");
+    if (r.status != 0)
+        print_message("%s%s", r.out, r.err);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "4 passed, 0 failed"));
+    cmd_free(&r);
+
+    r = run_vigil("test rules/tests/mr_win_password_spraying.yml -v");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "= rule 'Password Spraying from One Source' group "
+                                  "IpAddress=198.51.100.23 record 17"));
+    cmd_free(&r);
+
+    char src[512], t[2048];
+    snprintf(src, sizeof(src), "%s/rules", getenv("VIGIL_SRC"));
+    snprintf(t, sizeof(t),
+             "rules:\n  - %s/sigma/correlation/mr_win_password_spraying.yml\n"
+             "  - %s/sigma/correlation/win_security_failed_logon.yml\n"
+             "inputs:\n  - path: %s/samples/correlation.jsonl\n"
+             "expect:\n  - rule: Password Spraying from One Source\n"
+             "    group: {IpAddress: 198.51.100.99}\n",
+             src, src, src);
+    write_file("fails.yml", t);
+    r = run_vigil("test %s/fails.yml", harness_tmpdir());
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "FAIL "));
+    assert_non_null(strstr(r.out, "+ unexpected: rule 'Password Spraying from One Source' group "
+                                  "IpAddress=198.51.100.23 record 17"));
+    assert_non_null(strstr(r.out, "expected rule 'Password Spraying from One Source' group "
+                                  "IpAddress=198.51.100.99: 1 alert, got 0"));
+    assert_non_null(strstr(r.out, "0 passed, 1 failed"));
+    cmd_free(&r);
+
+    /* every bundled correlation file has a test of the same name */
+    char dir[600];
+    snprintf(dir, sizeof(dir), "%s/rules/sigma/correlation", getenv("VIGIL_SRC"));
+    DIR *dh = opendir(dir);
+    assert_non_null(dh);
+    size_t n_corr = 0;
+    for (struct dirent *de; (de = readdir(dh)) != NULL;) {
+        if (strncmp(de->d_name, "mr_", 3) != 0)
+            continue;
+        char test[900];
+        snprintf(test, sizeof(test), "%s/rules/tests/%s", getenv("VIGIL_SRC"), de->d_name);
+        if (access(test, R_OK) != 0)
+            print_error("correlation %s has no test in rules/tests/\n", de->d_name);
+        assert_int_equal(access(test, R_OK), 0);
+        n_corr++;
+    }
+    closedir(dh);
+    assert_int_equal(n_corr, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +451,7 @@ int main(void)
             cmocka_unit_test(test_check_reports_positions_and_status),
             cmocka_unit_test(test_help_and_usage),
             cmocka_unit_test(test_live_stdin_is_not_held_back),
+            cmocka_unit_test(test_rule_tests),
     };
     return cmocka_run_group_tests_name("integration/cli", tests, setup, teardown);
 }

@@ -9,10 +9,11 @@
  * are not scalars ("? [a, b]"), so every key is a scalar. Depth, node count and scalar size
  * are bounded (vg_ytree_limits).
  *
- * Nodes live in the arena given to vg_ytree_parse.
+ * Nodes live in the arena given to vg_ytree_parse. Rule files, test files (`vigil test`) and
+ * other YAML inputs of the program are read with it.
  */
-#ifndef VIGIL_SIGMA_YTREE_H
-#define VIGIL_SIGMA_YTREE_H
+#ifndef VIGIL_YTREE_H
+#define VIGIL_YTREE_H
 
 #include "vigil/base.h"
 #include "vigil/arena.h"
@@ -57,17 +58,17 @@ typedef struct vg_yerr {
 /* Parse a whole file. On success docs and n_docs describe the documents (arena memory).
  * On failure returns the status, fills err; documents parsed before the error are kept in
  * docs and n_docs so a caller may still report on them. */
-vg_status vg_ytree_parse(vg_arena *a,
-                         const char *text,
-                         size_t len,
-                         const vg_ytree_limits *lim,
-                         vg_ydoc **docs,
-                         size_t *n_docs,
-                         vg_yerr *err);
+VG_API vg_status vg_ytree_parse(vg_arena *a,
+                                const char *text,
+                                size_t len,
+                                const vg_ytree_limits *lim,
+                                vg_ydoc **docs,
+                                size_t *n_docs,
+                                vg_yerr *err);
 
 /* Value for key in a mapping, or NULL. */
-const vg_ynode *vg_ymap_get(const vg_ynode *map, const char *key);
+VG_API const vg_ynode *vg_ymap_get(const vg_ynode *map, const char *key);
 /* Plain (unquoted) scalar that YAML reads as null: "", "~", "null", "Null", "NULL". */
-bool vg_ynode_is_null(const vg_ynode *n);
+VG_API bool vg_ynode_is_null(const vg_ynode *n);
 
 #endif
