@@ -341,6 +341,9 @@ int cli_run(int argc, char **argv)
             (unsigned long long)c.alerts, (unsigned long long)c.malformed,
             (unsigned long long)c.limit, (unsigned long long)c.oversize,
             (unsigned long long)c.rule_evals, (unsigned long long)c.regex_limit);
+    if (c.suppressed || c.corr.suppressed)
+        fprintf(stderr, "vigil: suppress: %llu alerts and %llu correlation alerts silenced\n",
+                (unsigned long long)c.suppressed, (unsigned long long)c.corr.suppressed);
     if (st.n_correlations > 0) {
         fprintf(stderr,
                 "vigil: correlation: %llu signals, %llu correlation alerts, %llu late events "

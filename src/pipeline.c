@@ -86,6 +86,13 @@ typedef struct item {
     size_t err_off, err_len;   /* this item's lines in batch->err */
 } item;
 
+/* An alert of a rule with `suppress`, decided by main in input order. */
+typedef struct held {
+    size_t off, len; /* the alert line in batch->out */
+    uint64_t key;
+    int64_t ts, period;
+} held;
+
 typedef struct batch {
     const pl_input *in;
     size_t in_idx;
@@ -96,7 +103,9 @@ typedef struct batch {
     vg_buf out;         /* alert lines */
     vg_buf err;         /* report lines */
     vg_corr_sigs *sigs; /* correlation signals, in record order */
-    bool done;          /* guarded by done_mu while the batch is in flight */
+    held *held;         /* alerts subject to suppression, in order */
+    size_t n_held, cap_held;
+    bool done; /* guarded by done_mu while the batch is in flight */
 } batch;
 
 typedef struct worker {
@@ -132,6 +141,8 @@ typedef struct pipeline {
     vg_buf calerts; /* correlation alerts of the batch being emitted */
     size_t corr_in; /* input whose stream the correlator is on */
     uint64_t corr_alerts;
+    vg_suppress *sup; /* detection rules' `suppress` */
+    uint64_t suppressed;
     bool oom;
 } pipeline;
 
@@ -151,6 +162,7 @@ static void batch_free(batch *b)
     vg_buf_fini(&b->out);
     vg_buf_fini(&b->err);
     vg_corr_sigs_free(b->sigs);
+    vg_free(b->held);
     vg_free(b->data);
     vg_free(b->items);
     vg_free(b);
@@ -198,6 +210,7 @@ static void batch_recycle(pipeline *p, batch *b)
     vg_buf_clear(&b->out);
     vg_buf_clear(&b->err);
     vg_corr_sigs_clear(b->sigs);
+    b->n_held = 0;
     p->free_list[p->n_free++] = b;
 }
 
@@ -300,6 +313,23 @@ static void process_record(worker *w, batch *b, item *it)
         }
         if (!vg_corr_rule_alerts(rs, w->hits[i]))
             continue;
+        uint64_t skey = 0;
+        int64_t period = vg_rule_suppress_key(rs, w->hits[i], w->ev, &skey);
+        if (period && !timed) {
+            has_ts = ri->time_field ? vg_event_time_field(w->ev, ri->time_field, &ts)
+                                    : vg_event_time(w->ev, &ts);
+            timed = true;
+        }
+        if (period && has_ts && b->n_held == b->cap_held) {
+            size_t ncap = b->cap_held ? b->cap_held * 2 : 64;
+            held *nh = vg_realloc(b->held, ncap * sizeof(*nh));
+            if (nh) {
+                b->held = nh;
+                b->cap_held = ncap;
+            }
+        }
+        bool hold = period && has_ts && b->n_held < b->cap_held;
+        size_t at = b->out.len;
         vg_buf_clear(&w->alert);
         vg_alert_json_single(&w->alert, rs, w->hits[i], w->ev, &org, now);
         vg_buf_putc(&w->alert, '\n');
@@ -311,6 +341,8 @@ static void process_record(worker *w, batch *b, item *it)
         }
         vg_buf_append(&b->out, w->alert.p, w->alert.len);
         w->c.alerts++;
+        if (hold)
+            b->held[b->n_held++] = (held){at, w->alert.len, skey, ts, period};
     }
 }
 
@@ -392,8 +424,17 @@ static void emit_batch(pipeline *p, batch *b)
         say_oom(p);
     if (p->oom)
         return;
-    if (b->out.len > 0)
-        fwrite(b->out.p, 1, b->out.len, p->out);
+    size_t from = 0;
+    for (size_t i = 0; i < b->n_held; i++) {
+        const held *h = &b->held[i];
+        if (vg_suppress_allow(p->sup, h->key, h->ts, h->period))
+            continue;
+        fwrite(b->out.p + from, 1, h->off - from, p->out); /* silenced: cut it out */
+        from = h->off + h->len;
+        p->suppressed++;
+    }
+    if (b->out.len > from)
+        fwrite(b->out.p + from, 1, b->out.len - from, p->out);
     if (p->corr && vg_corr_sigs_count(b->sigs) > 0) {
         if (b->in_idx != p->corr_in) {
             vg_corr_new_stream(p->corr);
@@ -647,6 +688,7 @@ static void stop_workers(pipeline *p)
 static void pipeline_free(pipeline *p)
 {
     vg_corr_free(p->corr);
+    vg_suppress_free(p->sup);
     vg_buf_fini(&p->calerts);
     for (size_t i = 0; i < p->n_all; i++)
         batch_free(p->all[i]);
@@ -688,8 +730,9 @@ int pl_run(const pl_config *cfg,
     vg_ruleset_stats_get(cfg->rs, &rst);
     if (rst.n_correlations > 0)
         p.corr = vg_corr_new(cfg->rs, &cfg->corr);
-    bool ok =
-            p.w && p.all && p.free_list && p.ring && p.shown && (rst.n_correlations == 0 || p.corr);
+    p.sup = vg_suppress_new();
+    bool ok = p.w && p.all && p.free_list && p.ring && p.shown && p.sup &&
+              (rst.n_correlations == 0 || p.corr);
     for (unsigned i = 0; ok && i < n; i++) {
         p.w[i] = worker_new(cfg, &p);
         ok = p.w[i] != NULL;
@@ -723,6 +766,8 @@ int pl_run(const pl_config *cfg,
     if (p.corr)
         vg_corr_counters_get(p.corr, &counts->corr);
     counts->corr_alerts = p.corr_alerts;
+    counts->alerts -= p.suppressed;
+    counts->suppressed = p.suppressed;
     counts->io_errors = p.io_errors;
     bool failed = p.oom;
     pipeline_free(&p);

@@ -47,6 +47,7 @@ typedef struct pl_counts {
     vg_corr_xcounters x;              /* signal extraction (workers) */
     vg_corr_counters corr;            /* the correlator (main) */
     uint64_t corr_alerts;             /* correlation alerts written */
+    uint64_t suppressed;              /* detection alerts silenced by `suppress` */
 } pl_counts;
 
 /*

@@ -417,7 +417,21 @@ static void fire(vg_corr *c, uint32_t id, uint32_t i, uint32_t j, double value, 
     ckey *k = &c->st.keys[id];
     const vg_corr_rule *r = crule(c, k->corr);
     c->ct.alerts++;
-    if (!r->silent && c->out) {
+    bool show = !r->silent;
+    if (show && r->sup.period_ms) {
+        vg_span vals[16];
+        size_t n = r->sup.n_by < 16 ? r->sup.n_by : 16;
+        for (size_t x = 0; x < n; x++) {
+            vals[x] = (vg_span){"", 0};
+            vg_ckey_value(ck_kb(k), k->klen, r->sup.gidx[x], &vals[x]);
+        }
+        uint64_t key = vg_suppress_key_of(1, k->corr, vals, n);
+        if (!vg_suppress_allow(c->sup, key, k->e[j - 1].ts, r->sup.period_ms)) {
+            show = false;
+            c->ct.suppressed++;
+        }
+    }
+    if (show && c->out) {
         cemit_window w = {k->e[i].ts, k->e[j - 1].ts, value, j - i};
         cemit_alert(c, c->out, c->rs, r, k, i, j, &w, fv, c->o.sample, c->now);
     }
@@ -735,7 +749,8 @@ vg_corr *vg_corr_new(const vg_ruleset *rs, const vg_corr_opts *opts)
     c->wm = T_NONE;
     c->pending = vg_corr_sigs_new();
     c->pending2 = vg_corr_sigs_new();
-    if (!c->pending || !c->pending2) {
+    c->sup = vg_suppress_new();
+    if (!c->pending || !c->pending2 || !c->sup) {
         vg_corr_free(c);
         return NULL;
     }
@@ -754,6 +769,7 @@ void vg_corr_free(vg_corr *c)
     vg_free(c->owned);
     vg_free(c->seen);
     vg_free(c->seen_cnt);
+    vg_suppress_free(c->sup);
     vg_corr_sigs_free(c->pending);
     vg_corr_sigs_free(c->pending2);
     vg_free(c);

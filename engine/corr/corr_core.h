@@ -33,7 +33,8 @@ struct vg_corr {
     uint64_t *seen; /* scratch set for distinct counts: hashes */
     uint32_t *seen_cnt;
     uint32_t seen_cap;
-    vg_buf *out; /* where the current call writes alerts */
+    vg_suppress *sup; /* correlation rules' `suppress` */
+    vg_buf *out;      /* where the current call writes alerts */
     int64_t now;
 };
 

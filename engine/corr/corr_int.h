@@ -38,6 +38,15 @@ vg_csig *vg_csigs_push(vg_corr_sigs *s);
 /* The name of input id (correlator's table of origins). */
 const char *vg_corr_input_name(const vg_corr *c, uint32_t id);
 
+/* The suppression key of rule `index` (kind 0: detection, 1: correlation) and values. */
+uint64_t vg_suppress_key_of(uint32_t kind, uint32_t index, const vg_span *vals, size_t n);
+
+/* Snapshot access to a suppression table: slots (some empty), one slot, and putting an
+ * entry back (false when out of memory). */
+size_t vg_suppress_slots(const vg_suppress *s);
+bool vg_suppress_slot(const vg_suppress *s, size_t i, uint64_t *key, int64_t *until);
+bool vg_suppress_put(vg_suppress *s, uint64_t key, int64_t until);
+
 /* Decode value i of an encoded key; false if the key has fewer values. */
 bool vg_ckey_value(const char *key, size_t len, uint32_t i, vg_span *out);
 

@@ -235,3 +235,17 @@ size_t vg_corr_extract(vg_corr_sigs *out,
     }
     return added;
 }
+
+int64_t vg_rule_suppress_key(const vg_ruleset *rs, uint32_t rule, const vg_event *ev, uint64_t *key)
+{
+    if (rule >= rs->rules.n || rs->rules.v[rule].sup.period_ms == 0)
+        return 0;
+    const vg_suppress_spec *sp = &rs->rules.v[rule].sup;
+    vg_span vals[16];
+    for (size_t i = 0; i < sp->n_by && i < 16; i++) {
+        vals[i] = (vg_span){"", 0};
+        field_text(rs, ev, sp->slots[i], &vals[i]);
+    }
+    *key = vg_suppress_key_of(0, rule, vals, sp->n_by < 16 ? sp->n_by : 16);
+    return sp->period_ms;
+}

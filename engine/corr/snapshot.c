@@ -11,6 +11,7 @@
  *     u32 corr index, string group key, i64 max_ts, u8 flags (1 episode, 2 window open),
  *     i64 window start, u32 n_entries, entries (i64 ts, u64 value, u64 record, u32 line,
  *     u16 source, u16 input), u32 n_values, values (u64 hash, string text)
+ *   u64 n_suppressed, then (u64 key, i64 until) per silenced key (`suppress`)
  * Correlations are named by id, not position, so a snapshot survives a rule reload: keys of
  * a correlation that is no longer loaded, or whose type or source count changed, are
  * skipped and counted. Restoring checks every length against what is left and every index
@@ -100,6 +101,17 @@ vg_status vg_corr_snapshot(const vg_corr *c, vg_buf *out)
             put_u64(out, val->h);
             put_str(out, val->text, val->len);
         }
+    }
+    uint64_t n_sup = 0, key;
+    int64_t until;
+    for (size_t i = 0; i < vg_suppress_slots(c->sup); i++)
+        n_sup += vg_suppress_slot(c->sup, i, &key, &until);
+    put_u64(out, n_sup);
+    for (size_t i = 0; i < vg_suppress_slots(c->sup); i++) {
+        if (!vg_suppress_slot(c->sup, i, &key, &until))
+            continue;
+        put_u64(out, key);
+        put_u64(out, (uint64_t)until);
     }
     return vg_buf_status(out);
 }
@@ -320,6 +332,11 @@ static void clear_state(vg_corr *c)
         if (c->st.keys[id].live)
             cs_del(&c->st, id);
     c->n_heap = 0;
+    vg_suppress *fresh = vg_suppress_new();
+    if (fresh) {
+        vg_suppress_free(c->sup);
+        c->sup = fresh;
+    }
 }
 
 vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t err_len)
@@ -383,6 +400,15 @@ vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t
     uint64_t n_keys = get_n(&r, 8);
     for (uint64_t i = 0; i < n_keys && !r.bad; i++)
         read_key(c, &r, corr_map, n_corr, inp_map, n_inp);
+    uint64_t n_sup = get_n(&r, 8);
+    if (!r.bad && n_sup > (r.n - r.at) / 16)
+        fail(&r, "%llu suppressed keys", (unsigned long long)n_sup);
+    for (uint64_t i = 0; i < n_sup && !r.bad; i++) {
+        uint64_t key = get_n(&r, 8);
+        int64_t until = (int64_t)get_n(&r, 8);
+        if (!r.bad && !vg_suppress_put(c->sup, key, until))
+            fail(&r, "suppressed key 0 or out of memory");
+    }
     if (!r.bad && r.at != r.n)
         fail(&r, "%zu bytes after the last key", r.n - r.at);
     if (!r.bad) {

@@ -19,6 +19,7 @@
 #define VIGIL_SIGMA_CORR_RULE_H
 
 #include "vigil/base.h"
+#include "sigma/rule_int.h"
 
 typedef enum vg_corr_type {
     VG_CT_EVENT_COUNT,
@@ -97,6 +98,7 @@ typedef struct vg_corr_rule {
     uint32_t depth; /* set at finish: 0 = over detection rules only */
     struct vg_corr_use *uses; /* outer correlations fed by this one (chains) */
     size_t n_uses;
+    vg_suppress_spec sup;
 } vg_corr_rule;
 
 /* A consumer of a rule's or correlation's hits: correlation `corr`, its source `src`. */

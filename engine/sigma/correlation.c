@@ -89,7 +89,7 @@ static bool is_temporal(vg_corr_type t)
 }
 
 /* "90m" -> ms. Sigma: a positive whole number and one lower-case unit letter. */
-static bool parse_timespan(const char *s, size_t len, int64_t *ms)
+bool vg_duration_parse(const char *s, size_t len, int64_t *ms)
 {
     if (len < 2 || len > 12)
         return false;
@@ -356,7 +356,7 @@ static bool load_section(vg_cctx *c, const vg_ynode *sec, vg_corr_rule *r)
     }
 
     const vg_ynode *ts = vg_ymap_get(sec, "timespan");
-    if (!ts || ts->kind != VG_Y_SCALAR || !parse_timespan(ts->str, ts->len, &r->timespan_ms)) {
+    if (!ts || ts->kind != VG_Y_SCALAR || !vg_duration_parse(ts->str, ts->len, &r->timespan_ms)) {
         vg_cctx_error(c, ts ? ts : sec, VG_ERR_INVALID, "correlation",
                       "'timespan' must be a number and a unit: s, m, h or d (e.g. 90m), got '%s'",
                       ts && ts->kind == VG_Y_SCALAR ? ts->str : "nothing");
@@ -411,7 +411,25 @@ vg_status vg_corr_load_doc(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc)
                       "a document is either a detection rule or a correlation, not both");
         ok = false;
     }
-    ok = ok && get_generate(c, root, &r) && load_section(c, vg_ymap_get(root, "correlation"), &r);
+    ok = ok && get_generate(c, root, &r) && load_section(c, vg_ymap_get(root, "correlation"), &r) &&
+         vg_suppress_from_node(c, vg_ymap_get(root, "suppress"), &r.sup);
+    if (ok && r.sup.period_ms) { /* a correlation suppresses by its group-by names */
+        r.sup.gidx = vg_arena_alloc(c->a, (r.sup.n_by + 1) * sizeof(uint32_t));
+        ok = r.sup.gidx != NULL;
+        for (size_t i = 0; ok && i < r.sup.n_by; i++) {
+            size_t g = 0;
+            while (g < r.n_group && strcmp(r.group[g], r.sup.by[i]) != 0)
+                g++;
+            if (g == r.n_group) {
+                vg_cctx_error(c, vg_ymap_get(root, "suppress"), VG_ERR_INVALID, "suppress",
+                              "a correlation suppresses by its group-by fields; '%s' is not one",
+                              r.sup.by[i]);
+                ok = false;
+            }
+            if (ok)
+                r.sup.gidx[i] = (uint32_t)g;
+        }
+    }
     if (!ok || c->n_errors != errors_before) {
         rs->stats.n_rejected++;
         return VG_ERR_INVALID;

@@ -144,6 +144,17 @@ typedef struct vg_filter {
     vg_det det;
 } vg_filter;
 
+/* The `suppress` vigil extension: after an alert, alerts of the same rule with the same
+ * values of `by` are silenced for `period_ms` of event time. */
+typedef struct vg_suppress_spec {
+    const char **by; /* field names (detection) or group-by names (correlation) */
+    size_t n_by;
+    uint32_t *slots;   /* detection: field slot of each name (bound at finish) */
+    uint32_t *gidx;    /* correlation: index of each name in group-by (bound at load) */
+    int64_t period_ms; /* 0: no suppression */
+    uint32_t line, col;
+} vg_suppress_spec;
+
 typedef struct vg_rule {
     const char *id, *name, *title, *level, *status, *file;
     uint32_t line;
@@ -157,6 +168,7 @@ typedef struct vg_rule {
     struct vg_corr_use *uses; /* correlations fed by this rule's hits (bound at finish) */
     size_t n_uses;
     bool silent; /* only feeds correlations (`generate` unset): no alert of its own */
+    vg_suppress_spec sup;
 } vg_rule;
 
 typedef struct vg_ls_entry {
@@ -223,6 +235,12 @@ vg_status vg_sel_compile(vg_cctx *c, const char *name, const vg_ynode *node, vg_
 /* value.c: compile one map entry "Field|mod|mod: value(s)" (or a keyword list when key is
  * NULL and the list is in val). */
 vg_status vg_fcond_compile(vg_cctx *c, const vg_ynode *key, const vg_ynode *val, vg_fcond *out);
+
+/* rule_load.c: the `suppress` map ({by: [fields], for: <duration>}) of a rule or a
+ * correlation; absent: period 0. false after reporting an error. */
+bool vg_suppress_from_node(vg_cctx *c, const vg_ynode *n, vg_suppress_spec *out);
+/* "<number><s|m|h|d>" -> ms (at most ten years); false if malformed. */
+bool vg_duration_parse(const char *s, size_t len, int64_t *ms);
 
 /* Duplicate a scalar or return "" for NULL. */
 const char *vg_cctx_str(vg_cctx *c, const vg_ynode *n);

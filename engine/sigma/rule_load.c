@@ -65,6 +65,41 @@ get_str_list(vg_cctx *c, const vg_ynode *root, const char *key, const char ***ou
     return vg_cctx_str_list(c, vg_ymap_get(root, key), "metadata", key, out, n_out);
 }
 
+bool vg_suppress_from_node(vg_cctx *c, const vg_ynode *n, vg_suppress_spec *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!n)
+        return true;
+    out->line = n->line;
+    out->col = n->col;
+    if (n->kind != VG_Y_MAP) {
+        vg_cctx_error(c, n, VG_ERR_INVALID, "suppress",
+                      "'suppress' must be a map: {by: [fields], for: <duration>}");
+        return false;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const char *k = n->items[2 * i]->str;
+        if (strcmp(k, "by") != 0 && strcmp(k, "for") != 0) {
+            vg_cctx_error(c, n->items[2 * i], VG_ERR_INVALID, "suppress",
+                          "unknown suppress attribute '%s' (by, for)", k);
+            return false;
+        }
+    }
+    const vg_ynode *f = vg_ymap_get(n, "for");
+    if (!f || f->kind != VG_Y_SCALAR || !vg_duration_parse(f->str, f->len, &out->period_ms)) {
+        vg_cctx_error(c, f ? f : n, VG_ERR_INVALID, "suppress",
+                      "suppress 'for' must be a number and a unit: s, m, h or d (e.g. 1h)");
+        return false;
+    }
+    if (!vg_cctx_str_list(c, vg_ymap_get(n, "by"), "suppress", "by", &out->by, &out->n_by))
+        return false;
+    if (out->n_by > 16) {
+        vg_cctx_error(c, n, VG_ERR_LIMIT, "suppress", "suppress by more than 16 fields");
+        return false;
+    }
+    return true;
+}
+
 static vg_status load_filter(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc)
 {
     const vg_ynode *root = doc->root;
@@ -160,6 +195,7 @@ static vg_status load_rule(vg_ruleset *rs, vg_cctx *c, const vg_ydoc *doc)
     const vg_ynode *det = vg_ymap_get(root, "detection");
     if (ok && vg_det_compile(c, det, vg_ymap_get(det, "condition"), NULL, &r.det) != VG_OK)
         ok = false;
+    ok = ok && vg_suppress_from_node(c, vg_ymap_get(root, "suppress"), &r.sup);
     if (!ok || c->n_errors != errors_before) {
         rs->stats.n_rejected++;
         return VG_ERR_INVALID;

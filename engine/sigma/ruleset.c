@@ -404,6 +404,16 @@ vg_status vg_ruleset_finish(vg_ruleset *rs, vg_diags *d)
         vg_status rc = bind_det(&b, &rule->det);
         if (rc != VG_OK)
             return rc;
+        if (rule->sup.n_by) {
+            rule->sup.slots = vg_arena_alloc(rs->a, rule->sup.n_by * sizeof(uint32_t));
+            if (!rule->sup.slots)
+                return VG_ERR_NOMEM;
+            for (size_t k = 0; k < rule->sup.n_by; k++) {
+                const vg_fslot *f = get_fslot(rs, rule->sup.by[k], &rule->sup.slots[k]);
+                if (!f)
+                    return VG_ERR_NOMEM;
+            }
+        }
         for (size_t k = 0; k < r; k++) {
             if (rule->id[0] && strcmp(rs->rules.v[k].id, rule->id) == 0) {
                 vg_diag_add(d, VG_SEV_WARNING, VG_OK, rule->file, rule->line, 0, rule->id,

@@ -383,6 +383,33 @@ static int teardown(void **state)
     return harness_teardown();
 }
 
+/* `suppress` on a detection rule: one alert per account per hour of event time, the rest
+ * counted; the same with worker threads. correlation.jsonl has 28 failed logons of 13
+ * accounts. */
+static void test_suppress_detection_rule(void **state)
+{
+    (void)state;
+    write_file("sup.yml", "title: Failed logon, once per account and hour\n"
+                          "id: sup-1\n"
+                          "logsource: {product: windows, service: security}\n"
+                          "detection: {sel: {EventID: 4625}, condition: sel}\n"
+                          "suppress: {by: [TargetUserName], for: 1h}\n");
+    for (int threads = 1; threads <= 2; threads++) {
+        cmd_out r = run_vigil("run --threads %d --rules %s/sup.yml --input "
+                              "rules/samples/correlation.jsonl",
+                              threads, harness_tmpdir());
+        assert_int_equal(r.status, 0);
+        size_t n = 0;
+        for (const char *p = r.out; (p = strchr(p, '\n')) != NULL; p++)
+            n++;
+        assert_int_equal(n, 13);
+        assert_non_null(strstr(r.out, "\"TargetUserName\":\"admin\""));
+        assert_non_null(strstr(r.err, "13 alerts"));
+        assert_non_null(strstr(r.err, "suppress: 15 alerts and 0 correlation alerts silenced"));
+        cmd_free(&r);
+    }
+}
+
 /* The bundled rule tests pass; every bundled correlation has one; a failing test prints
  * what is missing (-) and unexpected (+) and exits 1. */
 static void test_rule_tests(void **state)
@@ -452,6 +479,7 @@ int main(void)
             cmocka_unit_test(test_help_and_usage),
             cmocka_unit_test(test_live_stdin_is_not_held_back),
             cmocka_unit_test(test_rule_tests),
+            cmocka_unit_test(test_suppress_detection_rule),
     };
     return cmocka_run_group_tests_name("integration/cli", tests, setup, teardown);
 }

@@ -93,6 +93,7 @@ typedef struct vg_corr_counters {
     uint64_t cap_entries;     /* oldest events dropped: a key's window held max_entries */
     uint64_t bytes;           /* state memory now */
     uint64_t restore_skipped; /* restored keys of correlations no longer loaded */
+    uint64_t suppressed;      /* correlation alerts silenced by `suppress` */
 } vg_corr_counters;
 
 /* opts may be NULL (defaults). NULL when memory runs out. */
@@ -123,5 +124,23 @@ VG_API vg_status vg_corr_snapshot(const vg_corr *c, vg_buf *out);
  * and leaves the correlator empty. Hostile input safe: every length is checked. */
 VG_API vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t err_len);
 VG_API void vg_corr_counters_get(const vg_corr *c, vg_corr_counters *out);
+
+/* ---- suppression (the `suppress` vigil extension) ---- */
+
+typedef struct vg_suppress vg_suppress;
+
+VG_API vg_suppress *vg_suppress_new(void);
+VG_API void vg_suppress_free(vg_suppress *s);
+/* A detection rule's suppression period in ms (0: the rule has none) and, for this event,
+ * the key of its `by` values (a missing field counts as an empty value). */
+VG_API int64_t vg_rule_suppress_key(const vg_ruleset *rs,
+                                    uint32_t rule,
+                                    const vg_event *ev,
+                                    uint64_t *key);
+/* true: let the alert through, and silence the key until ts + period; false: silenced
+ * (counted). period 0 always lets through. */
+VG_API bool vg_suppress_allow(vg_suppress *s, uint64_t key, int64_t ts, int64_t period);
+/* Alerts silenced so far. */
+VG_API uint64_t vg_suppress_count(const vg_suppress *s);
 
 #endif

@@ -521,6 +521,19 @@ static const row rows[] = {
          0,
          "Failures:bob:2:0-1000; Then success:bob:2:1000-2000",
          0},
+        {"suppress: a second episode within the period is silenced",
+         "title: EC\nid: ec\nsuppress: {by: [user], for: 10m}\ncorrelation:\n"
+         "  type: event_count\n  rules: [a]\n  group-by: [user]\n  timespan: 60s\n"
+         "  condition: {gte: 3}\n",
+         {"0 a bob", "1000 a bob", "2000 a bob", "200000 a bob", "201000 a bob", "202000 a bob",
+          "203000 a alice", "204000 a alice", "205000 a alice", "700000 a bob", "701000 a bob",
+          "702000 a bob"},
+         0, "EC:bob:3:0-2000; EC:alice:3:203000-205000; EC:bob:3:700000-702000", 0},
+        {"suppress: without by, one alert per period for the correlation",
+         "title: EC\nid: ec\nsuppress: {for: 10m}\ncorrelation:\n"
+         "  type: event_count\n  rules: [a]\n  group-by: [user]\n  timespan: 60s\n"
+         "  condition: {gte: 2}\n",
+         {"0 a bob", "1000 a bob", "2000 a alice", "3000 a alice"}, 0, "EC:bob:2:0-1000", 0},
         {"aliases: group by a field named differently per rule",
          "title: AL\nid: al\ncorrelation:\n  type: temporal\n  rules: [a, b]\n"
          "  group-by: [ip]\n  timespan: 60s\n  aliases:\n    ip:\n      a: src\n      b: dst\n",
@@ -791,6 +804,14 @@ static const drow drows[] = {
          "correlation:\n  type: event_count\n  rules: [x]\n  group-by: [host]\n"
          "  timespan: 1m\n  condition: {gte: 1}\n",
          13, 11, "does not group by 'host'"},
+        {"suppress for a field that is not grouped",
+         "title: X\nsuppress: {by: [host], for: 1h}\ncorrelation:\n  type: event_count\n"
+         "  rules: [a]\n  group-by: [user]\n  timespan: 1m\n  condition: {gte: 1}\n",
+         2, 11, "suppresses by its group-by fields"},
+        {"suppress with a bad period",
+         "title: X\nsuppress: {by: [user], for: soon}\ncorrelation:\n  type: event_count\n"
+         "  rules: [a]\n  group-by: [user]\n  timespan: 1m\n  condition: {gte: 1}\n",
+         2, 29, "suppress 'for'"},
         {"alias without a field for a rule",
          "title: X\ncorrelation:\n  type: temporal\n  rules: [a, b]\n  group-by: [ip]\n"
          "  timespan: 1m\n  aliases:\n    ip:\n      a: src\n",

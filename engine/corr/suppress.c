@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * suppress.c: the `suppress` vigil extension at run time (see vigil/corr.h).
+ *
+ * A table of 64-bit keys (a hash of the rule and its suppress values) -> the event time
+ * until which that key's alerts are silenced. Keys are hashes, not the values: two tuples
+ * of values collide with probability about n^2 / 2^65 (one in 10^7 for a million live keys),
+ * and then one alert more would be silenced. Entries whose period has passed (behind the
+ * latest event time seen) are dropped whenever the table would grow, so the table holds
+ * about the keys alerted within one period.
+ */
+#include "corr/corr_int.h"
+#include "base/hash.h"
+#include "sigma/ruleset_int.h"
+
+#include <string.h>
+
+typedef struct sup_entry {
+    uint64_t key; /* 0: empty */
+    int64_t until;
+} sup_entry;
+
+struct vg_suppress {
+    sup_entry *t;
+    size_t cap, n;
+    int64_t latest;
+    uint64_t suppressed;
+};
+
+vg_suppress *vg_suppress_new(void)
+{
+    vg_suppress *s = vg_calloc(1, sizeof(*s));
+    if (s)
+        s->latest = INT64_MIN;
+    return s;
+}
+
+void vg_suppress_free(vg_suppress *s)
+{
+    if (!s)
+        return;
+    vg_free(s->t);
+    vg_free(s);
+}
+
+uint64_t vg_suppress_count(const vg_suppress *s)
+{
+    return s->suppressed;
+}
+
+static sup_entry *slot(sup_entry *t, size_t cap, uint64_t key)
+{
+    size_t i = (size_t)key & (cap - 1);
+    while (t[i].key && t[i].key != key)
+        i = (i + 1) & (cap - 1);
+    return &t[i];
+}
+
+/* Rebuild without the expired entries, growing if still more than half full. */
+static bool rebuild(vg_suppress *s)
+{
+    size_t live = 0;
+    for (size_t i = 0; i < s->cap; i++)
+        live += s->t[i].key && s->t[i].until > s->latest;
+    size_t cap = 256;
+    while (cap < (live + 1) * 4)
+        cap *= 2;
+    sup_entry *t = vg_calloc(cap, sizeof(*t));
+    if (!t)
+        return false;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->t[i].key && s->t[i].until > s->latest)
+            *slot(t, cap, s->t[i].key) = s->t[i];
+    vg_free(s->t);
+    s->t = t;
+    s->cap = cap;
+    s->n = live;
+    return true;
+}
+
+bool vg_suppress_allow(vg_suppress *s, uint64_t key, int64_t ts, int64_t period)
+{
+    if (period <= 0)
+        return true;
+    key = key ? key : 1;
+    if (ts > s->latest)
+        s->latest = ts;
+    if (s->t) {
+        sup_entry *e = slot(s->t, s->cap, key);
+        if (e->key && ts < e->until) {
+            s->suppressed++;
+            return false;
+        }
+        if (e->key) {
+            e->until = ts + period;
+            return true;
+        }
+    }
+    if ((s->n + 1) * 2 > s->cap && !rebuild(s))
+        return true; /* out of memory: never lose an alert */
+    sup_entry *e = slot(s->t, s->cap, key);
+    e->key = key;
+    e->until = ts + period;
+    s->n++;
+    return true;
+}
+
+static uint64_t mix_in(uint64_t h, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+uint64_t vg_suppress_key_of(uint32_t kind, uint32_t index, const vg_span *vals, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    h = mix_in(h, (const char *)&kind, sizeof(kind));
+    h = mix_in(h, (const char *)&index, sizeof(index));
+    for (size_t i = 0; i < n; i++) {
+        uint32_t len = (uint32_t)vals[i].len;
+        h = mix_in(h, (const char *)&len, sizeof(len));
+        h = mix_in(h, vals[i].p, vals[i].len);
+    }
+    return vg_mix64(h);
+}
+
+size_t vg_suppress_slots(const vg_suppress *s)
+{
+    return s->cap;
+}
+
+bool vg_suppress_slot(const vg_suppress *s, size_t i, uint64_t *key, int64_t *until)
+{
+    if (i >= s->cap || !s->t[i].key)
+        return false;
+    *key = s->t[i].key;
+    *until = s->t[i].until;
+    return true;
+}
+
+bool vg_suppress_put(vg_suppress *s, uint64_t key, int64_t until)
+{
+    if (!key)
+        return false;
+    if ((s->n + 1) * 2 > s->cap && !rebuild(s))
+        return false;
+    sup_entry *e = slot(s->t, s->cap, key);
+    if (!e->key)
+        s->n++;
+    e->key = key;
+    e->until = until;
+    return true;
+}
