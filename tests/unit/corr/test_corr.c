@@ -528,12 +528,17 @@ static const row rows[] = {
          {"0 a bob", "1000 a bob", "2000 a bob", "200000 a bob", "201000 a bob", "202000 a bob",
           "203000 a alice", "204000 a alice", "205000 a alice", "700000 a bob", "701000 a bob",
           "702000 a bob"},
-         0, "EC:bob:3:0-2000; EC:alice:3:203000-205000; EC:bob:3:700000-702000", 0},
+         0,
+         "EC:bob:3:0-2000; EC:alice:3:203000-205000; EC:bob:3:700000-702000",
+         0},
         {"suppress: without by, one alert per period for the correlation",
          "title: EC\nid: ec\nsuppress: {for: 10m}\ncorrelation:\n"
          "  type: event_count\n  rules: [a]\n  group-by: [user]\n  timespan: 60s\n"
          "  condition: {gte: 2}\n",
-         {"0 a bob", "1000 a bob", "2000 a alice", "3000 a alice"}, 0, "EC:bob:2:0-1000", 0},
+         {"0 a bob", "1000 a bob", "2000 a alice", "3000 a alice"},
+         0,
+         "EC:bob:2:0-1000",
+         0},
         {"aliases: group by a field named differently per rule",
          "title: AL\nid: al\ncorrelation:\n  type: temporal\n  rules: [a, b]\n"
          "  group-by: [ip]\n  timespan: 60s\n  aliases:\n    ip:\n      a: src\n      b: dst\n",
