@@ -419,7 +419,7 @@ static void test_rule_tests(void **state)
     if (r.status != 0)
         print_message("%s%s", r.out, r.err);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "4 passed, 0 failed"));
+    assert_non_null(strstr(r.out, "5 passed, 0 failed"));
     cmd_free(&r);
 
     r = run_vigil("test rules/tests/mr_win_password_spraying.yml -v");
@@ -465,7 +465,7 @@ static void test_rule_tests(void **state)
         n_corr++;
     }
     closedir(dh);
-    assert_int_equal(n_corr, 4);
+    assert_int_equal(n_corr, 5);
 }
 
 int main(void)
