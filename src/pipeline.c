@@ -142,6 +142,7 @@ typedef struct pipeline {
     size_t corr_in; /* input whose stream the correlator is on */
     uint64_t corr_alerts;
     vg_suppress *sup; /* detection rules' `suppress` */
+    bool cap_said;    /* the correlation memory cap was reported */
     uint64_t suppressed;
     bool oom;
 } pipeline;
@@ -442,6 +443,15 @@ static void emit_batch(pipeline *p, batch *b)
         }
         vg_corr_push(p->corr, b->sigs, &p->calerts, wall_ms());
         write_corr_alerts(p);
+        vg_corr_counters cc;
+        vg_corr_counters_get(p->corr, &cc);
+        if (cc.cap_keys > 0 && !p->cap_said) {
+            fprintf(p->err,
+                    "vigil: correlation state reached its memory cap (--corr-max-memory %zu): "
+                    "new group keys are refused and counted until keys expire\n",
+                    p->cfg->corr.max_bytes ? p->cfg->corr.max_bytes : (size_t)1 << 30);
+            p->cap_said = true;
+        }
     }
     uint64_t *shown = &p->shown[b->in_idx];
     for (size_t i = 0; i < b->n_items; i++) {

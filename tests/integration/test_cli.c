@@ -410,6 +410,40 @@ static void test_suppress_detection_rule(void **state)
     }
 }
 
+/* The correlation memory cap: new group keys are refused, reported once and counted; the
+ * run goes on and succeeds. */
+static void test_corr_memory_cap(void **state)
+{
+    (void)state;
+    write_file("cap.yml", "title: Failed\nid: cap-f\nname: failed\n"
+                          "detection: {sel: {EventID: 4625}, condition: sel}\n---\n"
+                          "title: Many\nid: cap-m\ncorrelation: {type: event_count, "
+                          "rules: [failed], group-by: [TargetUserName], timespan: 1h, "
+                          "condition: {gte: 3}}\n");
+    char path[600];
+    snprintf(path, sizeof(path), "%s/cap.jsonl", harness_tmpdir());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 20000; i++)
+        fprintf(f, "{\"@timestamp\":%lld,\"EventID\":4625,\"TargetUserName\":\"u%d\"}\n",
+                1767225600000LL + i, i);
+    fclose(f);
+    cmd_out r = run_vigil("run -q --corr-max-memory 1048576 --rules %s/cap.yml --input %s",
+                          harness_tmpdir(), path);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "correlation state reached its memory cap"));
+    const char *refused = strstr(r.err, "refused by the memory cap");
+    assert_non_null(refused);
+    /* "... (N freed), M refused by the memory cap": M > 0 */
+    const char *m = refused;
+    while (m > r.err && m[-1] == ' ')
+        m--;
+    while (m > r.err && m[-1] >= '0' && m[-1] <= '9')
+        m--;
+    assert_true(strtoull(m, NULL, 10) > 0);
+    cmd_free(&r);
+}
+
 /* The bundled rule tests pass; every bundled correlation has one; a failing test prints
  * what is missing (-) and unexpected (+) and exits 1. */
 static void test_rule_tests(void **state)
@@ -480,6 +514,7 @@ int main(void)
             cmocka_unit_test(test_live_stdin_is_not_held_back),
             cmocka_unit_test(test_rule_tests),
             cmocka_unit_test(test_suppress_detection_rule),
+            cmocka_unit_test(test_corr_memory_cap),
     };
     return cmocka_run_group_tests_name("integration/cli", tests, setup, teardown);
 }
