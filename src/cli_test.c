@@ -50,6 +50,7 @@ static const char test_help[] =
         "  expect:\n"
         "    - rule: Password Spraying from One Source   rule id or title\n"
         "      group: {IpAddress: 198.51.100.23}         optional: group-by values\n"
+        "      input: correlation.jsonl   optional: file of the alert's first event\n"
         "      record: 17              optional: record of the alert's first event\n"
         "      count: 1                optional: alerts this line matches (default 1)\n"
         "\n"
@@ -59,6 +60,7 @@ static const char test_help[] =
 
 typedef struct expect {
     const char *rule;
+    const char *input; /* NULL: any; else the file name (last path part) of the first event */
     const char *gkeys[MAX_GROUP], *gvals[MAX_GROUP];
     size_t n_group;
     long long record; /* -1: any */
@@ -107,6 +109,8 @@ static bool load_inputs(tfile *t, const vg_ynode *n)
 {
     if (!n || n->kind != VG_Y_SEQ || n->n == 0)
         return bad(t, n, "'inputs' must be a list of {path, format, logsource, time-field}");
+    if (n->n > MAX_ITEMS)
+        return bad(t, n, "too many inputs (at most 256 per file)");
     for (size_t i = 0; i < n->n && t->n_in < MAX_ITEMS; i++) {
         const vg_ynode *it = n->items[i];
         pl_input *in = &t->in[t->n_in++];
@@ -145,7 +149,9 @@ static bool load_expect(tfile *t, const vg_ynode *n)
     if (!n || vg_ynode_is_null(n))
         return true;
     if (n->kind != VG_Y_SEQ)
-        return bad(t, n, "'expect' must be a list of {rule, group, record, count}");
+        return bad(t, n, "'expect' must be a list of {rule, group, input, record, count}");
+    if (n->n > MAX_ITEMS)
+        return bad(t, n, "too many expectations (at most 256 per file)");
     for (size_t i = 0; i < n->n && t->n_ex < MAX_ITEMS; i++) {
         const vg_ynode *it = n->items[i];
         expect *e = &t->ex[t->n_ex++];
@@ -161,6 +167,10 @@ static bool load_expect(tfile *t, const vg_ynode *n)
             char *end;
             if (strcmp(key, "rule") == 0) {
                 e->rule = v->str;
+            } else if (strcmp(key, "input") == 0) {
+                if (!scalar(v))
+                    return bad(t, v, "'input' is a file name");
+                e->input = v->str;
             } else if (strcmp(key, "record") == 0 || strcmp(key, "count") == 0) {
                 long long x = scalar(v) ? strtoll(v->str, &end, 10) : -1;
                 if (!scalar(v) || *end || x < 0)
@@ -259,6 +269,21 @@ static bool alert_matches(const vg_event *ev, const expect *e)
         if (!field_is(ev, path, e->gvals[g]))
             return false;
     }
+    if (e->input) {
+        uint32_t i = vg_event_path(ev, "events.source.input", 19);
+        if (i == VG_NODE_NONE)
+            return false;
+        const vg_node *n = vg_event_node(ev, i);
+        const char *base = n->text.p;
+        size_t len = n->text.len;
+        for (size_t k = 0; k < n->text.len; k++)
+            if (n->text.p[k] == '/') {
+                base = n->text.p + k + 1;
+                len = n->text.len - k - 1;
+            }
+        if (len != strlen(e->input) || memcmp(base, e->input, len) != 0)
+            return false;
+    }
     if (e->record >= 0) {
         char rec[24];
         snprintf(rec, sizeof(rec), "%lld", e->record);
@@ -274,6 +299,8 @@ static void describe_expect(const expect *e, char *buf, size_t cap)
     for (size_t g = 0; g < e->n_group && at < cap; g++)
         at += (size_t)snprintf(buf + at, cap - at, "%s%s=%s", g ? ", " : " group ", e->gkeys[g],
                                e->gvals[g]);
+    if (e->input && at < cap)
+        at += (size_t)snprintf(buf + at, cap - at, " input %s", e->input);
     if (e->record >= 0 && at < cap)
         snprintf(buf + at, cap - at, " record %lld", e->record);
 }
