@@ -177,3 +177,24 @@ void vg_buf_json_str(vg_buf *b, const char *s, size_t n)
     }
     vg_buf_append(b, s + run, n - run);
 }
+
+void vg_buf_put_u64(vg_buf *b, uint64_t v)
+{
+    char d[20];
+    size_t n = 0;
+    do {
+        d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    vg_buf_append(b, d + sizeof(d) - n, n);
+}
+
+void vg_buf_put_i64(vg_buf *b, int64_t v)
+{
+    if (v < 0) {
+        vg_buf_putc(b, '-');
+        vg_buf_put_u64(b, (uint64_t)0 - (uint64_t)v);
+        return;
+    }
+    vg_buf_put_u64(b, (uint64_t)v);
+}

@@ -117,8 +117,27 @@ size_t vg_time_format(int64_t epoch_ms, char *buf, size_t cap)
         return 0;
     vg_time t;
     vg_time_from_ms(epoch_ms, &t);
+    int ms = (int)floor_mod(epoch_ms, 1000);
+    if (t.year >= 0 && t.year <= 9999 && cap >= 25) {
+        /* the common case without printf: alerts write several times each */
+        const int parts[7] = {t.year, t.month, t.day, t.hour, t.minute, t.second, ms};
+        static const int width[7] = {4, 2, 2, 2, 2, 2, 3};
+        static const char sep[7] = {'-', '-', 'T', ':', ':', '.', 'Z'};
+        size_t at = 0;
+        for (int i = 0; i < 7; i++) {
+            int v = parts[i];
+            for (int d = width[i] - 1; d >= 0; d--) {
+                buf[at + (size_t)d] = (char)('0' + v % 10);
+                v /= 10;
+            }
+            at += (size_t)width[i];
+            buf[at++] = sep[i];
+        }
+        buf[at] = '\0';
+        return at;
+    }
     int n = snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.year, t.month, t.day,
-                     t.hour, t.minute, t.second, (int)floor_mod(epoch_ms, 1000));
+                     t.hour, t.minute, t.second, ms);
     if (n < 0 || (size_t)n >= cap) {
         buf[0] = '\0';
         return 0;

@@ -31,7 +31,7 @@ static void put_time(vg_buf *out, int64_t ms)
 static void put_num(vg_buf *out, double v)
 {
     if (v == floor(v) && fabs(v) < 9e15)
-        vg_buf_printf(out, "%lld", (long long)v);
+        vg_buf_put_i64(out, (int64_t)v);
     else
         vg_buf_printf(out, "%.10g", v);
 }
@@ -52,9 +52,12 @@ static void put_event(const vg_corr *c,
 {
     vg_buf_puts(out, "{\"source\":{\"input\":");
     put_cstr(out, vg_corr_input_name(c, e->inp));
-    vg_buf_printf(out, ",\"record\":%llu", (unsigned long long)e->rec);
-    if (e->line)
-        vg_buf_printf(out, ",\"line\":%llu", (unsigned long long)e->line);
+    vg_buf_puts(out, ",\"record\":");
+    vg_buf_put_u64(out, e->rec);
+    if (e->line) {
+        vg_buf_puts(out, ",\"line\":");
+        vg_buf_put_u64(out, e->line);
+    }
     vg_buf_puts(out, "},\"time\":");
     put_time(out, e->ts);
     vg_buf_puts(out, ",\"rule\":");
@@ -75,7 +78,7 @@ void cemit_alert(const vg_corr *c,
                  int64_t now)
 {
     char start[24], id[33];
-    int sl = snprintf(start, sizeof(start), "%lld", (long long)w->start);
+    int sl = snprintf(start, sizeof(start), "%lld", (long long)w->start); /* id input */
     vg_span parts[4] = {vg_span_cstr(r->id), {ck_kb(k), k->klen}, {start, (size_t)sl}, {"", 0}};
     if (fv)
         parts[3] = (vg_span){fv->text, fv->len};
@@ -97,7 +100,9 @@ void cemit_alert(const vg_corr *c,
     }
     vg_buf_puts(out, "]},\"correlation\":{\"type\":");
     put_cstr(out, vg_corr_type_str(r->type));
-    vg_buf_printf(out, ",\"timespan_ms\":%lld},\"time\":", (long long)r->timespan_ms);
+    vg_buf_puts(out, ",\"timespan_ms\":");
+    vg_buf_put_i64(out, r->timespan_ms);
+    vg_buf_puts(out, "},\"time\":");
     put_time(out, now);
     vg_buf_puts(out, ",\"event_time\":");
     put_time(out, w->end);
@@ -123,7 +128,9 @@ void cemit_alert(const vg_corr *c,
         vg_ckey_value(fv->text, fv->len, 0, &v); /* percentile: one field */
         put_str(out, v.p, v.len);
     }
-    vg_buf_printf(out, ",\"events_total\":%u,\"events\":[", w->total);
+    vg_buf_puts(out, ",\"events_total\":");
+    vg_buf_put_u64(out, w->total);
+    vg_buf_puts(out, ",\"events\":[");
     uint32_t n = j - i, first = n <= sample ? n : sample - 1;
     for (uint32_t x = 0; x < first; x++) {
         if (x)

@@ -28,6 +28,9 @@ VG_API void vg_buf_append(vg_buf *b, const void *p, size_t n);
 VG_API void vg_buf_putc(vg_buf *b, char c);
 VG_API void vg_buf_puts(vg_buf *b, const char *s);
 VG_API void vg_buf_printf(vg_buf *b, const char *fmt, ...) VG_PRINTF(2, 3);
+/* Decimal integers, without printf. */
+VG_API void vg_buf_put_u64(vg_buf *b, uint64_t v);
+VG_API void vg_buf_put_i64(vg_buf *b, int64_t v);
 /* Append s as the body of a JSON string (no quotes): escapes control characters, quote and
  * backslash, and replaces bytes that are not valid UTF-8 with U+FFFD. */
 VG_API void vg_buf_json_str(vg_buf *b, const char *s, size_t n);
