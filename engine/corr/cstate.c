@@ -11,26 +11,15 @@
 #define E0   1u
 #define VT0  8u
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-
 uint64_t cs_hash(uint32_t corr, const char *kb, size_t klen)
 {
-    uint64_t h = fnv(1469598103934665603ull, &corr, sizeof(corr));
-    return vg_mix64(fnv(h, kb, klen));
+    uint64_t h = vg_fnv1a(VG_FNV_OFFSET, &corr, sizeof(corr));
+    return vg_mix64(vg_fnv1a(h, kb, klen));
 }
 
 uint64_t cs_val_hash(const char *p, size_t n)
 {
-    return vg_mix64(fnv(0x84222325cbf29ce4ull, p, n));
+    return vg_mix64(vg_fnv1a(0x84222325cbf29ce4ull, p, n));
 }
 
 void cs_init(cstore *s)

@@ -105,24 +105,14 @@ bool vg_suppress_allow(vg_suppress *s, uint64_t key, int64_t ts, int64_t period)
     return true;
 }
 
-static uint64_t mix_in(uint64_t h, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 uint64_t vg_suppress_key_of(uint32_t kind, uint32_t index, const vg_span *vals, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    h = mix_in(h, (const char *)&kind, sizeof(kind));
-    h = mix_in(h, (const char *)&index, sizeof(index));
+    uint64_t h = vg_fnv1a(VG_FNV_OFFSET, &kind, sizeof(kind));
+    h = vg_fnv1a(h, &index, sizeof(index));
     for (size_t i = 0; i < n; i++) {
         uint32_t len = (uint32_t)vals[i].len;
-        h = mix_in(h, (const char *)&len, sizeof(len));
-        h = mix_in(h, vals[i].p, vals[i].len);
+        h = vg_fnv1a(h, &len, sizeof(len));
+        h = vg_fnv1a(h, vals[i].p, vals[i].len);
     }
     return vg_mix64(h);
 }
