@@ -115,33 +115,29 @@ bool vg_corr_rule_alerts(const vg_ruleset *rs, uint32_t rule)
 }
 
 /* The text of a field, read through its slot's candidates; false if missing. */
+static bool is_scalar(const vg_node *n)
+{
+    return n->type == VG_V_STR || n->type == VG_V_NUM || n->type == VG_V_BOOL;
+}
+
 static bool field_text(const vg_ruleset *rs, const vg_event *ev, uint32_t slot, vg_span *out)
 {
-    const vg_fslot *f = &rs->fslots.v[slot];
-    for (size_t i = 0; i < f->n_cands; i++) {
-        uint32_t idx = vg_event_resolve_h(ev, f->cands[i], f->cand_len[i], f->cand_hash[i]);
-        if (idx == VG_NODE_NONE)
-            continue;
-        const vg_node *n = vg_event_node(ev, idx);
-        if (n->type == VG_V_ARR) {
-            uint32_t c = n->first_child;
-            while (c != VG_NODE_NONE) {
-                const vg_node *e = vg_event_node(ev, c);
-                if (e->type == VG_V_STR || e->type == VG_V_NUM || e->type == VG_V_BOOL) {
-                    *out = e->text;
-                    return true;
-                }
-                c = e->next_sibling;
-            }
-            return false;
-        }
-        if (n->type == VG_V_STR || n->type == VG_V_NUM || n->type == VG_V_BOOL) {
-            *out = n->text;
-            return true;
-        }
+    uint32_t idx = vg_fslot_first(&rs->fslots.v[slot], ev);
+    if (idx == VG_NODE_NONE)
         return false;
+    const vg_node *n = vg_event_node(ev, idx);
+    if (n->type == VG_V_ARR) { /* an array: its first scalar */
+        uint32_t c = n->first_child;
+        while (c != VG_NODE_NONE && !is_scalar(vg_event_node(ev, c)))
+            c = vg_event_node(ev, c)->next_sibling;
+        if (c == VG_NODE_NONE)
+            return false;
+        n = vg_event_node(ev, c);
     }
-    return false;
+    if (!is_scalar(n))
+        return false;
+    *out = n->text;
+    return true;
 }
 
 /* One signal for correlation use u; 1 appended, 0 skipped (counted), -1 out of memory. */

@@ -173,12 +173,9 @@ static uint32_t resolve(vg_match_scratch *s, const vg_event *ev, uint32_t slot)
 {
     if (s->fgen[slot] == s->gen)
         return s->fnode[slot];
-    const vg_fslot *f = &s->fslots[slot];
-    uint32_t idx = VG_NODE_NONE;
     if (s->lean && s->pstamp[slot] != s->gen)
         return VG_NODE_NONE; /* none of its names is a path or key of the event */
-    for (size_t i = 0; i < f->n_cands && idx == VG_NODE_NONE; i++)
-        idx = vg_event_resolve_h(ev, f->cands[i], f->cand_len[i], f->cand_hash[i]);
+    uint32_t idx = vg_fslot_first(&s->fslots[slot], ev);
     s->fgen[slot] = s->gen;
     s->fnode[slot] = idx;
     return idx;

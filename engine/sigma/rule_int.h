@@ -24,6 +24,7 @@
 #include "vigil/base.h"
 #include "vigil/arena.h"
 #include "vigil/diag.h"
+#include "vigil/event.h"
 #include "vigil/ruleset.h"
 #include "base/num.h"
 #include "match/cidr.h"
@@ -193,6 +194,10 @@ typedef struct vg_fslot {
     const uint64_t *cand_hash; /* vg_hash_name of each candidate */
     const size_t *cand_len;
 } vg_fslot;
+
+/* The first node of a field slot in ev: its names tried in order, each by exact path then
+ * unique leaf (schema-on-read). VG_NODE_NONE if none resolves. */
+uint32_t vg_fslot_first(const vg_fslot *f, const vg_event *ev);
 
 typedef struct vg_placeholder {
     const char *name;

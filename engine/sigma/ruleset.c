@@ -268,6 +268,14 @@ static const vg_fslot *get_fslot(vg_ruleset *rs, const char *name, uint32_t *id)
     return slot;
 }
 
+uint32_t vg_fslot_first(const vg_fslot *f, const vg_event *ev)
+{
+    uint32_t idx = VG_NODE_NONE;
+    for (size_t i = 0; i < f->n_cands && idx == VG_NODE_NONE; i++)
+        idx = vg_event_resolve_h(ev, f->cands[i], f->cand_len[i], f->cand_hash[i]);
+    return idx;
+}
+
 bool vg_ruleset_slot(vg_ruleset *rs, const char *name, uint32_t *slot)
 {
     return get_fslot(rs, name, slot) != NULL;
