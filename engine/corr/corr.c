@@ -32,7 +32,6 @@
 #include "corr/corr_emit.h"
 #include "sigma/ruleset_int.h"
 
-#include <math.h>
 #include <string.h>
 
 #define T_NONE INT64_MIN
@@ -148,7 +147,9 @@ static void schedule(vg_corr *c, uint32_t id, int64_t due)
 
 /* ---- window statistics over entries [i, j) ---- */
 
-static bool seen_reset(vg_corr *c, uint32_t need)
+/* Empty the scratch set, sized for `need` values; returns its slot count, 0 when out of
+ * memory. */
+static uint32_t seen_reset(vg_corr *c, uint32_t need)
 {
     uint32_t size = 64;
     while (size < need * 2)
@@ -161,11 +162,11 @@ static bool seen_reset(vg_corr *c, uint32_t need)
         if (nc)
             c->seen_cnt = nc;
         if (!ns || !nc)
-            return false;
+            return 0;
         c->seen_cap = size;
     }
     memset(c->seen_cnt, 0, (size_t)size * sizeof(uint32_t));
-    return true;
+    return size;
 }
 
 #define SEEN_DONE UINT32_MAX /* percentile: value reported */
@@ -183,14 +184,6 @@ static uint32_t seen_add(vg_corr *c, uint32_t size, uint64_t h)
         if (c->seen[i] == h)
             return ++c->seen_cnt[i];
     }
-}
-
-static uint32_t seen_size(uint32_t need)
-{
-    uint32_t size = 64;
-    while (size < need * 2)
-        size *= 2;
-    return size;
 }
 
 /* Longest prefix of the rule sequence that occurs in order within entries [i, j). */
@@ -278,9 +271,9 @@ window_stat(vg_corr *c, const vg_corr_rule *r, const ckey *k, uint32_t i, uint32
     }
     case VG_CT_VALUE_COUNT:
     case VG_CT_VALUE_PERCENTILE: {
-        if (!seen_reset(c, n))
+        uint32_t size = seen_reset(c, n), distinct = 0;
+        if (!size)
             return false;
-        uint32_t size = seen_size(n), distinct = 0;
         for (uint32_t x = i; x < j; x++)
             distinct += seen_add(c, size, k->e[x].vh) == 1;
         *v = distinct;
@@ -450,8 +443,8 @@ static void close_window(vg_corr *c, uint32_t id)
     if (j > i) {
         if (r->type == VG_CT_VALUE_PERCENTILE) {
             double total = j - i;
-            if (seen_reset(c, j - i)) {
-                uint32_t size = seen_size(j - i);
+            uint32_t size = seen_reset(c, j - i);
+            if (size) {
                 for (uint32_t x = i; x < j; x++)
                     seen_add(c, size, k->e[x].vh);
                 /* one alert per value, in order of first appearance */
@@ -552,21 +545,14 @@ static void decide_arrival(vg_corr *c, uint32_t id, uint32_t at, bool in_order, 
     }
 }
 
-/* Entries a key keeps at most: event_count decided on arrival needs only as many as its
- * threshold. */
+/* Entries a key keeps at most: an event_count decided on arrival needs only its threshold's
+ * worth, and the new one. */
 static uint32_t keep_max(const vg_corr *c, const vg_corr_rule *r)
 {
     uint32_t cap = c->o.max_entries;
-    if (r->type == VG_CT_EVENT_COUNT && !r->at_close) {
-        double need = 1;
-        for (size_t i = 0; i < r->n_ops; i++) {
-            double x = r->ops[i].op == VG_CO_GT ? floor(r->ops[i].v) + 1 : ceil(r->ops[i].v);
-            need = x > need ? x : need;
-        }
-        if (need + 1 < cap)
-            cap = (uint32_t)need + 1; /* the threshold's worth, and the new one */
-    }
-    return cap ? cap : 1;
+    if (r->count_need && r->count_need < cap)
+        cap = r->count_need + 1;
+    return cap;
 }
 
 static void
@@ -643,14 +629,8 @@ push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, uint64_t h, boo
     }
     uint32_t at = cs_insert(&c->st, k, &e, r->type == VG_CT_TEMPORAL_ORDERED);
     if (at == UINT32_MAX) {
-        if (value_type(r->type)) {
-            ck_val *v = cs_val_get(k, e.vh);
-            if (v && v->cnt > 0 && --v->cnt == 0) {
-                c->st.bytes -= v->len;
-                vg_free(v->text);
-                v->text = NULL;
-            }
-        }
+        if (value_type(r->type))
+            cs_val_release(&c->st, k, e.vh);
         c->ct.cap_entries++;
         return;
     }

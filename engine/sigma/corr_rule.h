@@ -92,10 +92,11 @@ typedef struct vg_corr_rule {
     int64_t timespan_ms;
     vg_corr_op ops[VG_CORR_MAX_OPS];
     size_t n_ops;
-    bool at_close;  /* decided when a window closes (upper bounds, eq, neq, percentile) */
-    bool generate;  /* `generate: true`: the sources also alert on their own */
-    bool silent;    /* set at finish: referenced by a correlation that does not generate */
-    uint32_t depth; /* set at finish: 0 = over detection rules only */
+    bool at_close;       /* decided when a window closes (upper bounds, eq, neq, percentile) */
+    uint32_t count_need; /* event_count decided on arrival: events the condition needs */
+    bool generate;       /* `generate: true`: the sources also alert on their own */
+    bool silent;         /* set at finish: referenced by a correlation that does not generate */
+    uint32_t depth;      /* set at finish: 0 = over detection rules only */
     struct vg_corr_use *uses; /* outer correlations fed by this one (chains) */
     size_t n_uses;
     vg_suppress_spec sup;

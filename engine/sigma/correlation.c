@@ -371,6 +371,14 @@ static bool load_section(vg_cctx *c, const vg_ynode *sec, vg_corr_rule *r)
     for (size_t i = 0; i < r->n_ops; i++)
         if (r->ops[i].op != VG_CO_GT && r->ops[i].op != VG_CO_GTE)
             r->at_close = true;
+    if (r->type == VG_CT_EVENT_COUNT && !r->at_close) {
+        double need = 1; /* gte x: ceil(x) events; gt x: floor(x) + 1 */
+        for (size_t i = 0; i < r->n_ops; i++) {
+            double x = r->ops[i].op == VG_CO_GT ? floor(r->ops[i].v) + 1 : ceil(r->ops[i].v);
+            need = x > need ? x : need;
+        }
+        r->count_need = need < 1e9 ? (uint32_t)need : 1000000000u;
+    }
     if (is_temporal(r->type) && r->n_ops == 0) {
         r->ops[0].op = VG_CO_GTE; /* every rule must occur */
         r->ops[0].v = (double)r->n_srcs;
