@@ -24,6 +24,8 @@
  *
  * Usage: vigil_gen_corr EVENTS OUT.jsonl TRUTH.tsv [PLANT_EVERY]
  */
+#include "base/timefmt.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,20 +42,10 @@ typedef struct gen {
     unsigned long long fails, oks, conns, webs, outs;
 } gen;
 
-/* ISO 8601 UTC of event i's time (no libc time functions: civil from days). */
+/* ISO 8601 UTC of event i's time. */
 static void when(unsigned long long i, char *buf, size_t cap)
 {
-    long long ms = T0_MS + (long long)i * 100;
-    long long days = ms / 86400000, rem = ms % 86400000;
-    long long z = days + 719468, era = z / 146097, doe = z - era * 146097;
-    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long long y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long long mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
-    long long m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
-    snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)(y % 10000), (int)m, (int)d,
-             (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
-             (int)(rem % 1000));
+    vg_time_format(T0_MS + (long long)i * 100, buf, cap);
 }
 
 static void logon(gen *g, int eid, const char *user, const char *ip, int type)

@@ -99,8 +99,7 @@ static const char run_help[] =
         "  -h, --help               show this help\n"
         "\n";
 
-/* "10s", "500ms", "2m", "1h", "1d" -> ms */
-static bool parse_duration(const char *s, int64_t *ms)
+bool cli_parse_duration(const char *s, int64_t *ms)
 {
     char *end;
     errno = 0;
@@ -197,7 +196,7 @@ int cli_run(int argc, char **argv)
             cur_tf = val[0] ? val : NULL;
         } else if (OPT("--lateness")) {
             VALUE();
-            if (!parse_duration(val, &lateness)) {
+            if (!cli_parse_duration(val, &lateness)) {
                 fprintf(stderr,
                         "vigil run: --lateness takes a number and a unit (ms, s, m, h, "
                         "d), not '%s'\n",

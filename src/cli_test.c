@@ -232,18 +232,8 @@ static bool load_test(tfile *t, const char *text, size_t len)
     }
     t->lateness = 10000;
     const vg_ynode *la = vg_ymap_get(root, "lateness");
-    if (la) {
-        char *end;
-        long long v = scalar(la) ? strtoll(la->str, &end, 10) : -1;
-        int64_t unit = !scalar(la)              ? 0
-                       : strcmp(end, "ms") == 0 ? 1
-                       : strcmp(end, "s") == 0  ? 1000
-                       : strcmp(end, "m") == 0  ? 60000
-                                                : 0;
-        if (v < 0 || !unit)
-            return bad(t, la, "'lateness' is a number and ms, s or m");
-        t->lateness = v * unit;
-    }
+    if (la && (!scalar(la) || !cli_parse_duration(la->str, &t->lateness)))
+        return bad(t, la, "'lateness' is a number and ms, s, m, h or d");
     return load_inputs(t, vg_ymap_get(root, "inputs")) &&
            load_expect(t, vg_ymap_get(root, "expect"));
 }

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/timefmt.h"
 #include "vigil/alert.h"
 #include "vigil/corr.h"
 #include "vigil/diag.h"
@@ -134,19 +135,14 @@ static bool json_raw(const char *line, const char *key, char *out, size_t cap)
     return true;
 }
 
+/* "\"2026-01-01T00:00:01.000Z\"" -> ms after BASE_MS (-1 if it does not parse) */
 static long long rel_ms(const char *quoted)
 {
-    int y, mo, d, h, mi, s, ms;
-    if (sscanf(quoted, "\"%d-%d-%dT%d:%d:%d.%dZ\"", &y, &mo, &d, &h, &mi, &s, &ms) != 7)
+    vg_time t;
+    size_t n = strlen(quoted);
+    if (n < 2 || !vg_time_parse(quoted + 1, n - 2, &t))
         return -1;
-    /* days from the civil date (proleptic Gregorian) */
-    long long yy = mo <= 2 ? y - 1 : y;
-    long long era = (yy >= 0 ? yy : yy - 399) / 400;
-    long long yoe = yy - era * 400;
-    long long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    long long days = era * 146097 + doe - 719468;
-    return ((days * 24 + h) * 60 + mi) * 60000LL + s * 1000LL + ms - BASE_MS;
+    return t.epoch_ms - BASE_MS;
 }
 
 /* Summaries of the alert lines in buf appended to sum. */
