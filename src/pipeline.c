@@ -265,6 +265,13 @@ static void report(batch *b, item *it, const char *what, size_t off_in_rec, cons
     it->note = NOTE_REPORT;
 }
 
+/* 1 and the time in ts if the event has one (the input's --time-field, or the usual
+ * fields), else 0. */
+static int event_time(const vg_event *ev, const pl_input *ri, int64_t *ts)
+{
+    return ri->time_field ? vg_event_time_field(ev, ri->time_field, ts) : vg_event_time(ev, ts);
+}
+
 static void process_record(worker *w, batch *b, item *it)
 {
     const pl_input *ri = b->in;
@@ -297,16 +304,13 @@ static void process_record(worker *w, batch *b, item *it)
         return;
     vg_origin org = {ri->path, it->index, it->line};
     int64_t now = wall_ms();
-    bool timed = false, has_ts = false;
+    int timed = -1; /* the event's time: -1 not read yet, 0 none, 1 in ts */
     int64_t ts = 0;
     for (size_t i = 0; i < n; i++) {
         if (vg_corr_rule_used(rs, w->hits[i])) {
-            if (!timed) {
-                has_ts = ri->time_field ? vg_event_time_field(w->ev, ri->time_field, &ts)
-                                        : vg_event_time(w->ev, &ts);
-                timed = true;
-            }
-            if (vg_corr_extract(b->sigs, rs, w->hits[i], w->ev, has_ts, ts, &org) == (size_t)-1) {
+            if (timed < 0)
+                timed = event_time(w->ev, ri, &ts);
+            if (vg_corr_extract(b->sigs, rs, w->hits[i], w->ev, timed, ts, &org) == (size_t)-1) {
                 vg_buf_printf(&b->err, "vigil: %s: record %llu: out of memory for correlation\n",
                               ri->path, (unsigned long long)it->index);
                 it->note = NOTE_PLAIN;
@@ -316,12 +320,9 @@ static void process_record(worker *w, batch *b, item *it)
             continue;
         uint64_t skey = 0;
         int64_t period = vg_rule_suppress_key(rs, w->hits[i], w->ev, &skey);
-        if (period && !timed) {
-            has_ts = ri->time_field ? vg_event_time_field(w->ev, ri->time_field, &ts)
-                                    : vg_event_time(w->ev, &ts);
-            timed = true;
-        }
-        if (period && has_ts && b->n_held == b->cap_held) {
+        if (period && timed < 0)
+            timed = event_time(w->ev, ri, &ts);
+        if (period && timed == 1 && b->n_held == b->cap_held) {
             size_t ncap = b->cap_held ? b->cap_held * 2 : 64;
             held *nh = vg_realloc(b->held, ncap * sizeof(*nh));
             if (nh) {
@@ -329,7 +330,7 @@ static void process_record(worker *w, batch *b, item *it)
                 b->cap_held = ncap;
             }
         }
-        bool hold = period && has_ts && b->n_held < b->cap_held;
+        bool hold = period && timed == 1 && b->n_held < b->cap_held;
         size_t at = b->out.len;
         vg_buf_clear(&w->alert);
         vg_alert_json_single(&w->alert, rs, w->hits[i], w->ev, &org, now);
@@ -446,10 +447,9 @@ static void emit_batch(pipeline *p, batch *b)
         vg_corr_counters cc;
         vg_corr_counters_get(p->corr, &cc);
         if (cc.cap_keys > 0 && !p->cap_said) {
-            fprintf(p->err,
-                    "vigil: correlation state reached its memory cap (--corr-max-memory %zu): "
-                    "new group keys are refused and counted until keys expire\n",
-                    p->cfg->corr.max_bytes ? p->cfg->corr.max_bytes : (size_t)1 << 30);
+            fputs("vigil: correlation state reached its memory cap (--corr-max-memory): new "
+                  "group keys are refused and counted until keys expire\n",
+                  p->err);
             p->cap_said = true;
         }
     }
