@@ -545,16 +545,6 @@ static void decide_arrival(vg_corr *c, uint32_t id, uint32_t at, bool in_order, 
     }
 }
 
-/* Entries a key keeps at most: an event_count decided on arrival needs only its threshold's
- * worth, and the new one. */
-static uint32_t keep_max(const vg_corr *c, const vg_corr_rule *r)
-{
-    uint32_t cap = c->o.max_entries;
-    if (r->count_need && r->count_need < cap)
-        cap = r->count_need + 1;
-    return cap;
-}
-
 static void
 push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, uint64_t h, bool chained)
 {
@@ -611,10 +601,13 @@ push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, uint64_t h, boo
         }
     }
     int64_t T = r->timespan_ms;
-    uint32_t kmax = keep_max(c, r);
+    /* events a key keeps: an event_count decided on arrival needs only its threshold's
+     * worth (and the new one); others up to max_entries, past which the oldest go, counted */
+    bool need_only = r->count_need && r->count_need < c->o.max_entries;
+    uint32_t kmax = need_only ? r->count_need + 1 : c->o.max_entries;
     while (k->n - k->off >= kmax) {
         drop_oldest(c, r, k);
-        if (kmax == c->o.max_entries)
+        if (!need_only)
             c->ct.cap_entries++;
     }
     bool in_order = g->ts >= k->max_ts;
