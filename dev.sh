@@ -42,7 +42,7 @@ build() { # build DIR TYPE [extra cmake args]
     local dir=$1 type=$2
     shift 2
     cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
-    cmake --build "$dir" -j "$jobs"
+    cmake --build "$dir" -j "$jobs" >&2 # progress on stderr: stdout is for alerts
 }
 
 demo() {
