@@ -317,9 +317,10 @@ bench() {
     R_wall[$key]=$m_wall R_cpu[$key]=$m_cpu R_rss[$key]=$m_rss R_bytes[$key]=$b
     R_events[$key]=$(summary_field "$err.tmp" events)
     R_alerts[$key]=$(summary_field "$err.tmp" alerts)
-    R_rules[$key]=$(grep -oE '^vigil: [0-9]+ rules loaded' "$err.tmp" | tail -1 | awk '{ print $2 }')
-    R_loaded[$key]=$(grep -oE '^vigil: [0-9]+ rules loaded from [0-9]+ files \([0-9]+ rejected' \
-        "$err.tmp" | tail -1 | sed 's/^vigil: //; s/ (/, /')
+    R_rules[$key]=$(grep -oE '^vigil: [0-9]+ rules and [0-9]+ correlations loaded' "$err.tmp" |
+        tail -1 | awk '{ print $2 }')
+    R_loaded[$key]=$(grep -oE '^vigil: [0-9]+ rules and [0-9]+ correlations loaded from [0-9]+ files \([0-9]+ rejected' \
+        "$err.tmp" | tail -1 | sed 's/^vigil: //; s/ and 0 correlations//; s/ (/, /')
 }
 
 progress "warming the page cache"
