@@ -696,6 +696,46 @@ static void test_corr_snapshot_hostile(void **state)
     env_fini(&e);
 }
 
+/* A window holds at most max_entries events: the oldest go, counted; event_count keeping
+ * only its threshold's worth is not a cap hit. */
+static void test_corr_window_cap(void **state)
+{
+    (void)state;
+    static const char *const evs[] = {"0 a u1", "1 a u2", "2 a u3", "3 a u4",
+                                      "4 a u5", "5 a u6", "6 a u7"};
+    env e;
+    assert_true(load(&e, "title: VC\nid: vc\ncorrelation:\n  type: value_count\n  rules: [a]\n"
+                         "  group-by: [k]\n  timespan: 60s\n  condition: {field: user, gte: 5}\n"));
+    assert_int_equal(vg_ruleset_build_prefilter(e.rs, NULL, 0), VG_OK);
+    vg_corr_opts o = {0};
+    o.max_entries = 4;
+    vg_corr *c = vg_corr_new(e.rs, &o);
+    vg_buf out;
+    vg_buf_init(&out, 0);
+    push_specs(&e, c, evs, 7, &out);
+    vg_corr_finish(c, &out, 0);
+    vg_corr_counters ct;
+    vg_corr_counters_get(c, &ct);
+    assert_int_equal(ct.cap_entries, 3); /* 7 events, 4 kept */
+    assert_int_equal(ct.alerts, 0);      /* never 5 distinct values in the window */
+    vg_corr_free(c);
+    env_fini(&e);
+
+    /* gte 3 keeps 3 + 1 = 4 events, as many as the cap: trimming still is no cap hit */
+    assert_true(load(&e, EC("{gte: 3}", "60s")));
+    assert_int_equal(vg_ruleset_build_prefilter(e.rs, NULL, 0), VG_OK);
+    c = vg_corr_new(e.rs, &o);
+    static const char *const same[] = {"0 a bob", "1 a bob", "2 a bob",
+                                       "3 a bob", "4 a bob", "5 a bob"};
+    push_specs(&e, c, same, 6, &out);
+    vg_corr_counters_get(c, &ct);
+    assert_int_equal(ct.cap_entries, 0);
+    assert_int_equal(ct.alerts, 1);
+    vg_buf_fini(&out);
+    vg_corr_free(c);
+    env_fini(&e);
+}
+
 /* Same input, same ids; another window start, another id. */
 static void test_corr_ids_are_deterministic(void **state)
 {
@@ -861,6 +901,7 @@ int main(void)
             cmocka_unit_test(test_corr_ids_are_deterministic),
             cmocka_unit_test(test_corr_snapshot_round_trip),
             cmocka_unit_test(test_corr_snapshot_hostile),
+            cmocka_unit_test(test_corr_window_cap),
             cmocka_unit_test(test_corr_generate),
             cmocka_unit_test(test_corr_keys_are_evicted),
             cmocka_unit_test(test_corr_rule_errors),
