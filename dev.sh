@@ -17,7 +17,8 @@ cd "$here"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 packages=(build-essential cmake pkg-config libyaml-dev libpcre2-dev libcmocka-dev libvectorscan-dev
-    librdkafka-dev clang-format)
+    librdkafka-dev libhiredis-dev libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev
+    redis-server clang-format)
 
 deps() {
     local missing=()
