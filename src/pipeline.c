@@ -110,7 +110,7 @@ typedef struct batch {
 
 typedef struct worker {
     const pl_config *cfg;
-    struct pipeline *p;
+    struct pl *p;
     vg_event *ev;
     vg_match_scratch *ms;
     vg_buf alert;
@@ -119,9 +119,11 @@ typedef struct worker {
     uint32_t hits[MAX_HITS];
 } worker;
 
-typedef struct pipeline {
+typedef struct pl {
     const pl_config *cfg;
-    const pl_input *inputs;
+    const pl_input *inputs; /* pl_run's; NULL when driven (pl_open) */
+    const pl_sink *sink;    /* driven: where results go (out is NULL) */
+    batch *cur;             /* driven: the batch being filled */
     FILE *out, *err;
     worker **w;
     unsigned n_workers; /* contexts; with threads == 1, one used by main */
@@ -135,7 +137,7 @@ typedef struct pipeline {
     size_t n_free;
     batch **ring; /* in flight, oldest at ring[ring_head] */
     size_t ring_head, ring_len;
-    uint64_t *shown; /* per input: reports seen so far */
+    uint64_t *shown; /* pl_run: per input, reports seen so far */
     uint64_t io_errors;
     vg_corr *corr;  /* NULL when the ruleset has no correlations */
     vg_buf calerts; /* correlation alerts of the batch being emitted */
@@ -146,6 +148,7 @@ typedef struct pipeline {
     uint64_t suppressed;
     bool oom;
 } pipeline;
+
 
 static int64_t wall_ms(void)
 {
@@ -258,10 +261,15 @@ static item *batch_add(batch *b, item_kind kind, const input_rec *r)
 
 static void report(batch *b, item *it, const char *what, size_t off_in_rec, const char *msg)
 {
-    vg_buf_printf(&b->err, "vigil: %s:%llu: record %llu (byte %llu): %s%s%s\n", b->in->path,
-                  (unsigned long long)it->line, (unsigned long long)it->index,
-                  (unsigned long long)(it->offset + off_in_rec), what, msg ? ": " : "",
-                  msg ? msg : "");
+    if (it->line == 0) /* a message, not a line of a file (Kafka): no line, byte in record */
+        vg_buf_printf(&b->err, "vigil: %s: record %llu (byte %llu): %s%s%s\n", b->in->path,
+                      (unsigned long long)it->index, (unsigned long long)off_in_rec, what,
+                      msg ? ": " : "", msg ? msg : "");
+    else
+        vg_buf_printf(&b->err, "vigil: %s:%llu: record %llu (byte %llu): %s%s%s\n", b->in->path,
+                      (unsigned long long)it->line, (unsigned long long)it->index,
+                      (unsigned long long)(it->offset + off_in_rec), what, msg ? ": " : "",
+                      msg ? msg : "");
     it->note = NOTE_REPORT;
 }
 
@@ -404,6 +412,14 @@ static void say_oom(pipeline *p)
     p->oom = true;
 }
 
+static void put_alerts(pipeline *p, const char *a, size_t n)
+{
+    if (p->sink)
+        p->sink->alerts(p->sink->ud, a, n);
+    else
+        fwrite(a, 1, n, p->out);
+}
+
 /* Write the correlation alerts gathered in p->calerts. */
 static void write_corr_alerts(pipeline *p)
 {
@@ -414,8 +430,27 @@ static void write_corr_alerts(pipeline *p)
     for (size_t i = 0; i < p->calerts.len; i++)
         p->corr_alerts += p->calerts.p[i] == '\n';
     if (p->calerts.len > 0)
-        fwrite(p->calerts.p, 1, p->calerts.len, p->out);
+        put_alerts(p, p->calerts.p, p->calerts.len);
     vg_buf_clear(&p->calerts);
+}
+
+/* Driven: records that gave no event go to the sink's bad (the report line as reason);
+ * then the batch's last record is done. */
+static void sink_reports(pipeline *p, batch *b)
+{
+    for (size_t i = 0; i < b->n_items; i++) {
+        const item *it = &b->items[i];
+        if (it->note == NOTE_NONE || it->kind != IT_RECORD || !p->sink->bad)
+            continue;
+        size_t rl = it->err_len;
+        const char *r = b->err.p + it->err_off;
+        const char *nl = memchr(r, '\n', rl);
+        if (nl)
+            rl = (size_t)(nl - r); /* the first line says why */
+        p->sink->bad(p->sink->ud, b->in, b->data + it->data_off, it->data_len, it->index, r, rl);
+    }
+    if (b->n_items > 0 && p->sink->done)
+        p->sink->done(p->sink->ud, b->in, b->items[b->n_items - 1].index);
 }
 
 /* Write b's output in item order, applying the per-input report cap. After running out of
@@ -431,12 +466,12 @@ static void emit_batch(pipeline *p, batch *b)
         const held *h = &b->held[i];
         if (vg_suppress_allow(p->sup, h->key, h->ts, h->period))
             continue;
-        fwrite(b->out.p + from, 1, h->off - from, p->out); /* silenced: cut it out */
+        put_alerts(p, b->out.p + from, h->off - from); /* silenced: cut it out */
         from = h->off + h->len;
         p->suppressed++;
     }
     if (b->out.len > from)
-        fwrite(b->out.p + from, 1, b->out.len - from, p->out);
+        put_alerts(p, b->out.p + from, b->out.len - from);
     if (p->corr && vg_corr_sigs_count(b->sigs) > 0) {
         if (b->in_idx != p->corr_in) {
             vg_corr_new_stream(p->corr);
@@ -452,6 +487,10 @@ static void emit_batch(pipeline *p, batch *b)
                   p->err);
             p->cap_said = true;
         }
+    }
+    if (p->sink) {
+        sink_reports(p, b);
+        return;
     }
     uint64_t *shown = &p->shown[b->in_idx];
     for (size_t i = 0; i < b->n_items; i++) {
@@ -506,7 +545,7 @@ static void drain(pipeline *p)
 
 /* An empty batch for input idx: a free one, a new one, or the oldest in flight once it is
  * done and emitted. NULL when out of memory (reported). */
-static batch *batch_get(pipeline *p, size_t idx)
+static batch *batch_get(pipeline *p, const pl_input *in, size_t idx)
 {
     if (p->n_free == 0 && p->n_all < p->max_batches) {
         batch *nb = batch_new();
@@ -521,7 +560,7 @@ static batch *batch_get(pipeline *p, size_t idx)
     if (p->n_free == 0)
         emit_ready(p, true);
     batch *b = p->free_list[--p->n_free];
-    b->in = &p->inputs[idx];
+    b->in = in;
     b->in_idx = idx;
     return b;
 }
@@ -550,7 +589,7 @@ static void read_input(pipeline *p, size_t idx)
     const pl_input *ri = &p->inputs[idx];
     input *in = input_open(ri->path, ri->fmt, p->cfg->max_record);
     int open_errno = errno;
-    batch *b = batch_get(p, idx);
+    batch *b = batch_get(p, ri, idx);
     if (!b) {
         input_close(in);
         return;
@@ -569,7 +608,7 @@ static void read_input(pipeline *p, size_t idx)
             drain(p);
             fflush(stdout);
             fflush(stderr);
-            b = batch_get(p, idx);
+            b = batch_get(p, ri, idx);
             if (!b)
                 break;
         }
@@ -578,7 +617,7 @@ static void read_input(pipeline *p, size_t idx)
             break;
         if (batch_full(b, k, &r)) {
             batch_submit(p, b);
-            b = batch_get(p, idx);
+            b = batch_get(p, ri, idx);
             if (!b)
                 break;
         }
@@ -712,6 +751,65 @@ static void pipeline_free(pipeline *p)
     vg_free(p->shown);
 }
 
+/* Allocate everything and start the workers. -1 (said on err, p freed) when out of memory. */
+static int pipeline_init(pipeline *p, const pl_config *cfg, size_t n_inputs, FILE *err)
+{
+    memset(p, 0, sizeof(*p));
+    p->cfg = cfg;
+    p->err = err;
+    unsigned n = cfg->threads < 1 ? 1 : cfg->threads;
+    if (n > PL_MAX_THREADS)
+        n = PL_MAX_THREADS;
+    p->max_batches = 2 * (size_t)n;
+    p->w = vg_calloc(n, sizeof(*p->w));
+    p->all = vg_calloc(p->max_batches, sizeof(*p->all));
+    p->free_list = vg_calloc(p->max_batches, sizeof(*p->free_list));
+    p->ring = vg_calloc(p->max_batches, sizeof(*p->ring));
+    p->shown = vg_calloc(n_inputs ? n_inputs : 1, sizeof(*p->shown));
+    vg_buf_init(&p->calerts, 0);
+    vg_ruleset_stats rst;
+    vg_ruleset_stats_get(cfg->rs, &rst);
+    if (rst.n_correlations > 0)
+        p->corr = vg_corr_new(cfg->rs, &cfg->corr);
+    p->sup = vg_suppress_new();
+    bool ok = p->w && p->all && p->free_list && p->ring && p->shown && p->sup &&
+              (rst.n_correlations == 0 || p->corr);
+    for (unsigned i = 0; ok && i < n; i++) {
+        p->w[i] = worker_new(cfg, p);
+        ok = p->w[i] != NULL;
+        p->n_workers = i + 1;
+    }
+    if (!ok) {
+        say_oom(p);
+        pipeline_free(p);
+        return -1;
+    }
+    start_workers(p);
+    return 0;
+}
+
+static void sum_counts(pipeline *p, pl_counts *counts)
+{
+    memset(counts, 0, sizeof(*counts));
+    for (unsigned i = 0; i < p->n_workers; i++)
+        add_counts(counts, p->w[i]);
+    for (size_t i = 0; i < p->n_all; i++) {
+        vg_corr_xcounters x;
+        vg_corr_sigs_counters(p->all[i]->sigs, &x);
+        counts->x.signals += x.signals;
+        counts->x.no_group += x.no_group;
+        counts->x.no_value += x.no_value;
+        counts->x.not_number += x.not_number;
+        counts->x.no_time += x.no_time;
+    }
+    if (p->corr)
+        vg_corr_counters_get(p->corr, &counts->corr);
+    counts->corr_alerts = p->corr_alerts;
+    counts->alerts -= p->suppressed;
+    counts->suppressed = p->suppressed;
+    counts->io_errors = p->io_errors;
+}
+
 int pl_run(const pl_config *cfg,
            const pl_input *inputs,
            size_t n_inputs,
@@ -721,39 +819,10 @@ int pl_run(const pl_config *cfg,
 {
     memset(counts, 0, sizeof(*counts));
     pipeline p;
-    memset(&p, 0, sizeof(p));
-    p.cfg = cfg;
+    if (pipeline_init(&p, cfg, n_inputs, err) != 0)
+        return -1;
     p.inputs = inputs;
     p.out = out;
-    p.err = err;
-    unsigned n = cfg->threads < 1 ? 1 : cfg->threads;
-    if (n > PL_MAX_THREADS)
-        n = PL_MAX_THREADS;
-    p.max_batches = 2 * (size_t)n;
-    p.w = vg_calloc(n, sizeof(*p.w));
-    p.all = vg_calloc(p.max_batches, sizeof(*p.all));
-    p.free_list = vg_calloc(p.max_batches, sizeof(*p.free_list));
-    p.ring = vg_calloc(p.max_batches, sizeof(*p.ring));
-    p.shown = vg_calloc(n_inputs ? n_inputs : 1, sizeof(*p.shown));
-    vg_buf_init(&p.calerts, 0);
-    vg_ruleset_stats rst;
-    vg_ruleset_stats_get(cfg->rs, &rst);
-    if (rst.n_correlations > 0)
-        p.corr = vg_corr_new(cfg->rs, &cfg->corr);
-    p.sup = vg_suppress_new();
-    bool ok = p.w && p.all && p.free_list && p.ring && p.shown && p.sup &&
-              (rst.n_correlations == 0 || p.corr);
-    for (unsigned i = 0; ok && i < n; i++) {
-        p.w[i] = worker_new(cfg, &p);
-        ok = p.w[i] != NULL;
-        p.n_workers = i + 1;
-    }
-    if (!ok) {
-        say_oom(&p);
-        pipeline_free(&p);
-        return -1;
-    }
-    start_workers(&p);
     for (size_t i = 0; i < n_inputs && !p.oom; i++)
         read_input(&p, i);
     drain(&p);
@@ -762,24 +831,150 @@ int pl_run(const pl_config *cfg,
         vg_corr_finish(p.corr, &p.calerts, wall_ms());
         write_corr_alerts(&p);
     }
-    for (unsigned i = 0; i < p.n_workers; i++)
-        add_counts(counts, p.w[i]);
-    for (size_t i = 0; i < p.n_all; i++) {
-        vg_corr_xcounters x;
-        vg_corr_sigs_counters(p.all[i]->sigs, &x);
-        counts->x.signals += x.signals;
-        counts->x.no_group += x.no_group;
-        counts->x.no_value += x.no_value;
-        counts->x.not_number += x.not_number;
-        counts->x.no_time += x.no_time;
-    }
-    if (p.corr)
-        vg_corr_counters_get(p.corr, &counts->corr);
-    counts->corr_alerts = p.corr_alerts;
-    counts->alerts -= p.suppressed;
-    counts->suppressed = p.suppressed;
-    counts->io_errors = p.io_errors;
+    sum_counts(&p, counts);
     bool failed = p.oom;
     pipeline_free(&p);
     return failed ? -1 : 0;
+}
+
+/* ---- driven by the caller (pl_open). Thread: the caller's ---- */
+
+pl *pl_open(const pl_config *cfg, const pl_sink *sink, FILE *err)
+{
+    pipeline *p = vg_malloc(sizeof(*p));
+    if (!p) {
+        fputs("vigil: out of memory\n", err);
+        return NULL;
+    }
+    if (pipeline_init(p, cfg, 1, err) != 0) {
+        vg_free(p);
+        return NULL;
+    }
+    p->sink = sink;
+    return p;
+}
+
+static void submit_cur(pipeline *p)
+{
+    if (p->cur) {
+        batch_submit(p, p->cur);
+        p->cur = NULL;
+    }
+}
+
+int pl_feed(pl *p, const pl_input *in, const char *rec, size_t len, uint64_t index)
+{
+    if (p->oom)
+        return -1;
+    input_rec r = {rec, len, index, 0, 0};
+    if (p->cur && (p->cur->in != in || batch_full(p->cur, INPUT_RECORD, &r)))
+        submit_cur(p);
+    if (!p->cur) {
+        p->cur = batch_get(p, in, 0);
+        if (!p->cur)
+            return -1;
+    }
+    if (!batch_add(p->cur, IT_RECORD, &r)) {
+        submit_cur(p);
+        drain(p);
+        say_oom(p);
+        return -1;
+    }
+    return 0;
+}
+
+void pl_poll(pl *p)
+{
+    submit_cur(p);
+    if (p->n_started > 0)
+        emit_ready(p, false);
+}
+
+void pl_drain(pl *p)
+{
+    submit_cur(p);
+    drain(p);
+}
+
+void pl_advance(pl *p, int64_t wm_ms)
+{
+    if (!p->corr || p->oom)
+        return;
+    vg_corr_advance(p->corr, wm_ms, &p->calerts, wall_ms());
+    write_corr_alerts(p);
+}
+
+/* State bytes: "VGPL" u32 version, u64 corr length, the correlator's snapshot, the
+ * detection rules' `suppress` table (vg_suppress_save). */
+#define PL_STATE_MAGIC   "VGPL"
+#define PL_STATE_VERSION 1u
+
+vg_status pl_state_save(pl *p, vg_buf *out)
+{
+    vg_buf_append(out, PL_STATE_MAGIC, 4);
+    uint32_t v = PL_STATE_VERSION;
+    vg_buf_append(out, &v, sizeof(v));
+    size_t at = out->len;
+    uint64_t n = 0;
+    vg_buf_append(out, &n, sizeof(n));
+    if (p->corr) {
+        vg_status st = vg_corr_snapshot(p->corr, out);
+        if (st != VG_OK)
+            return st;
+    }
+    if (vg_buf_status(out) != VG_OK)
+        return VG_ERR_NOMEM;
+    n = out->len - at - sizeof(n);
+    memcpy(out->p + at, &n, sizeof(n));
+    vg_suppress_save(p->sup, out);
+    return vg_buf_status(out);
+}
+
+vg_status pl_state_load(pl *p, const void *bytes, size_t n, char *err, size_t err_len)
+{
+    const unsigned char *b = bytes;
+    uint32_t v;
+    uint64_t cn;
+    if (n < 16 || memcmp(b, PL_STATE_MAGIC, 4) != 0) {
+        snprintf(err, err_len, "not a pipeline state");
+        return VG_ERR_INVALID;
+    }
+    memcpy(&v, b + 4, sizeof(v));
+    memcpy(&cn, b + 8, sizeof(cn));
+    if (v != PL_STATE_VERSION) {
+        snprintf(err, err_len, "pipeline state version %u (this build reads %u)", v,
+                 PL_STATE_VERSION);
+        return VG_ERR_UNSUPPORTED;
+    }
+    if (cn > n - 16) {
+        snprintf(err, err_len, "correlation state of %llu bytes in %zu", (unsigned long long)cn,
+                 n - 16);
+        return VG_ERR_INVALID;
+    }
+    if (cn > 0 && p->corr) {
+        vg_status st = vg_corr_restore(p->corr, b + 16, (size_t)cn, err, err_len);
+        if (st != VG_OK)
+            return st;
+    }
+    return vg_suppress_load(p->sup, b + 16 + cn, n - 16 - (size_t)cn, err, err_len);
+}
+
+void pl_counts_get(pl *p, pl_counts *out)
+{
+    sum_counts(p, out);
+}
+
+bool pl_failed(const pl *p)
+{
+    return p->oom;
+}
+
+void pl_close(pl *p)
+{
+    if (!p)
+        return;
+    pl_drain(p);
+    stop_workers(p);
+    pipeline_free(p);
+    vg_free(p);
 }

@@ -6,8 +6,17 @@
  * that parse and match while the calling thread reads and writes; the output is the same
  * byte for byte either way, except the alerts' detection time. Design: pipeline.c.
  *
- * Thread: pl_run is called from one thread and returns after every thread it started has
- * been joined. The ruleset must be finished (and its prefilter built when cfg->fast).
+ * Two ways to drive it:
+ *   - pl_run: read files/stdin in order to the end; alerts to a FILE (vigil run, vigil test);
+ *   - pl_open .. pl_close: the caller feeds records one by one (the daemon: Kafka messages)
+ *     and gets alerts, bad records and progress through a pl_sink, called on the caller's
+ *     thread, in feed order. pl_drain waits until everything fed has been through the sink
+ *     (a checkpoint's precondition); pl_state_save / pl_state_load carry the state
+ *     (correlation windows, `suppress` periods) across a checkpoint or a rule reload.
+ *
+ * Thread: pl_run, and every pl_ call on one pl, from one thread; they return after every
+ * thread they started has been joined (pl_close) or synchronised with (pl_drain). The
+ * ruleset must be finished (and its prefilter built when cfg->fast) and outlive the run.
  */
 #ifndef VIGIL_SRC_PIPELINE_H
 #define VIGIL_SRC_PIPELINE_H
@@ -49,6 +58,56 @@ typedef struct pl_counts {
     uint64_t corr_alerts;             /* correlation alerts written */
     uint64_t suppressed;              /* detection alerts silenced by `suppress` */
 } pl_counts;
+
+/* Where a driven pipeline's results go. Every callback runs on the caller's thread (inside
+ * pl_feed, pl_poll, pl_drain or pl_finish), batch by batch in feed order. Pointers are valid
+ * during the call only. */
+typedef struct pl_sink {
+    void *ud;
+    /* Alert lines, each '\n'-terminated (detection alerts after `suppress`, and correlation
+     * alerts, which may belong to any input). */
+    void (*alerts)(void *ud, const char *p, size_t n);
+    /* A record that gave no event: its bytes, record index and the report line (no '\n'). */
+    void (*bad)(void *ud,
+                const pl_input *in,
+                const char *rec,
+                size_t len,
+                uint64_t index,
+                const char *reason,
+                size_t reason_len);
+    /* Every record of `in` up to index `last` (inclusive) has been through the sink. */
+    void (*done)(void *ud, const pl_input *in, uint64_t last);
+} pl_sink;
+
+typedef struct pl pl;
+
+/* A pipeline driven by the caller. NULL (message on err) if it cannot be set up. */
+pl *pl_open(const pl_config *cfg, const pl_sink *sink, FILE *err);
+/* Feed one record of input `in` (the pointer must stay valid until pl_close; the bytes are
+ * copied). index is the record's number in its input (for Kafka: the offset). -1 when out
+ * of memory (the record was not taken). */
+int pl_feed(pl *p, const pl_input *in, const char *rec, size_t len, uint64_t index);
+/* Send the partial batch to the workers and pass whatever they have finished to the sink,
+ * without waiting. */
+void pl_poll(pl *p);
+/* Feed is over for now: wait until every record fed has been through the sink. */
+void pl_drain(pl *p);
+/* Move the correlation watermark (an idle input: its time passes) and close the windows
+ * that end before it; their alerts go to the sink. Call after pl_drain. */
+void pl_advance(pl *p, int64_t wm_ms);
+/* The correlation and `suppress` state, versioned bytes; call after pl_drain. */
+vg_status pl_state_save(pl *p, vg_buf *out);
+/* Load state saved by pl_state_save (possibly under another ruleset: correlations are
+ * matched by id) into a pipeline that has seen no record. Hostile-input safe; on refusal the
+ * state stays empty and err says why. */
+vg_status pl_state_load(pl *p, const void *bytes, size_t n, char *err, size_t err_len);
+/* Counters so far; call after pl_drain. */
+void pl_counts_get(pl *p, pl_counts *out);
+/* true when pl_feed, the workers or the sink ran out of memory: the pipeline must be closed. */
+bool pl_failed(const pl *p);
+/* Drain, stop the workers and free. Open correlation windows are not decided (their state
+ * was saved, or is given up). */
+void pl_close(pl *p);
 
 /*
  * Run the inputs in order: alerts to out, reports of bad records and unreadable inputs to

@@ -20,8 +20,9 @@
  */
 #include "corr/corr_core.h"
 
-#include <stdarg.h>
 #include <stdio.h>
+#include "vigil/bin.h"
+
 #include <string.h>
 
 #define MAGIC   "VGCS"
@@ -29,157 +30,66 @@
 
 /* ---- writing ---- */
 
-static void put_u16(vg_buf *b, uint16_t v)
-{
-    unsigned char d[2] = {(unsigned char)v, (unsigned char)(v >> 8)};
-    vg_buf_append(b, d, 2);
-}
-
-static void put_u32(vg_buf *b, uint32_t v)
-{
-    unsigned char d[4];
-    for (int i = 0; i < 4; i++)
-        d[i] = (unsigned char)(v >> (8 * i));
-    vg_buf_append(b, d, 4);
-}
-
-static void put_u64(vg_buf *b, uint64_t v)
-{
-    unsigned char d[8];
-    for (int i = 0; i < 8; i++)
-        d[i] = (unsigned char)(v >> (8 * i));
-    vg_buf_append(b, d, 8);
-}
-
-static void put_str(vg_buf *b, const char *p, size_t n)
-{
-    put_u32(b, (uint32_t)n);
-    vg_buf_append(b, p, n);
-}
-
 vg_status vg_corr_snapshot(const vg_corr *c, vg_buf *out)
 {
     vg_buf_append(out, MAGIC, 4);
-    put_u32(out, VERSION);
-    put_u64(out, (uint64_t)c->wm);
-    put_u64(out, (uint64_t)c->max_ts);
-    put_u32(out, (uint32_t)c->n_inputs);
+    vg_bin_u32(out, VERSION);
+    vg_bin_u64(out, (uint64_t)c->wm);
+    vg_bin_u64(out, (uint64_t)c->max_ts);
+    vg_bin_u32(out, (uint32_t)c->n_inputs);
     for (size_t i = 0; i < c->n_inputs; i++)
-        put_str(out, c->inputs[i], strlen(c->inputs[i]));
-    put_u32(out, (uint32_t)c->rs->corrs.n);
+        vg_bin_str(out, c->inputs[i], strlen(c->inputs[i]));
+    vg_bin_u32(out, (uint32_t)c->rs->corrs.n);
     for (size_t i = 0; i < c->rs->corrs.n; i++)
-        put_str(out, c->rs->corrs.v[i].id, strlen(c->rs->corrs.v[i].id));
-    put_u64(out, c->st.n_live);
+        vg_bin_str(out, c->rs->corrs.v[i].id, strlen(c->rs->corrs.v[i].id));
+    vg_bin_u64(out, c->st.n_live);
     for (uint32_t id = 0; id < c->st.n; id++) {
         const ckey *k = &c->st.keys[id];
         if (!k->live)
             continue;
-        put_u32(out, k->corr);
-        put_str(out, ck_kb(k), k->klen);
-        put_u64(out, (uint64_t)k->max_ts);
+        vg_bin_u32(out, k->corr);
+        vg_bin_str(out, ck_kb(k), k->klen);
+        vg_bin_u64(out, (uint64_t)k->max_ts);
         unsigned char flags = (k->episode ? 1 : 0) | (k->x && k->x->open ? 2 : 0);
         vg_buf_append(out, &flags, 1);
-        put_u64(out, (uint64_t)(k->x ? k->x->w0 : 0));
-        put_u32(out, k->n - k->off);
+        vg_bin_u64(out, (uint64_t)(k->x ? k->x->w0 : 0));
+        vg_bin_u32(out, k->n - k->off);
         for (uint32_t x = k->off; x < k->n; x++) {
             const ck_entry *e = &k->e[x];
-            put_u64(out, (uint64_t)e->ts);
-            put_u64(out, e->vh);
-            put_u64(out, e->rec);
-            put_u32(out, e->line);
-            put_u16(out, e->src);
-            put_u16(out, e->inp);
+            vg_bin_u64(out, (uint64_t)e->ts);
+            vg_bin_u64(out, e->vh);
+            vg_bin_u64(out, e->rec);
+            vg_bin_u32(out, e->line);
+            vg_bin_u16(out, e->src);
+            vg_bin_u16(out, e->inp);
         }
         uint32_t n_vals = 0;
         for (uint32_t v = 0; k->x && v < k->x->vt_cap; v++)
             n_vals += k->x->vt[v].used && k->x->vt[v].cnt > 0;
-        put_u32(out, n_vals);
+        vg_bin_u32(out, n_vals);
         for (uint32_t v = 0; k->x && v < k->x->vt_cap; v++) {
             const ck_val *val = &k->x->vt[v];
             if (!val->used || val->cnt == 0)
                 continue;
-            put_u64(out, val->h);
-            put_str(out, val->text, val->len);
+            vg_bin_u64(out, val->h);
+            vg_bin_str(out, val->text, val->len);
         }
     }
     uint64_t n_sup = 0, key;
     int64_t until;
     for (size_t i = 0; i < vg_suppress_slots(c->sup); i++)
         n_sup += vg_suppress_slot(c->sup, i, &key, &until);
-    put_u64(out, n_sup);
+    vg_bin_u64(out, n_sup);
     for (size_t i = 0; i < vg_suppress_slots(c->sup); i++) {
         if (!vg_suppress_slot(c->sup, i, &key, &until))
             continue;
-        put_u64(out, key);
-        put_u64(out, (uint64_t)until);
+        vg_bin_u64(out, key);
+        vg_bin_u64(out, (uint64_t)until);
     }
     return vg_buf_status(out);
 }
 
 /* ---- reading ---- */
-
-typedef struct rd {
-    const unsigned char *p;
-    size_t n, at;
-    bool bad;
-    char *err;
-    size_t err_len;
-} rd;
-
-static void fail(rd *r, const char *fmt, ...) VG_PRINTF(2, 3);
-
-static void fail(rd *r, const char *fmt, ...)
-{
-    if (r->bad)
-        return;
-    r->bad = true;
-    if (r->err && r->err_len) {
-        char msg[200];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        snprintf(r->err, r->err_len, "correlation snapshot, byte %zu: %s", r->at, msg);
-    }
-}
-
-static bool need(rd *r, size_t k)
-{
-    if (r->bad || r->n - r->at < k) {
-        fail(r, "truncated");
-        return false;
-    }
-    return true;
-}
-
-static uint64_t get_n(rd *r, int bytes)
-{
-    if (!need(r, (size_t)bytes))
-        return 0;
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++)
-        v |= (uint64_t)r->p[r->at + (size_t)i] << (8 * i);
-    r->at += (size_t)bytes;
-    return v;
-}
-
-/* A string: pointer into the snapshot and its length (NULL after a failure). */
-static const char *get_str(rd *r, size_t max, size_t *len)
-{
-    uint64_t n = get_n(r, 4);
-    if (r->bad)
-        return NULL;
-    if (n > max) {
-        fail(r, "string of %llu bytes (at most %zu)", (unsigned long long)n, max);
-        return NULL;
-    }
-    if (!need(r, (size_t)n))
-        return NULL;
-    const char *s = (const char *)r->p + r->at;
-    r->at += (size_t)n;
-    *len = (size_t)n;
-    return s;
-}
 
 /* The index of the loaded correlation with this id, or UINT32_MAX. */
 static uint32_t find_corr(const vg_ruleset *rs, const char *id, size_t len)
@@ -191,50 +101,50 @@ static uint32_t find_corr(const vg_ruleset *rs, const char *id, size_t len)
 }
 
 static bool read_key(vg_corr *c,
-                     rd *r,
+                     vg_bin *r,
                      const uint32_t *corr_map,
                      uint32_t n_corr,
                      const uint16_t *inp_map,
                      uint32_t n_inp)
 {
-    uint32_t ci = (uint32_t)get_n(r, 4);
+    uint32_t ci = (uint32_t)vg_bin_get(r, 4);
     size_t klen = 0;
-    const char *kb = get_str(r, (size_t)1 << 24, &klen);
-    int64_t max_ts = (int64_t)get_n(r, 8);
-    uint64_t flags = get_n(r, 1);
-    int64_t w0 = (int64_t)get_n(r, 8);
-    uint32_t n_e = (uint32_t)get_n(r, 4);
+    const char *kb = vg_bin_get_str(r, (size_t)1 << 24, &klen);
+    int64_t max_ts = (int64_t)vg_bin_get(r, 8);
+    uint64_t flags = vg_bin_get(r, 1);
+    int64_t w0 = (int64_t)vg_bin_get(r, 8);
+    uint32_t n_e = (uint32_t)vg_bin_get(r, 4);
     if (r->bad)
         return false;
     /* times stay far from the int64 ends, so adding a timespan cannot overflow */
     const int64_t lim = (int64_t)1 << 60;
     if (max_ts < -lim || max_ts > lim || w0 < -lim || w0 > lim) {
-        fail(r, "key time out of range");
+        vg_bin_fail(r, "key time out of range");
         return false;
     }
     if (ci >= n_corr) {
-        fail(r, "key names correlation %u of %u", ci, n_corr);
+        vg_bin_fail(r, "key names correlation %u of %u", ci, n_corr);
         return false;
     }
     if (n_e > c->o.max_entries || n_e > (r->n - r->at) / 32) {
-        fail(r, "key with %u entries", n_e);
+        vg_bin_fail(r, "key with %u entries", n_e);
         return false;
     }
     uint32_t corr = corr_map[ci];
     const unsigned char *entries = r->p + r->at;
     r->at += (size_t)n_e * 32;
-    uint32_t n_v = (uint32_t)get_n(r, 4);
+    uint32_t n_v = (uint32_t)vg_bin_get(r, 4);
     if (r->bad)
         return false;
     if (n_v > n_e) {
-        fail(r, "key with %u values for %u entries", n_v, n_e);
+        vg_bin_fail(r, "key with %u values for %u entries", n_v, n_e);
         return false;
     }
     size_t vals_at = r->at;
     for (uint32_t v = 0; v < n_v; v++) { /* validate; registered below */
         size_t len;
-        get_n(r, 8);
-        get_str(r, (size_t)1 << 24, &len);
+        vg_bin_get(r, 8);
+        vg_bin_get_str(r, (size_t)1 << 24, &len);
     }
     if (r->bad)
         return false;
@@ -245,7 +155,7 @@ static bool read_key(vg_corr *c,
     const vg_corr_rule *rule = &c->rs->corrs.v[corr];
     uint64_t h = cs_hash(corr, kb, klen);
     if (cs_find(&c->st, h, corr, kb, klen) != UINT32_MAX) {
-        fail(r, "group key stored twice");
+        vg_bin_fail(r, "group key stored twice");
         return false;
     }
     uint32_t id =
@@ -253,7 +163,7 @@ static bool read_key(vg_corr *c,
                    rule->type == VG_CT_TEMPORAL,
                    rule->type == VG_CT_TEMPORAL_ORDERED ? (uint32_t)rule->n_srcs : 0);
     if (id == UINT32_MAX) {
-        fail(r, "out of memory");
+        vg_bin_fail(r, "out of memory");
         return false;
     }
     ckey *k = &c->st.keys[id];
@@ -265,30 +175,33 @@ static bool read_key(vg_corr *c,
     }
     bool value = rule->type == VG_CT_VALUE_COUNT || rule->type == VG_CT_VALUE_PERCENTILE;
     /* values first, each counted once; the entries add theirs; the extra count goes after */
-    rd vr = {r->p, r->n, vals_at, false, NULL, 0};
+    vg_bin vr;
+    vg_bin_init(&vr, r->p, r->n, r->what, NULL, 0);
+    vr.at = vals_at;
     for (uint32_t v = 0; value && v < n_v && !r->bad; v++) {
         size_t len = 0;
-        uint64_t vh = get_n(&vr, 8);
-        const char *t = get_str(&vr, (size_t)1 << 24, &len);
+        uint64_t vh = vg_bin_get(&vr, 8);
+        const char *t = vg_bin_get_str(&vr, (size_t)1 << 24, &len);
         if (cs_val_get(k, vh))
-            fail(r, "value stored twice");
+            vg_bin_fail(r, "value stored twice");
         else if (!cs_val_add(&c->st, k, vh, t, len))
-            fail(r, "out of memory");
+            vg_bin_fail(r, "out of memory");
         k = &c->st.keys[id];
     }
-    rd er = {entries, (size_t)n_e * 32, 0, false, NULL, 0};
+    vg_bin er;
+    vg_bin_init(&er, entries, (size_t)n_e * 32, r->what, NULL, 0);
     int64_t prev = INT64_MIN;
     for (uint32_t x = 0; x < n_e; x++) {
         ck_entry e;
         memset(&e, 0, sizeof(e));
-        e.ts = (int64_t)get_n(&er, 8);
-        e.vh = get_n(&er, 8);
-        e.rec = get_n(&er, 8);
-        e.line = (uint32_t)get_n(&er, 4);
-        e.src = (uint16_t)get_n(&er, 2);
-        uint16_t inp = (uint16_t)get_n(&er, 2);
+        e.ts = (int64_t)vg_bin_get(&er, 8);
+        e.vh = vg_bin_get(&er, 8);
+        e.rec = vg_bin_get(&er, 8);
+        e.line = (uint32_t)vg_bin_get(&er, 4);
+        e.src = (uint16_t)vg_bin_get(&er, 2);
+        uint16_t inp = (uint16_t)vg_bin_get(&er, 2);
         if (e.src >= rule->n_srcs || inp >= n_inp || e.ts < prev || e.ts > max_ts || e.ts < -lim) {
-            fail(r, "entry %u of a key does not fit its correlation", x);
+            vg_bin_fail(r, "entry %u of a key does not fit its correlation", x);
             break;
         }
         prev = e.ts;
@@ -296,13 +209,13 @@ static bool read_key(vg_corr *c,
         if (value) {
             ck_val *v = cs_val_get(k, e.vh);
             if (!v || v->cnt == 0) {
-                fail(r, "entry %u of a key has no stored value", x);
+                vg_bin_fail(r, "entry %u of a key has no stored value", x);
                 break;
             }
             v->cnt++;
         }
         if (cs_insert(&c->st, k, &e, rule->type == VG_CT_TEMPORAL_ORDERED) == UINT32_MAX) {
-            fail(r, "out of memory");
+            vg_bin_fail(r, "out of memory");
             break;
         }
         k = &c->st.keys[id];
@@ -311,11 +224,12 @@ static bool read_key(vg_corr *c,
         cs_del(&c->st, id);
         return false;
     }
-    vr = (rd){r->p, r->n, vals_at, false, NULL, 0};
+    vg_bin_init(&vr, r->p, r->n, r->what, NULL, 0);
+    vr.at = vals_at;
     for (uint32_t v = 0; value && v < n_v; v++) {
         size_t len = 0;
-        uint64_t vh = get_n(&vr, 8);
-        get_str(&vr, (size_t)1 << 24, &len);
+        uint64_t vh = vg_bin_get(&vr, 8);
+        vg_bin_get_str(&vr, (size_t)1 << 24, &len);
         cs_val_release(&c->st, k, vh); /* unreferenced values go */
     }
     if (k->n == k->off) { /* a key without events has nothing to correlate */
@@ -341,28 +255,29 @@ static void clear_state(vg_corr *c)
 
 vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t err_len)
 {
-    rd r = {p, n, 0, false, err, err_len};
+    vg_bin r;
+    vg_bin_init(&r, p, n, "correlation snapshot", err, err_len);
     if (err && err_len)
         err[0] = '\0';
     if (c->st.n_live > 0) {
-        fail(&r, "the correlator already holds state");
+        vg_bin_fail(&r, "the correlator already holds state");
         return VG_ERR_INVALID;
     }
-    if (!need(&r, 8) || memcmp(r.p, MAGIC, 4) != 0) {
-        fail(&r, "not a correlation snapshot");
+    if (!vg_bin_need(&r, 8) || memcmp(r.p, MAGIC, 4) != 0) {
+        vg_bin_fail(&r, "not a correlation snapshot");
         return VG_ERR_INVALID;
     }
     r.at = 4;
-    uint32_t version = (uint32_t)get_n(&r, 4);
+    uint32_t version = (uint32_t)vg_bin_get(&r, 4);
     if (version != VERSION) {
-        fail(&r, "version %u (this vigil reads %u)", version, VERSION);
+        vg_bin_fail(&r, "version %u (this vigil reads %u)", version, VERSION);
         return VG_ERR_UNSUPPORTED;
     }
-    int64_t wm = (int64_t)get_n(&r, 8);
-    int64_t max_ts = (int64_t)get_n(&r, 8);
-    uint32_t n_inp = (uint32_t)get_n(&r, 4);
+    int64_t wm = (int64_t)vg_bin_get(&r, 8);
+    int64_t max_ts = (int64_t)vg_bin_get(&r, 8);
+    uint32_t n_inp = (uint32_t)vg_bin_get(&r, 4);
     if (n_inp > 65535 || n_inp > (r.n - r.at) / 4) {
-        fail(&r, "%u inputs", n_inp);
+        vg_bin_fail(&r, "%u inputs", n_inp);
         return VG_ERR_INVALID;
     }
     uint16_t *inp_map = vg_calloc(n_inp ? n_inp : 1, sizeof(uint16_t));
@@ -374,16 +289,16 @@ vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t
     }
     for (uint32_t i = 0; i < n_inp && !r.bad; i++) {
         size_t len = 0;
-        const char *s = get_str(&r, 4096, &len);
+        const char *s = vg_bin_get_str(&r, 4096, &len);
         if (s) {
             inp_map[i] = vg_corr_input_owned(c, s, len);
             if (inp_map[i] == UINT16_MAX)
-                fail(&r, "out of memory");
+                vg_bin_fail(&r, "out of memory");
         }
     }
-    uint32_t n_corr = (uint32_t)get_n(&r, 4);
+    uint32_t n_corr = (uint32_t)vg_bin_get(&r, 4);
     if (!r.bad && n_corr > (r.n - r.at) / 4)
-        fail(&r, "%u correlations", n_corr);
+        vg_bin_fail(&r, "%u correlations", n_corr);
     if (r.bad)
         goto out;
     corr_map = vg_calloc(n_corr ? n_corr : 1, sizeof(uint32_t));
@@ -393,24 +308,24 @@ vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t
     }
     for (uint32_t i = 0; i < n_corr && !r.bad; i++) {
         size_t len = 0;
-        const char *s = get_str(&r, 4096, &len);
+        const char *s = vg_bin_get_str(&r, 4096, &len);
         if (s)
             corr_map[i] = find_corr(c->rs, s, len);
     }
-    uint64_t n_keys = get_n(&r, 8);
+    uint64_t n_keys = vg_bin_get(&r, 8);
     for (uint64_t i = 0; i < n_keys && !r.bad; i++)
         read_key(c, &r, corr_map, n_corr, inp_map, n_inp);
-    uint64_t n_sup = get_n(&r, 8);
+    uint64_t n_sup = vg_bin_get(&r, 8);
     if (!r.bad && n_sup > (r.n - r.at) / 16)
-        fail(&r, "%llu suppressed keys", (unsigned long long)n_sup);
+        vg_bin_fail(&r, "%llu suppressed keys", (unsigned long long)n_sup);
     for (uint64_t i = 0; i < n_sup && !r.bad; i++) {
-        uint64_t key = get_n(&r, 8);
-        int64_t until = (int64_t)get_n(&r, 8);
+        uint64_t key = vg_bin_get(&r, 8);
+        int64_t until = (int64_t)vg_bin_get(&r, 8);
         if (!r.bad && !vg_suppress_put(c->sup, key, until))
-            fail(&r, "suppressed key 0 or out of memory");
+            vg_bin_fail(&r, "suppressed key 0 or out of memory");
     }
     if (!r.bad && r.at != r.n)
-        fail(&r, "%zu bytes after the last key", r.n - r.at);
+        vg_bin_fail(&r, "%zu bytes after the last key", r.n - r.at);
     if (!r.bad) {
         c->wm = wm;
         c->max_ts = max_ts;

@@ -13,6 +13,8 @@
 #include "base/hash.h"
 #include "sigma/ruleset_int.h"
 
+#include "vigil/bin.h"
+
 #include <string.h>
 
 typedef struct sup_entry {
@@ -143,4 +145,70 @@ bool vg_suppress_put(vg_suppress *s, uint64_t key, int64_t until)
     e->key = key;
     e->until = until;
     return true;
+}
+
+/* Saved form: "VGSU", u32 version 1, i64 latest, u64 suppressed, u64 n, then n (u64 key,
+ * i64 until), all little-endian (vigil/bin.h). */
+#define SUP_MAGIC "VGSU"
+
+void vg_suppress_save(const vg_suppress *s, vg_buf *out)
+{
+    vg_buf_append(out, SUP_MAGIC, 4);
+    vg_bin_u32(out, 1);
+    vg_bin_u64(out, (uint64_t)s->latest);
+    vg_bin_u64(out, s->suppressed);
+    uint64_t n = 0;
+    for (size_t i = 0; i < s->cap; i++)
+        n += s->t[i].key && s->t[i].until > s->latest;
+    vg_bin_u64(out, n);
+    for (size_t i = 0; i < s->cap; i++) {
+        if (!s->t[i].key || s->t[i].until <= s->latest)
+            continue;
+        vg_bin_u64(out, s->t[i].key);
+        vg_bin_u64(out, (uint64_t)s->t[i].until);
+    }
+}
+
+static void sup_clear(vg_suppress *s)
+{
+    vg_free(s->t);
+    s->t = NULL;
+    s->cap = s->n = 0;
+    s->latest = INT64_MIN;
+    s->suppressed = 0;
+}
+
+vg_status vg_suppress_load(vg_suppress *s, const void *p, size_t n, char *err, size_t err_len)
+{
+    vg_bin r;
+    vg_bin_init(&r, p, n, "suppression table", err, err_len);
+    sup_clear(s);
+    if (!vg_bin_need(&r, 4) || memcmp(r.p, SUP_MAGIC, 4) != 0) {
+        vg_bin_fail(&r, "bad magic");
+        return VG_ERR_INVALID;
+    }
+    r.at = 4;
+    uint32_t version = (uint32_t)vg_bin_get(&r, 4);
+    int64_t latest = (int64_t)vg_bin_get(&r, 8);
+    uint64_t suppressed = vg_bin_get(&r, 8);
+    uint64_t cnt = vg_bin_get(&r, 8);
+    if (!r.bad && version != 1)
+        vg_bin_fail(&r, "version %u (this vigil reads 1)", version);
+    if (!r.bad && cnt != vg_bin_left(&r) / 16)
+        vg_bin_fail(&r, "%llu entries in %zu bytes", (unsigned long long)cnt, vg_bin_left(&r));
+    for (uint64_t i = 0; i < cnt && !r.bad; i++) {
+        uint64_t key = vg_bin_get(&r, 8);
+        int64_t until = (int64_t)vg_bin_get(&r, 8);
+        if (!r.bad && !vg_suppress_put(s, key, until))
+            vg_bin_fail(&r, "entry %llu: key 0 or out of memory", (unsigned long long)i);
+    }
+    if (!r.bad && vg_bin_left(&r) != 0)
+        vg_bin_fail(&r, "%zu bytes after the table", vg_bin_left(&r));
+    if (r.bad) {
+        sup_clear(s);
+        return VG_ERR_INVALID;
+    }
+    s->latest = latest;
+    s->suppressed = suppressed;
+    return VG_OK;
 }

@@ -142,5 +142,12 @@ VG_API int64_t vg_rule_suppress_key(const vg_ruleset *rs,
 VG_API bool vg_suppress_allow(vg_suppress *s, uint64_t key, int64_t ts, int64_t period);
 /* Alerts silenced so far. */
 VG_API uint64_t vg_suppress_count(const vg_suppress *s);
+/* Append the table (keys still silenced, the latest time seen, the silenced count) as
+ * versioned little-endian bytes. */
+VG_API void vg_suppress_save(const vg_suppress *s, vg_buf *out);
+/* Replace the table with saved bytes. Hostile-input safe: a malformed table is refused
+ * (VG_ERR_INVALID, message in err) and leaves s empty. */
+VG_API vg_status
+vg_suppress_load(vg_suppress *s, const void *p, size_t n, char *err, size_t err_len);
 
 #endif
