@@ -32,7 +32,10 @@
 #define DCFG_MAX_PROPS  128
 #define DCFG_MAX_RULES  64
 
-typedef enum dcfg_alert_format { DCFG_ALERT_JSON, DCFG_ALERT_PROTOBUF } dcfg_alert_format;
+typedef enum dcfg_alert_format {
+    DCFG_ALERT_JSON,
+    DCFG_ALERT_PROTOBUF
+} dcfg_alert_format;
 
 typedef struct dcfg_prop {
     const char *name, *value;
@@ -54,9 +57,9 @@ typedef struct dcfg {
     unsigned threads; /* "threads" (default 1) */
 
     /* kafka: */
-    const char *brokers;              /* "kafka.brokers" (default "127.0.0.1:9092") */
-    const char *group;                /* "kafka.group" (default "vigil") */
-    dcfg_prop props[DCFG_MAX_PROPS];  /* "kafka.properties": map passed to librdkafka */
+    const char *brokers;             /* "kafka.brokers" (default "127.0.0.1:9092") */
+    const char *group;               /* "kafka.group" (default "vigil") */
+    dcfg_prop props[DCFG_MAX_PROPS]; /* "kafka.properties": map passed to librdkafka */
     size_t n_props;
     dcfg_input inputs[DCFG_MAX_INPUTS]; /* "inputs": list, at least one */
     size_t n_inputs;
@@ -64,26 +67,26 @@ typedef struct dcfg {
                                       and counted) */
 
     /* alerts: */
-    const char *alert_topic;         /* "alerts.topic" (default "vigil-alerts") */
-    dcfg_alert_format alert_format;  /* "alerts.format": json|protobuf (default json) */
-    size_t max_pending_alerts;       /* "alerts.max_pending" (default 100000): alerts held for
-                                        the next checkpoint before input is paused */
+    const char *alert_topic;        /* "alerts.topic" (default "vigil-alerts") */
+    dcfg_alert_format alert_format; /* "alerts.format": json|protobuf (default json) */
+    size_t max_pending_alerts;      /* "alerts.max_pending" (default 100000): alerts held for
+                                       the next checkpoint before input is paused */
 
     /* redis: */
-    const char *redis_host;   /* "redis.host" (default "127.0.0.1") */
-    unsigned redis_port;      /* "redis.port" (default 6379) */
-    const char *redis_socket; /* "redis.unix_socket" (default NULL; wins over host/port) */
+    const char *redis_host;     /* "redis.host" (default "127.0.0.1") */
+    unsigned redis_port;        /* "redis.port" (default 6379) */
+    const char *redis_socket;   /* "redis.unix_socket" (default NULL; wins over host/port) */
     const char *redis_password; /* "redis.password" (default NULL), secret */
-    const char *redis_user;   /* "redis.username" (default NULL: AUTH with password only) */
-    bool redis_tls;           /* "redis.tls" (default false) */
-    unsigned redis_db;        /* "redis.database" (default 0) */
-    const char *redis_prefix; /* "redis.key_prefix" (default "vigil:") */
-    int64_t redis_timeout_ms; /* "redis.timeout" duration (default 2s) */
+    const char *redis_user;     /* "redis.username" (default NULL: AUTH with password only) */
+    bool redis_tls;             /* "redis.tls" (default false) */
+    unsigned redis_db;          /* "redis.database" (default 0) */
+    const char *redis_prefix;   /* "redis.key_prefix" (default "vigil:") */
+    int64_t redis_timeout_ms;   /* "redis.timeout" duration (default 2s) */
 
     /* checkpoints and correlation: */
-    int64_t checkpoint_ms;     /* "checkpoint.interval" duration (default 1s) */
-    int64_t lateness_ms;       /* "correlation.lateness" duration (default 10s) */
-    uint64_t corr_max_bytes;   /* "correlation.max_memory" size (default 1 GiB) */
+    int64_t checkpoint_ms;   /* "checkpoint.interval" duration (default 1s) */
+    int64_t lateness_ms;     /* "correlation.lateness" duration (default 10s) */
+    uint64_t corr_max_bytes; /* "correlation.max_memory" size (default 1 GiB) */
 
     /* limits and operations: */
     size_t max_record;          /* "limits.max_record" size (default 4 MiB, as vigil run) */

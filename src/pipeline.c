@@ -370,7 +370,8 @@ static void process_batch(worker *w, batch *b)
             w->c.records++;
             w->c.oversize++;
             char msg[64];
-            snprintf(msg, sizeof(msg), "larger than --max-record %zu", w->cfg->max_record);
+            snprintf(msg, sizeof(msg), "larger than the record limit (%zu bytes)",
+                     w->cfg->max_record);
             report(b, it, "record too large", 0, msg);
             break;
         }
@@ -440,7 +441,8 @@ static void sink_reports(pipeline *p, batch *b)
 {
     for (size_t i = 0; i < b->n_items; i++) {
         const item *it = &b->items[i];
-        if (it->note == NOTE_NONE || it->kind != IT_RECORD || !p->sink->bad)
+        if (it->note == NOTE_NONE || (it->kind != IT_RECORD && it->kind != IT_OVERSIZE) ||
+            !p->sink->bad)
             continue;
         size_t rl = it->err_len;
         const char *r = b->err.p + it->err_off;
@@ -874,12 +876,15 @@ int pl_feed(pl *p, const pl_input *in, const char *rec, size_t len, uint64_t ind
         if (!p->cur)
             return -1;
     }
-    if (!batch_add(p->cur, IT_RECORD, &r)) {
+    item *it = batch_add(p->cur, IT_RECORD, &r);
+    if (!it) {
         submit_cur(p);
         drain(p);
         say_oom(p);
         return -1;
     }
+    if (len > p->cfg->max_record)
+        it->kind = IT_OVERSIZE; /* reported, and its bytes go to the sink's bad */
     return 0;
 }
 

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * daemon_int.h: the daemon's state, shared by its files: daemon.c (start, main loop,
+ * signals, reload), dsink.c (what the pipeline produces, into the outbox) and dckpt.c
+ * (checkpoints, publication, recovery).
+ *
+ * Thread: everything here belongs to the daemon's main thread, except `health`, which the
+ * HTTP thread reads (atomics).
+ */
+#ifndef VIGIL_SRC_DAEMON_INT_H
+#define VIGIL_SRC_DAEMON_INT_H
+
+#include "alert_pb.h"
+#include "ckpt.h"
+#include "daemon.h"
+#include "kin.h"
+#include "kout.h"
+#include "metrics.h"
+#include "mhttp.h"
+#include "outbox.h"
+#include "pipeline.h"
+#include "rstore.h"
+#include "vigil/arena.h"
+#include "vlog.h"
+
+#include <stdatomic.h>
+
+/* One input partition. Allocated once and never moved: the pipeline and the correlator keep
+ * pointers to `in` and to its name. */
+typedef struct dpart {
+    pl_input in;       /* in.path: "kafka:TOPIC/PARTITION" */
+    const char *topic; /* interned */
+    int32_t partition;
+    int64_t next;    /* first offset whose effects have not been through the sink (-1: none
+                        known: start where the group's committed offset says) */
+    int64_t fed;     /* the offset after the last one fed */
+    int64_t last_ts; /* the Kafka timestamp (ms) of the last record fed, 0 if none */
+    bool assigned;
+    metric *lag;
+} dpart;
+
+/* What /healthz reports, written by main, read by the HTTP thread. */
+typedef struct dhealth {
+    atomic_int state; /* DH_STARTING, DH_RUNNING, DH_STOPPING */
+    atomic_bool redis_up;
+    atomic_bool degraded;   /* checkpoints failing: alerts held back */
+    atomic_llong last_ckpt; /* wall ms of the last checkpoint saved, 0 none */
+    atomic_ullong pending;  /* messages waiting for a checkpoint */
+    atomic_ullong seq;
+} dhealth;
+
+enum {
+    DH_STARTING,
+    DH_RUNNING,
+    DH_STOPPING
+};
+
+typedef struct dmetrics {
+    metric *records, *events, *alerts, *corr_alerts, *suppressed;
+    metric *failed_parse, *failed_limit, *failed_size, *dead_letter, *dropped;
+    metric *ckpt_ok, *ckpt_fail, *ckpt_seconds, *ckpt_bytes, *latency;
+    metric *redis_errors, *kafka_errors, *published, *publish_failed, *pending;
+    metric *reloads, *reload_failed, *rule_evals, *regex_limit, *corr_keys, *corr_late;
+} dmetrics;
+
+typedef struct dmn {
+    const dcfg *cfg;
+    vlog *lg;
+    metrics *m;
+    dmetrics mt;
+    mhttp *http;
+    dhealth health;
+    rstore *rs;
+    kin *in;
+    kout *out;
+    vg_ruleset *rules;
+    pl *pipe;
+    pl_config plc;
+    pl_sink sink;
+    vg_arena *names; /* topic names and input paths, for the daemon's lifetime */
+    dpart **parts;
+    size_t n_parts, cap_parts;
+    outbox obx;       /* produced since the last checkpoint */
+    bool publishing;  /* the last checkpoint's outbox is being delivered */
+    ckpt_pos *commit; /* its offsets, committed to the group once delivered */
+    size_t n_commit;
+    bool dirty; /* fed or advanced since the last checkpoint */
+    uint64_t seq;
+    int64_t last_try; /* monotonic ms of the last checkpoint attempt */
+    bool paused;
+    alert_pb *apb;
+    vg_buf tmp, key, blob;
+    uint64_t *rule_keys; /* per-rule hit counters: rule id hash -> metric */
+    metric **rule_hits;
+    size_t rule_cap, rule_n;
+    pl_counts base; /* counters of the pipelines closed by reloads */
+    pl_counts last; /* counters already added to the metrics */
+    char ckpt_name[300];
+    int sigfd;
+    bool stop;
+} dmn;
+
+/* dsink.c */
+void dsink_init(dmn *d);
+dpart *dpart_get(dmn *d, const char *topic, int32_t partition);
+
+/* dckpt.c */
+/* Drain, save a checkpoint and publish its outbox. 0 saved (or nothing to save), 1 not now
+ * (the previous outbox is still being delivered), -1 failed (logged, counted). */
+int dckpt_save(dmn *d);
+/* Serve delivery reports; wait up to wait_ms for the outbox in flight. true when none is. */
+bool dckpt_publish_done(dmn *d, int wait_ms);
+/* Load the last checkpoint (if any): state, offsets, and the outbox it left, whose messages
+ * not yet in the output topics are published. 0, or -1 (logged) on failure. */
+int dckpt_restore(dmn *d);
+/* Wall clock in ms, monotonic clock in ms. */
+int64_t dmn_wall_ms(void);
+int64_t dmn_mono_ms(void);
+
+#endif
