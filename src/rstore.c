@@ -53,6 +53,7 @@
 #define RSTORE_FLUSH_BYTES (1u << 20)
 #define RSTORE_DEL_BATCH   512
 #define RSTORE_LOAD_TRIES  3
+#define RSTORE_SCAN_ROUNDS (1u << 20)                  /* SCAN calls, 1000 keys asked each */
 #define RSTORE_SCAN_MAX    (RSTORE_MAX_CHUNKS + 1024u) /* keys rstore_del/save may collect */
 
 struct rstore {
@@ -528,14 +529,22 @@ scan_chunks(rstore *s, const char *name, keylist *out, const char *what, char *e
         errf(err, errlen, "redis: %s: out of memory", what);
         rc = -1;
     }
-    do {
+    for (unsigned long round = 0;; round++) {
         if (rc != 0)
             break;
+        if (round >= RSTORE_SCAN_ROUNDS) {
+            errf(err, errlen, "redis: %s: SCAN did not finish in %u rounds", what,
+                 RSTORE_SCAN_ROUNDS);
+            rc = -1;
+            break;
+        }
         const char *argv[6] = {"SCAN", cursor, "MATCH", pat.p, "COUNT", "1000"};
         size_t lens[6] = {4, strlen(cursor), 5, pat.len, 5, 4};
         redisReply *r = cmd(s, what, 6, argv, lens, err, errlen);
-        if (!r)
-            return -1;
+        if (!r) {
+            rc = -1;
+            break;
+        }
         if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
             r->element[0]->type != REDIS_REPLY_STRING || r->element[0]->len == 0 ||
             r->element[0]->len >= sizeof(cursor) || r->element[1]->type != REDIS_REPLY_ARRAY) {
@@ -572,7 +581,9 @@ scan_chunks(rstore *s, const char *name, keylist *out, const char *what, char *e
             errf(err, errlen, "redis: %s: out of memory", what);
             rc = -1;
         }
-    } while (strcmp(cursor, "0") != 0);
+        if (strcmp(cursor, "0") == 0)
+            break;
+    }
     vg_buf_fini(&pat);
     return rc;
 }
@@ -633,10 +644,19 @@ static int watch_prev(
     redisReply *r = cmd(s, what, 2, wargv, wlens, err, errlen);
     if (!r)
         return -1;
-    bool ok = is_status(r, "OK");
+    if (!is_status(r, "OK")) {
+        int rc = -1;
+        if (r->type == REDIS_REPLY_ERROR) {
+            char msg[320];
+            server_msg(s, r, msg, sizeof(msg));
+            errf(err, errlen, "redis: %s: %s", what, msg);
+        } else {
+            rc = shape_fail(s, what, err, errlen);
+        }
+        freeReplyObject(r);
+        return rc;
+    }
     freeReplyObject(r);
-    if (!ok)
-        return shape_fail(s, what, err, errlen);
     const char *gargv[2] = {"GET", key};
     size_t glens[2] = {3, klen};
     r = cmd(s, what, 2, gargv, glens, err, errlen);
@@ -848,13 +868,13 @@ static int
 load_once(rstore *s, const char *name, vg_buf *out, const char *what, char *err, size_t errlen)
 {
     char hkey[RSTORE_KEY_MAX], ckey[RSTORE_KEY_MAX], htext[RSTORE_HDR_MAX], why[200];
-    size_t hklen = hdr_key(s, name, hkey), htlen;
+    size_t hklen = hdr_key(s, name, hkey), htlen = 0;
     const char *gargv[2] = {"GET", hkey};
     size_t glens[2] = {3, hklen};
     redisReply *r = cmd(s, what, 2, gargv, glens, err, errlen);
     if (!r)
         return -1;
-    hdr h;
+    hdr h = {0};
     int rc = 0;
     if (r->type == REDIS_REPLY_NIL) {
         rc = 0;

@@ -60,7 +60,8 @@ typedef struct rstore_stats {
 
 typedef struct rstore rstore;
 
-/* Copies every string of opts. NULL when out of memory. Does not connect. */
+/* Copies every string of opts. NULL when out of memory or when the prefix is longer than
+ * 256 bytes. Does not connect. */
 rstore *rstore_new(const rstore_opts *opts);
 void rstore_free(rstore *s);
 
