@@ -123,7 +123,7 @@ int svc_kafka_start(svc_kafka *k, const char *const *topics, int n_topics)
     close(out[1]);
     k->stdin_fd = in[1];
     FILE *f = fdopen(out[0], "r");
-    char line[600];
+    char line[sizeof(k->bootstrap) + 10]; /* "bootstrap=" and the address */
     if (!f || !fgets(line, sizeof(line), f) || strncmp(line, "bootstrap=", 10) != 0) {
         fprintf(stderr, "svc: %s did not print its bootstrap address\n", mock);
         if (f)

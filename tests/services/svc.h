@@ -29,14 +29,19 @@ int svc_kafka_start(svc_kafka *k, const char *const *topics, int n_topics);
 void svc_kafka_stop(svc_kafka *k);
 
 typedef struct svc_redis {
-    char dir[256];   /* its working directory (removed by svc_redis_stop) */
+    char dir[256]; /* its working directory (removed by svc_redis_stop) */
     unsigned port;
-    pid_t pid;       /* 0 when not running */
+    pid_t pid;          /* 0 when not running */
+    char sock[300];     /* its unix socket: <dir>/redis.sock (mode 700) */
+    char password[128]; /* requirepass; "" = none */
 } svc_redis;
 
 /* Start redis-server on a free 127.0.0.1 port and wait until it answers PING (10 s at most).
- * 0, or -1 with a message on stderr (e.g. redis-server not installed). */
+ * 0, or -1 with a message on stderr (e.g. redis-server not installed). VIGIL_REDIS_SERVER
+ * names another binary than /usr/bin/redis-server. */
 int svc_redis_start(svc_redis *r);
+/* The same with a password (--requirepass; NULL or "" = none, at most 127 bytes). */
+int svc_redis_start_opts(svc_redis *r, const char *password);
 /* Stop it (SIGTERM, then SIGKILL after 5 s) and keep its directory: svc_redis_restart
  * brings it back on the same port with the same data. */
 int svc_redis_pause(svc_redis *r);
