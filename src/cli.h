@@ -12,6 +12,8 @@
 int cli_check(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_test(int argc, char **argv);
+/* vigil run --config FILE: the service (cli_run hands over when it sees --config). */
+int cli_daemon(int argc, char **argv);
 
 /* "10s", "500ms", "2m", "1h", "1d" -> milliseconds; false if malformed. */
 bool cli_parse_duration(const char *s, int64_t *ms);

@@ -46,6 +46,8 @@
 
 static const char run_help[] =
         "Usage: vigil run --rules PATH... --input FILE|- [--input FILE...] [OPTIONS]\n"
+        "       vigil run --config FILE [OPTIONS]   the service: Kafka in, alerts out, state in\n"
+        "                                           Redis (vigil run --config x --help)\n"
         "\n"
         "Run Sigma rules over events from files or standard input and write one JSON alert\n"
         "per line to standard output. Every rule that matches an event fires; correlation\n"
@@ -131,6 +133,9 @@ static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 
 int cli_run(int argc, char **argv)
 {
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--config") == 0)
+            return cli_daemon(argc, argv); /* the service: Kafka, Redis */
     static rsrc_opts o;
     static pl_input inputs[MAX_INPUTS];
     memset(&o, 0, sizeof(o));

@@ -393,7 +393,15 @@ static int start(dmn *d)
         log_msg(d, VLOG_ERROR, "out of memory");
         return -1;
     }
-    snprintf(d->ckpt_name, sizeof(d->ckpt_name), "checkpoint:%s", d->cfg->group);
+    /* checkpoint names are [A-Za-z0-9_.-]{1,64} (rstore.h): other bytes of the group become _ */
+    int nl = snprintf(d->ckpt_name, sizeof(d->ckpt_name), "ckpt.%.59s", d->cfg->group);
+    for (int i = 5; i < nl && d->ckpt_name[i]; i++) {
+        char ch = d->ckpt_name[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                  ch == '_' || ch == '.' || ch == '-';
+        if (!ok)
+            d->ckpt_name[i] = '_';
+    }
     metrics_register(d);
     dsink_init(d);
     const char *ml = d->cfg->metrics_listen;
