@@ -5,8 +5,10 @@
  */
 #include "vigil/buf.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void vg_buf_init(vg_buf *b, size_t max)
@@ -130,6 +132,11 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
+size_t vg_utf8_seq(const char *s, size_t n)
+{
+    return n ? utf8_seq((const unsigned char *)s, n) : 0;
+}
+
 void vg_buf_json_str(vg_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -197,4 +204,30 @@ void vg_buf_put_i64(vg_buf *b, int64_t v)
         return;
     }
     vg_buf_put_u64(b, (uint64_t)v);
+}
+
+void vg_buf_put_dbl(vg_buf *b, double v)
+{
+    if (isnan(v)) {
+        vg_buf_puts(b, "NaN");
+        return;
+    }
+    if (isinf(v)) {
+        vg_buf_puts(b, v > 0 ? "+Inf" : "-Inf");
+        return;
+    }
+    /* 15 significant digits always read back to a nearby double; 17 always to the same one.
+     * The first precision that reads back exactly is the shortest round trip. */
+    char tmp[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        int n = snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+        if (n <= 0 || (size_t)n >= sizeof(tmp))
+            break;
+        if (prec == 17 || strtod(tmp, NULL) == v) {
+            vg_buf_append(b, tmp, (size_t)n);
+            return;
+        }
+    }
+    if (!b->err)
+        b->err = VG_ERR_INTERNAL;
 }

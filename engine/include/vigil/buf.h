@@ -31,9 +31,16 @@ VG_API void vg_buf_printf(vg_buf *b, const char *fmt, ...) VG_PRINTF(2, 3);
 /* Decimal integers, without printf. */
 VG_API void vg_buf_put_u64(vg_buf *b, uint64_t v);
 VG_API void vg_buf_put_i64(vg_buf *b, int64_t v);
+/* The shortest decimal form of v that reads back as the same double ("0.1", "3", "1e+20",
+ * at most 17 significant digits); "NaN", "+Inf" and "-Inf" for the others (the Prometheus
+ * spellings: JSON writers must handle non-finite values themselves). */
+VG_API void vg_buf_put_dbl(vg_buf *b, double v);
 /* Append s as the body of a JSON string (no quotes): escapes control characters, quote and
  * backslash, and replaces bytes that are not valid UTF-8 with U+FFFD. */
 VG_API void vg_buf_json_str(vg_buf *b, const char *s, size_t n);
+/* Length of the well-formed UTF-8 sequence at s (n bytes available): 1..4, or 0 when the
+ * bytes there are not one (overlong forms, surrogates, truncated or stray bytes; n == 0). */
+VG_API size_t vg_utf8_seq(const char *s, size_t n);
 static inline vg_status vg_buf_status(const vg_buf *b)
 {
     return b->err;
