@@ -49,6 +49,41 @@ int svc_redis_restart(svc_redis *r);
 /* Stop it and remove its directory. */
 void svc_redis_stop(svc_redis *r);
 
+/* ---- Kafka messages in and out (tests/services/svc_kio.c) ---- */
+
+typedef struct svc_msg {
+    char *key, *value; /* NUL-terminated copies (value may also hold NULs: use value_len) */
+    size_t key_len, value_len;
+    int partition;
+    long long offset;
+    char *hdr_names[8], *hdr_values[8];
+    int n_hdr;
+} svc_msg;
+
+/* Produce every line of text (one message per '\n'-terminated line, no key) to topic and
+ * wait for delivery (30 s at most). 0, or -1 with a message on stderr. */
+int svc_kafka_produce_lines(const char *bootstrap, const char *topic, const char *text);
+/* Read topic from the start of every partition until `want` messages have come and then
+ * nothing more for idle_ms, or timeout_ms in all. *out gets the messages (svc_msgs_free).
+ * Returns the number read, -1 on error. */
+int svc_kafka_read(const char *bootstrap,
+                   const char *topic,
+                   int want,
+                   int idle_ms,
+                   int timeout_ms,
+                   svc_msg **out);
+void svc_msgs_free(svc_msg *v, int n);
+/* A header's value (NULL if absent). */
+const char *svc_msg_header(const svc_msg *m, const char *name);
+
+/* ---- the vigil binary as a service ---- */
+
+/* Start "$VIGIL_BIN run --config CONFIG", stderr to log (appended), stdout to /dev/null.
+ * Returns the pid, -1 on failure. */
+pid_t svc_vigil_start(const char *config, const char *log);
+/* Send sig and wait for the exit (timeout_s, then SIGKILL). Returns the wait status. */
+int svc_vigil_stop(pid_t pid, int sig, int timeout_s);
+
 /* Seconds on the monotonic clock. */
 double svc_now(void);
 
