@@ -400,3 +400,9 @@ void vg_event_to_json(const vg_event *ev, vg_buf *out)
 {
     write_node(ev, 0, out);
 }
+
+void vg_event_node_to_json(const vg_event *ev, uint32_t i, vg_buf *out)
+{
+    if (i < ev->n)
+        write_node(ev, i, out);
+}

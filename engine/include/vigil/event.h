@@ -114,5 +114,8 @@ VG_API uint32_t vg_event_resolve_h(const vg_event *ev, const char *name, size_t 
 /* Append the event as one line of compact JSON (objects, arrays and scalars as parsed;
  * numbers as written; strings escaped). */
 VG_API void vg_event_to_json(const vg_event *ev, vg_buf *out);
+/* The same for the sub-tree at node i (i < vg_event_count): an object or array with all it
+ * holds, or one scalar, without the node's own key. Node 0 gives vg_event_to_json's text. */
+VG_API void vg_event_node_to_json(const vg_event *ev, uint32_t i, vg_buf *out);
 
 #endif

@@ -425,6 +425,23 @@ static void test_event_to_json_structure(void **state)
                  "\"objs\":[{\"k\":\"v1\"},{\"k\":\"v2\",\"z\":\"q\"}],\"n\":7,\"id\":\"top\","
                  "\"sub\":{\"id\":\"inner\"},\"p\":{\"id\":\"deep\"},\"dup\":\"d1\",\"dup\":\"d2\","
                  "\"nested\":[[\"m\"]],\"eo\":{},\"ea\":[],\"nl\":null,\"t\":true,\"f\":-1.5e+10}");
+    /* a sub-tree: an object inside an array, an array, a scalar; never its own key */
+    const char *const sub[][2] = {{"objs", "[{\"k\":\"v1\"},{\"k\":\"v2\",\"z\":\"q\"}]"},
+                                  {"a.b", "{\"c\":\"x\"}"},
+                                  {"nested", "[[\"m\"]]"},
+                                  {"n", "7"},
+                                  {"eo", "{}"}};
+    assert_int_equal(vg_event_index(ev), VG_OK);
+    for (size_t k = 0; k < sizeof(sub) / sizeof(sub[0]); k++) {
+        uint32_t at = vg_event_path(ev, sub[k][0], strlen(sub[k][0]));
+        CHECK(sub[k][0], at != VG_NODE_NONE);
+        vg_buf_clear(&b);
+        vg_event_node_to_json(ev, at, &b);
+        CHECK(sub[k][0], b.len > 0 && strcmp(b.p, sub[k][1]) == 0);
+    }
+    vg_buf_clear(&b);
+    vg_event_node_to_json(ev, vg_event_count(ev), &b); /* out of range: nothing */
+    assert_int_equal(b.len, 0);
     /* a deep chain is written without recursion */
     vg_event_reset(ev);
     uint32_t cur = 0;
