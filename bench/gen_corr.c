@@ -22,6 +22,10 @@
  * address, 6 accounts), port scan (12 ports), Shellshock probe followed by curl connecting
  * out from the same host.
  *
+ * Planted events carry "scenario":"attack-<k>": a key that keeps each attack's events
+ * together (and in order) when they are spread over Kafka partitions (vigil replay
+ * --key-field scenario).
+ *
  * Usage: vigil_gen_corr EVENTS OUT.jsonl TRUTH.tsv [PLANT_EVERY]
  */
 #include "base/timefmt.h"
@@ -38,6 +42,7 @@
 
 typedef struct gen {
     FILE *out;
+    char tag[64]; /* ",\"scenario\":\"attack-N\"" while planting attack N, else "" */
     unsigned long long i, n; /* events written, wanted */
     unsigned long long fails, oks, conns, webs, outs;
 } gen;
@@ -55,8 +60,8 @@ static void logon(gen *g, int eid, const char *user, const char *ip, int type)
     fprintf(g->out,
             "{\"@timestamp\":\"%s\",\"Channel\":\"Security\",\"EventID\":%d,\"Computer\":"
             "\"DC01\",\"TargetUserName\":\"%s\",\"TargetDomainName\":\"CORP\",\"IpAddress\":"
-            "\"%s\",\"LogonType\":%d}\n",
-            t, eid, user, ip, type);
+            "\"%s\",\"LogonType\":%d%s}\n",
+            t, eid, user, ip, type, g->tag);
 }
 
 static void inbound(gen *g, const char *src, int port)
@@ -67,8 +72,8 @@ static void inbound(gen *g, const char *src, int port)
             "{\"@timestamp\":\"%s\",\"Channel\":\"Microsoft-Windows-Sysmon/Operational\","
             "\"EventID\":3,\"Computer\":\"SRV-FILE01\",\"Image\":\"System\",\"Protocol\":\"tcp\","
             "\"Initiated\":\"false\",\"SourceIp\":\"%s\",\"SourcePort\":49152,\"DestinationIp\":"
-            "\"10.20.5.30\",\"DestinationPort\":%d}\n",
-            t, src, port);
+            "\"10.20.5.30\",\"DestinationPort\":%d%s}\n",
+            t, src, port, g->tag);
 }
 
 static void web(gen *g, const char *host, const char *ua)
@@ -78,8 +83,8 @@ static void web(gen *g, const char *host, const char *ua)
     fprintf(g->out,
             "{\"@timestamp\":\"%s\",\"s-computername\":\"%s\",\"cs-method\":\"GET\","
             "\"cs-uri-stem\":\"/cgi-bin/status\",\"cs-uri-query\":\"-\",\"c-ip\":\"203.0.113.9\","
-            "\"cs-user-agent\":\"%s\",\"cs-referer\":\"-\",\"sc-status\":200}\n",
-            t, host, ua);
+            "\"cs-user-agent\":\"%s\",\"cs-referer\":\"-\",\"sc-status\":200%s}\n",
+            t, host, ua, g->tag);
 }
 
 static void outbound(gen *g, const char *host, const char *image)
@@ -90,8 +95,8 @@ static void outbound(gen *g, const char *host, const char *image)
             "{\"@timestamp\":\"%s\",\"Channel\":\"Linux-Sysmon/Operational\",\"EventID\":3,"
             "\"Computer\":\"%s\",\"Image\":\"%s\",\"User\":\"www-data\",\"Protocol\":\"tcp\","
             "\"Initiated\":\"true\",\"SourceIp\":\"10.20.6.10\",\"DestinationIp\":\"192.0.2.80\","
-            "\"DestinationPort\":443}\n",
-            t, host, image);
+            "\"DestinationPort\":443%s}\n",
+            t, host, image, g->tag);
 }
 
 static void background(gen *g)
@@ -135,6 +140,7 @@ static void plant(gen *g, unsigned long long k, FILE *truth)
 {
     char a[48], b[48];
     unsigned long long n = k / 4;
+    snprintf(g->tag, sizeof(g->tag), ",\"scenario\":\"attack-%llu\"", k);
     switch (k % 4) {
     case 0:
         snprintf(a, sizeof(a), "bf%llu", n);
@@ -167,6 +173,7 @@ static void plant(gen *g, unsigned long long k, FILE *truth)
         fprintf(truth, "%s\t%s\n", ID_SHELLSHOCK, a);
         break;
     }
+    g->tag[0] = '\0';
 }
 
 int main(int argc, char **argv)

@@ -16,16 +16,24 @@
  */
 #include "daemon_int.h"
 #include "rulesrc.h"
+#include "vigil/match.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #define POLL_BATCH 2000 /* records taken from the consumer per turn at most */
 #define TURN_MS    50
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
 
 static void log_msg(dmn *d, vlog_level lv, const char *msg)
 {
@@ -449,7 +457,7 @@ static int start(dmn *d)
             log_err(d, VLOG_WARN, "waiting for redis", err);
         atomic_store(&d->health.redis_up, false);
         for (int i = 0; i < 10 && !d->stop; i++) {
-            usleep(100 * 1000);
+            sleep_ms(100);
             signals_read(d);
         }
         if (d->stop)
@@ -476,7 +484,7 @@ static void stop_all(dmn *d)
         int64_t until = dmn_mono_ms() + 30000;
         while (dckpt_save(d) != 0 && dmn_mono_ms() < until) {
             dckpt_publish_done(d, 200);
-            usleep(200 * 1000);
+            sleep_ms(200);
         }
         dckpt_publish_done(d, 30000);
         kin_close(d->in);

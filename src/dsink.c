@@ -92,8 +92,8 @@ static void add_alert(dmn *d, const char *line, size_t len)
     bool pb = d->cfg->alert_format == DCFG_ALERT_PROTOBUF;
     if (pb) {
         vg_buf_clear(&d->tmp);
-        if (alert_pb_pack(d->apb, &d->tmp) != 0 || vg_buf_status(&d->tmp) != VG_OK) {
-            log_drop(d, "alert not encodable", "protobuf packing failed");
+        if (alert_pb_pack(d->apb, &d->tmp, err, sizeof(err)) != 0) {
+            log_drop(d, "alert not encodable", err);
             return;
         }
         m.value = d->tmp.p;
@@ -154,7 +154,7 @@ static void sink_bad(void *ud,
     char id[320], part[16], off[24];
     int il = snprintf(id, sizeof(id), "%s/%d/%llu", pt->topic, (int)pt->partition,
                       (unsigned long long)index);
-    int pl = snprintf(part, sizeof(part), "%d", (int)pt->partition);
+    int plen = snprintf(part, sizeof(part), "%d", (int)pt->partition);
     int ol = snprintf(off, sizeof(off), "%llu", (unsigned long long)index);
     obx_msg m;
     memset(&m, 0, sizeof(m));
@@ -168,7 +168,7 @@ static void sink_bad(void *ud,
     m.hdr[0] = (obx_hdr){"vigil-dead-letter-id", id, (size_t)il};
     m.hdr[1] = (obx_hdr){"vigil-error", reason, reason_len};
     m.hdr[2] = (obx_hdr){"vigil-source-topic", pt->topic, strlen(pt->topic)};
-    m.hdr[3] = (obx_hdr){"vigil-source-partition", part, (size_t)pl};
+    m.hdr[3] = (obx_hdr){"vigil-source-partition", part, (size_t)plen};
     m.hdr[4] = (obx_hdr){"vigil-source-offset", off, (size_t)ol};
     m.n_hdr = 5;
     if (!obx_add(&d->obx, &m)) {

@@ -78,11 +78,15 @@ const char *svc_msg_header(const svc_msg *m, const char *name);
 
 /* ---- the vigil binary as a service ---- */
 
-/* Start "$VIGIL_BIN run --config CONFIG", stderr to log (appended), stdout to /dev/null.
+/* Start "$VIGIL_BIN run --config CONFIG", stdout and stderr to log (appended).
  * Returns the pid, -1 on failure. */
 pid_t svc_vigil_start(const char *config, const char *log);
 /* Send sig and wait for the exit (timeout_s, then SIGKILL). Returns the wait status. */
 int svc_vigil_stop(pid_t pid, int sig, int timeout_s);
+
+/* Run "$VIGIL_BIN ARGS..." (argv[0] onwards are the arguments after the binary, NULL-
+ * terminated) in $VIGIL_SRC, stdout and stderr to log. Returns the pid, -1 on failure. */
+pid_t svc_vigil_spawn(const char *const *args, const char *log);
 
 /* Seconds on the monotonic clock. */
 double svc_now(void);

@@ -178,12 +178,18 @@ const char *svc_msg_header(const svc_msg *m, const char *name)
     return NULL;
 }
 
-pid_t svc_vigil_start(const char *config, const char *log)
+pid_t svc_vigil_spawn(const char *const *args, const char *log)
 {
     const char *bin = getenv("VIGIL_BIN");
     const char *src = getenv("VIGIL_SRC");
     if (!bin || !src)
         return -1;
+    char *argv[32];
+    int n = 0;
+    argv[n++] = (char *)bin;
+    for (int i = 0; args[i] && n < 31; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
     pid_t pid = fork();
     if (pid < 0)
         return -1;
@@ -193,12 +199,18 @@ pid_t svc_vigil_start(const char *config, const char *log)
         if (lf < 0 || nf < 0 || chdir(src) != 0)
             _exit(126);
         dup2(nf, STDIN_FILENO);
-        dup2(nf, STDOUT_FILENO);
+        dup2(lf, STDOUT_FILENO);
         dup2(lf, STDERR_FILENO);
-        execl(bin, bin, "run", "--config", config, (char *)NULL);
+        execv(bin, argv);
         _exit(127);
     }
     return pid;
+}
+
+pid_t svc_vigil_start(const char *config, const char *log)
+{
+    const char *args[] = {"run", "--config", config, NULL};
+    return svc_vigil_spawn(args, log);
 }
 
 int svc_vigil_stop(pid_t pid, int sig, int timeout_s)
