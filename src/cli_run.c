@@ -120,7 +120,7 @@ bool cli_parse_duration(const char *s, int64_t *ms)
     return true;
 }
 
-static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
     char *end;
     errno = 0;
@@ -210,31 +210,31 @@ int cli_run(int argc, char **argv)
             }
         } else if (OPT("--corr-max-memory")) {
             VALUE();
-            if (!parse_u64(val, 1u << 20, (uint64_t)1 << 46, &corr_mem)) {
+            if (!cli_parse_u64(val, 1u << 20, (uint64_t)1 << 46, &corr_mem)) {
                 fprintf(stderr, "vigil run: --corr-max-memory must be 1048576..2^46\n");
                 return CLI_USAGE;
             }
         } else if (OPT("--max-record")) {
             VALUE();
-            if (!parse_u64(val, 64, (uint64_t)1 << 31, &max_record)) {
+            if (!cli_parse_u64(val, 64, (uint64_t)1 << 31, &max_record)) {
                 fprintf(stderr, "vigil run: --max-record must be 64..2147483648\n");
                 return CLI_USAGE;
             }
         } else if (OPT("--max-depth")) {
             VALUE();
-            if (!parse_u64(val, 1, 100000, &max_depth)) {
+            if (!cli_parse_u64(val, 1, 100000, &max_depth)) {
                 fprintf(stderr, "vigil run: --max-depth must be 1..100000\n");
                 return CLI_USAGE;
             }
         } else if (OPT("--max-fields")) {
             VALUE();
-            if (!parse_u64(val, 1, 16u << 20, &max_fields)) {
+            if (!cli_parse_u64(val, 1, 16u << 20, &max_fields)) {
                 fprintf(stderr, "vigil run: --max-fields must be 1..16777216\n");
                 return CLI_USAGE;
             }
         } else if (OPT("--max-errors")) {
             VALUE();
-            if (!parse_u64(val, 0, UINT32_MAX, &max_errors)) {
+            if (!cli_parse_u64(val, 0, UINT32_MAX, &max_errors)) {
                 fprintf(stderr, "vigil run: --max-errors must be a number\n");
                 return CLI_USAGE;
             }
@@ -250,7 +250,7 @@ int cli_run(int argc, char **argv)
             }
         } else if (OPT("--threads")) {
             VALUE();
-            if (!parse_u64(val, 0, PL_MAX_THREADS, &threads)) {
+            if (!cli_parse_u64(val, 0, PL_MAX_THREADS, &threads)) {
                 fprintf(stderr, "vigil run: --threads must be 0..%d\n", PL_MAX_THREADS);
                 return CLI_USAGE;
             }

@@ -198,14 +198,15 @@ input_kind input_next(input *in, input_rec *rec)
             consume(in, used - start);
             return fr == VG_FRAME_RECORD ? INPUT_RECORD : INPUT_UNFRAMED;
         case VG_FRAME_OVERSIZE: {
+            bool whole =
+                    used < avail || in->eof || (used > 0 && in->buf[in->pos + used - 1] == '\n');
+            consume(in, start); /* blanks before the record: it starts after them */
             rec->p = NULL;
             rec->len = 0;
             rec->index = in->index++;
             rec->line = in->line;
             rec->offset = in->offset;
-            bool whole =
-                    used < avail || in->eof || (used > 0 && in->buf[in->pos + used - 1] == '\n');
-            consume(in, used);
+            consume(in, used - start);
             if (!whole)
                 in->skipping = true;
             return INPUT_OVERSIZE;

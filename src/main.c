@@ -16,6 +16,7 @@ static const char main_help[] =
         "  run      run rules over event files or stdin and print one JSON alert per line\n"
         "  check    compile rule files and report every error as file:line:col\n"
         "  test     run rule tests: rules over event files against the alerts they must give\n"
+        "  replay   produce recorded events from files to a Kafka topic, to benchmark vigil\n"
         "  help     show help for a command (vigil help run)\n"
         "\n"
         "Options:\n"
@@ -26,6 +27,7 @@ static const char main_help[] =
         "  vigil check rules/sigma\n"
         "  vigil test rules/tests\n"
         "  vigil run --rules rules/sigma --input rules/samples/windows.json\n"
+        "  vigil replay rules/samples/web.jsonl --brokers localhost:9092 --topic events\n"
         "  tail -F /var/log/auth.log | vigil run --rules my-rules/ --input - --format syslog \\\n"
         "      --logsource product=linux\n"
         "\n"
@@ -59,6 +61,8 @@ int main(int argc, char **argv)
             return cli_check(1, sub_argv);
         if (strcmp(argv[2], "test") == 0)
             return cli_test(1, sub_argv);
+        if (strcmp(argv[2], "replay") == 0)
+            return cli_replay(1, sub_argv);
         fprintf(stderr, "vigil: unknown command '%s'\n", argv[2]);
         return CLI_USAGE;
     }
@@ -68,6 +72,8 @@ int main(int argc, char **argv)
         return cli_check(argc - 2, argv + 2);
     if (strcmp(cmd, "test") == 0)
         return cli_test(argc - 2, argv + 2);
+    if (strcmp(cmd, "replay") == 0)
+        return cli_replay(argc - 2, argv + 2);
     fprintf(stderr, "vigil: unknown command '%s' (see vigil --help)\n", cmd);
     return CLI_USAGE;
 }

@@ -115,29 +115,9 @@ bool vg_corr_rule_alerts(const vg_ruleset *rs, uint32_t rule)
 }
 
 /* The text of a field, read through its slot's candidates; false if missing. */
-static bool is_scalar(const vg_node *n)
-{
-    return n->type == VG_V_STR || n->type == VG_V_NUM || n->type == VG_V_BOOL;
-}
-
 static bool field_text(const vg_ruleset *rs, const vg_event *ev, uint32_t slot, vg_span *out)
 {
-    uint32_t idx = vg_fslot_first(&rs->fslots.v[slot], ev);
-    if (idx == VG_NODE_NONE)
-        return false;
-    const vg_node *n = vg_event_node(ev, idx);
-    if (n->type == VG_V_ARR) { /* an array: its first scalar */
-        uint32_t c = n->first_child;
-        while (c != VG_NODE_NONE && !is_scalar(vg_event_node(ev, c)))
-            c = vg_event_node(ev, c)->next_sibling;
-        if (c == VG_NODE_NONE)
-            return false;
-        n = vg_event_node(ev, c);
-    }
-    if (!is_scalar(n))
-        return false;
-    *out = n->text;
-    return true;
+    return vg_event_scalar_text(ev, vg_fslot_first(&rs->fslots.v[slot], ev), out);
 }
 
 /* One signal for correlation use u; 1 appended, 0 skipped (counted), -1 out of memory. */

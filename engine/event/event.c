@@ -340,6 +340,30 @@ uint32_t vg_event_resolve(const vg_event *ev, const char *name, size_t len)
     return vg_event_resolve_h(ev, name, len, vg_hash_name(name, len));
 }
 
+static bool is_scalar(const vg_node *n)
+{
+    return n->type == VG_V_STR || n->type == VG_V_NUM || n->type == VG_V_BOOL;
+}
+
+bool vg_event_scalar_text(const vg_event *ev, uint32_t idx, vg_span *out)
+{
+    if (idx >= ev->n)
+        return false;
+    const vg_node *n = &ev->nodes[idx];
+    if (n->type == VG_V_ARR) { /* an array: its first scalar */
+        uint32_t c = n->first_child;
+        while (c != VG_NODE_NONE && !is_scalar(&ev->nodes[c]))
+            c = ev->nodes[c].next_sibling;
+        if (c == VG_NODE_NONE)
+            return false;
+        n = &ev->nodes[c];
+    }
+    if (!is_scalar(n))
+        return false;
+    *out = n->text;
+    return true;
+}
+
 /* ---- JSON ---- */
 
 static void write_node(const vg_event *ev, uint32_t i, vg_buf *out)

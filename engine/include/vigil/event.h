@@ -103,6 +103,10 @@ VG_API uint32_t vg_event_path(const vg_event *ev, const char *path, size_t len);
 VG_API uint32_t vg_event_leaf(const vg_event *ev, const char *key, size_t len);
 /* Schema-on-read lookup: exact path first, then unique leaf key. */
 VG_API uint32_t vg_event_resolve(const vg_event *ev, const char *name, size_t len);
+/* The text of node idx read as one value: a string, number or boolean gives its text; an
+ * array gives its first scalar element's. false (out untouched) for null, an object, an array
+ * without scalars, or idx out of range (VG_NODE_NONE included). */
+VG_API bool vg_event_scalar_text(const vg_event *ev, uint32_t idx, vg_span *out);
 
 /* The hash the index uses for names (64-bit FNV-1a). Callers that look the same name up in
  * many events compute it once and use the _h variants. */

@@ -255,6 +255,46 @@ static void test_event_leaf_and_resolve(void **state)
     vg_event_free(ev);
 }
 
+/* vg_event_scalar_text: a field read as one value (a message key, a group-by value). */
+static void test_event_scalar_text(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        const char *key;
+        const char *want; /* NULL: no text */
+    } rows[] = {
+            {"string", "c", "x"},
+            {"number, as written", "n", "7"},
+            {"array: its first scalar", "arr", "1"},
+            {"array of objects: none", "objs", NULL},
+            {"array of arrays: none", "nested", NULL},
+            {"object: none", "sub", NULL},
+            {"absent", "nothing", NULL},
+    };
+    vg_event *ev = vg_event_new(NULL);
+    build_sample(ev);
+    add(ev, 0, VG_V_NULL, "nul", "null");
+    add(ev, 0, VG_V_BOOL, "yes", "true");
+    assert_int_equal(vg_event_index(ev), VG_OK);
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        vg_span got = {"untouched", 9};
+        bool ok = vg_event_scalar_text(ev, vg_event_resolve(ev, rows[r].key, strlen(rows[r].key)),
+                                       &got);
+        CHECK(rows[r].name, ok == (rows[r].want != NULL));
+        if (rows[r].want)
+            CHECK(rows[r].name, vg_span_eq_cstr(got, rows[r].want));
+        else
+            CHECK(rows[r].name, vg_span_eq_cstr(got, "untouched"));
+    }
+    vg_span got;
+    CHECK("null", !vg_event_scalar_text(ev, vg_event_resolve(ev, "nul", 3), &got));
+    CHECK("bool", vg_event_scalar_text(ev, vg_event_resolve(ev, "yes", 3), &got) &&
+                          vg_span_eq_cstr(got, "true"));
+    CHECK("out of range", !vg_event_scalar_text(ev, vg_event_count(ev), &got));
+    vg_event_free(ev);
+}
+
 static void test_event_dotted_key_collides_with_nested_path(void **state)
 {
     (void)state;
@@ -516,6 +556,7 @@ int main(void)
             cmocka_unit_test(test_event_add_rejects_bad_parent),
             cmocka_unit_test(test_event_index_paths),
             cmocka_unit_test(test_event_leaf_and_resolve),
+            cmocka_unit_test(test_event_scalar_text),
             cmocka_unit_test(test_event_dotted_key_collides_with_nested_path),
             cmocka_unit_test(test_event_lookup_requires_index),
             cmocka_unit_test(test_event_max_nodes),
