@@ -13,9 +13,6 @@ int cli_check(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_test(int argc, char **argv);
 
-/* "10s", "500ms", "2m", "1h", "1d" -> milliseconds; false if malformed. */
-bool cli_parse_duration(const char *s, int64_t *ms);
-
 /* Exit statuses shared by the subcommands. */
 enum {
     CLI_OK = 0,
