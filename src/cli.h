@@ -16,8 +16,6 @@ int cli_test(int argc, char **argv);
 int cli_daemon(int argc, char **argv);
 int cli_replay(int argc, char **argv);
 
-/* "10s", "500ms", "2m", "1h", "1d" -> milliseconds; false if malformed. */
-bool cli_parse_duration(const char *s, int64_t *ms);
 /* A decimal number in [min, max] and nothing after it -> *out; false otherwise. */
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

@@ -26,6 +26,7 @@
  * rd_kafka_poll/rd_kafka_flush on this thread).
  */
 #include "cli.h"
+#include "units.h"
 #include "input.h"
 #include "replay_pace.h"
 #include "vigil/alert.h"
@@ -640,7 +641,8 @@ int cli_replay(int argc, char **argv)
             o.props[o.n_props++] = val;
         } else if (OPT("--max-record")) {
             VALUE();
-            if (!cli_parse_u64(val, 64, (uint64_t)1 << 31, &o.max_record)) {
+            if (!units_size(val, &o.max_record) || o.max_record < 64 ||
+                o.max_record > (uint64_t)1 << 31) {
                 fprintf(stderr, "vigil replay: --max-record must be 64..2147483648\n");
                 return CLI_USAGE;
             }

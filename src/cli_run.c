@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "pipeline.h"
 #include "rulesrc.h"
+#include "units.h"
 #include "vigil/match.h"
 #include "vigil/parse.h"
 
@@ -78,11 +79,14 @@ static const char run_help[] =
         "                           time seen on its input, and still be placed in its\n"
         "                           windows (default 10s; later ones are counted and\n"
         "                           dropped). DURATION: a number and ms, s, m, h or d\n"
-        "  --corr-max-memory BYTES  correlation state cap (default 1073741824); past it new\n"
-        "                           group keys are refused and counted\n"
+        "  --corr-max-memory SIZE   correlation state cap (default 1GiB; 1MiB..64TiB); past\n"
+        "                           it new group keys are refused and counted. SIZE: a\n"
+        "                           number of bytes, or a number and KiB, MiB, GiB or TiB\n"
+        "                           (64MiB = 67108864)\n"
         "\n"
         "Limits:\n"
-        "  --max-record BYTES       largest record accepted (default 4194304)\n"
+        "  --max-record SIZE        largest record accepted (default 4MiB; 64..2GiB;\n"
+        "                           a SIZE like 64MiB)\n"
         "  --max-depth N            deepest JSON nesting accepted (default 64)\n"
         "  --max-fields N           most values in one event (default 65536)\n"
         "  --max-errors N           malformed records reported per input (default 100;\n"
@@ -100,25 +104,6 @@ static const char run_help[] =
         "  -q, --quiet              no rule warnings on start-up\n"
         "  -h, --help               show this help\n"
         "\n";
-
-bool cli_parse_duration(const char *s, int64_t *ms)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || s[0] == '-' || v > 100000000ull)
-        return false;
-    int64_t unit = strcmp(end, "ms") == 0  ? 1
-                   : strcmp(end, "s") == 0 ? 1000
-                   : strcmp(end, "m") == 0 ? 60000
-                   : strcmp(end, "h") == 0 ? 3600000
-                   : strcmp(end, "d") == 0 ? 86400000
-                                           : 0;
-    if (!unit)
-        return false;
-    *ms = (int64_t)v * unit;
-    return true;
-}
 
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -201,7 +186,7 @@ int cli_run(int argc, char **argv)
             cur_tf = val[0] ? val : NULL;
         } else if (OPT("--lateness")) {
             VALUE();
-            if (!cli_parse_duration(val, &lateness)) {
+            if (!units_duration(val, &lateness)) {
                 fprintf(stderr,
                         "vigil run: --lateness takes a number and a unit (ms, s, m, h, "
                         "d), not '%s'\n",
@@ -210,13 +195,15 @@ int cli_run(int argc, char **argv)
             }
         } else if (OPT("--corr-max-memory")) {
             VALUE();
-            if (!cli_parse_u64(val, 1u << 20, (uint64_t)1 << 46, &corr_mem)) {
+            if (!units_size(val, &corr_mem) || corr_mem < (1u << 20) ||
+                corr_mem > (uint64_t)1 << 46) {
                 fprintf(stderr, "vigil run: --corr-max-memory must be 1048576..2^46\n");
                 return CLI_USAGE;
             }
         } else if (OPT("--max-record")) {
             VALUE();
-            if (!cli_parse_u64(val, 64, (uint64_t)1 << 31, &max_record)) {
+            if (!units_size(val, &max_record) || max_record < 64 ||
+                max_record > (uint64_t)1 << 31) {
                 fprintf(stderr, "vigil run: --max-record must be 64..2147483648\n");
                 return CLI_USAGE;
             }

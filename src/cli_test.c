@@ -16,6 +16,7 @@
 #include "fsutil.h"
 #include "pipeline.h"
 #include "rulesrc.h"
+#include "units.h"
 #include "vigil/arena.h"
 #include "vigil/match.h"
 #include "vigil/parse.h"
@@ -232,7 +233,7 @@ static bool load_test(tfile *t, const char *text, size_t len)
     }
     t->lateness = 10000;
     const vg_ynode *la = vg_ymap_get(root, "lateness");
-    if (la && (!scalar(la) || !cli_parse_duration(la->str, &t->lateness)))
+    if (la && (!scalar(la) || !units_duration(la->str, &t->lateness)))
         return bad(t, la, "'lateness' is a number and ms, s, m, h or d");
     return load_inputs(t, vg_ymap_get(root, "inputs")) &&
            load_expect(t, vg_ymap_get(root, "expect"));

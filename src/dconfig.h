@@ -6,12 +6,18 @@
  * dcfg_load fills a dcfg from a file; dcfg_defaults alone gives the defaults. Every string
  * points into the dcfg's own arena and lives until dcfg_free. A bad file gives one error,
  * "FILE:LINE:COL: KEY: what is wrong", naming the key with its full dotted path
- * (e.g. "redis.port"), and nothing else is loaded.
+ * (e.g. "redis.port", "inputs[0].topic", "kafka.properties.sasl.password"), and nothing else
+ * is loaded: on failure the dcfg is left empty (freed; dcfg_free on it is a no-op). Errors
+ * about the file as a whole read "FILE: what is wrong".
  *
- * Secrets (redis.password, Kafka properties whose name contains "password", "secret" or
- * "sasl.jaas") may be given as "${ENV_NAME}", which is replaced by that variable of the
- * environment (an error if unset); dcfg_is_secret tells which property names to mask in
- * logs.
+ * Values as loaded: relative "rules" paths are taken relative to the configuration file's
+ * directory; "threads: 0" is replaced by the number of online CPUs (at most 64), so threads
+ * is 1..64; "metrics.listen: off" is stored as "" (metrics disabled).
+ *
+ * Secrets (redis.password, Kafka properties whose name contains "password", "secret",
+ * "sasl.jaas" or "ssl.key", in any case) may be given as "${ENV_NAME}", the whole value,
+ * which is replaced by that variable of the environment (an error if unset); dcfg_is_secret
+ * tells which property names to mask in logs. Error messages never show a secret's value.
  *
  * Durations ("500ms", "10s", "2m", "1h", "1d") and sizes ("4096", "64KiB", "16MiB", "1GiB")
  * are read by units.h, shared with the command-line options.
