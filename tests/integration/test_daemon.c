@@ -158,7 +158,7 @@ static void reference(const char *text, expect *x)
     memset(x, 0, sizeof(*x));
     harness_write("ref.jsonl", text);
     harness_result r =
-            harness_run("run --rules rules/sigma --input %s/ref.jsonl", harness_tmpdir());
+            harness_run("run --rules rules/sigma --lateness 1d --input %s/ref.jsonl", harness_tmpdir());
     assert_int_equal(r.status, 0);
     char *save = NULL;
     for (char *line = strtok_r(r.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -219,7 +219,9 @@ static void test_json_alerts_keys_headers_and_dead_letter(void **state)
     char *text = events_text();
     expect x;
     reference(text, &x);
-    const char *cfg = config("j", "rules/sigma", "j-ev", "j-alerts", "j-dlq", "json");
+    char rules[512];
+    snprintf(rules, sizeof(rules), "%s/rules/sigma", getenv("VIGIL_SRC"));
+    const char *cfg = config("j", rules, "j-ev", "j-alerts", "j-dlq", "json");
     char log[512];
     snprintf(log, sizeof(log), "%s/j.log", harness_tmpdir());
     assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, "j-ev", text), 0);
@@ -275,7 +277,9 @@ static void test_protobuf_alerts_decode(void **state)
     char *text = events_text();
     expect x;
     reference(text, &x);
-    const char *cfg = config("p", "rules/sigma", "p-ev", "p-alerts", NULL, "protobuf");
+    char rules[512];
+    snprintf(rules, sizeof(rules), "%s/rules/sigma", getenv("VIGIL_SRC"));
+    const char *cfg = config("p", rules, "p-ev", "p-alerts", NULL, "protobuf");
     char log[512];
     snprintf(log, sizeof(log), "%s/p.log", harness_tmpdir());
     assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, "p-ev", text), 0);

@@ -142,7 +142,7 @@ static void run_start(run *x, const char *name)
     snprintf(x->alerts, sizeof(x->alerts), "%s-alerts", name);
     char text[2048];
     snprintf(text, sizeof(text),
-             "rules: [rules/sigma]\nthreads: 2\n"
+             "rules: [\"%s/rules/sigma\"]\nthreads: 2\n"
              "kafka:\n  brokers: \"%s\"\n  group: \"%s\"\n"
              "inputs:\n  - topic: %s\n    format: json\n"
              "alerts:\n  topic: %s\n"
@@ -150,7 +150,7 @@ static void run_start(run *x, const char *name)
              "checkpoint:\n  interval: 200ms\n"
              "correlation:\n  lateness: 1d\n"
              "metrics:\n  listen: \"off\"\n",
-             g.k.bootstrap, name, x->ev, x->alerts, g.r.port, name);
+             getenv("VIGIL_SRC"), g.k.bootstrap, name, x->ev, x->alerts, g.r.port, name);
     char file[64];
     snprintf(file, sizeof(file), "%s.yml", name);
     harness_write(file, text);
