@@ -136,10 +136,11 @@ typedef struct replay {
     bool fatal;    /* the producer hit a fatal error: stop producing */
     int64_t start_ns, last_ns;
     uint64_t last_sent;
-    uint64_t total_bytes; /* of every input; 0: unknown (stdin, a pipe) */
-    uint64_t read_done;   /* bytes of the inputs finished */
-    uint64_t read_pos;    /* bytes read, all inputs */
-    uint64_t produced, sent, sent_bytes, failed, skipped, io_errors;
+    uint64_t total_bytes;        /* of every input; 0: unknown (stdin, a pipe) */
+    uint64_t read_done;          /* bytes of the inputs finished */
+    uint64_t read_pos;           /* bytes read, all inputs */
+    uint64_t produced, reported; /* records given to the producer; delivery reports had */
+    uint64_t sent, sent_bytes, failed, skipped, io_errors;
     uint64_t fail_shown, kafka_errors_shown;
 } replay;
 
@@ -255,6 +256,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
     (void)rk;
     replay *r = opaque;
+    r->reported++;
     if (m->err) {
         report_failure(r, m->_private, rd_kafka_err2str(m->err));
         return;
@@ -404,9 +406,8 @@ static void producer_finish(replay *r)
     }
     rd_kafka_poll(r->rk, 0);
     /* anything still unaccounted for was not delivered */
-    uint64_t done = r->sent + r->failed;
-    if (r->produced > done)
-        r->failed += r->produced - done;
+    if (r->produced > r->reported)
+        r->failed += r->produced - r->reported;
 }
 
 /* ---- reading ---- */

@@ -133,7 +133,13 @@ int svc_kafka_start(svc_kafka *k, const char *const *topics, int n_topics)
     }
     fclose(f);
     line[strcspn(line, "\n")] = '\0';
-    snprintf(k->bootstrap, sizeof(k->bootstrap), "%s", line + 10);
+    size_t n = strlen(line + 10);
+    if (n >= sizeof(k->bootstrap)) {
+        fprintf(stderr, "svc: %s printed a bootstrap address too long\n", mock);
+        svc_kafka_stop(k);
+        return -1;
+    }
+    memcpy(k->bootstrap, line + 10, n + 1);
     return 0;
 }
 
