@@ -144,6 +144,7 @@ static void run_start(run *x, const char *name)
     snprintf(text, sizeof(text),
              "rules: [\"%s/rules/sigma\"]\nthreads: 2\n"
              "kafka:\n  brokers: \"%s\"\n  group: \"%s\"\n"
+             "  properties:\n    session.timeout.ms: 6000\n    heartbeat.interval.ms: 500\n"
              "inputs:\n  - topic: %s\n    format: json\n"
              "alerts:\n  topic: %s\n"
              "redis:\n  host: 127.0.0.1\n  port: %u\n  key_prefix: \"%s:\"\n  timeout: 500ms\n"
@@ -221,6 +222,20 @@ static void run_finish(run *x)
             j++;
         }
     }
+    /* how the restarts went: checkpoints restored, and outbox messages found already out */
+    char *logtext = harness_read_all(x->log, NULL);
+    int restores = 0;
+    unsigned long long found = 0;
+    for (const char *p = logtext; p && (p = strstr(p, "\"already_published\":")) != NULL;) {
+        p += strlen("\"already_published\":");
+        found += strtoull(p, NULL, 10);
+        restores++;
+    }
+    free(logtext);
+    fprintf(stderr,
+            "test_daemon_faults: %s: %d checkpoints restored, %llu saved alerts found already "
+            "published\n",
+            x->name, restores, found);
     fprintf(stderr,
             "test_daemon_faults: %s: %d alerts published, %d expected: %d lost, %d "
             "duplicated, %d unexpected\n",
@@ -235,18 +250,40 @@ static void run_finish(run *x)
     svc_msgs_free(m, n);
 }
 
+/* Times `what` occurs in the log. */
+static int log_count(const char *log, const char *what)
+{
+    char *s = harness_read_all(log, NULL);
+    int n = 0;
+    for (const char *p = s; p && (p = strstr(p, what)) != NULL; p += strlen(what))
+        n++;
+    free(s);
+    return n;
+}
+
+/* Wait (60 s at most) until the log says `what` more than `seen` times. */
+static void log_wait(const char *log, const char *what, int seen)
+{
+    double end = svc_now() + 60;
+    while (log_count(log, what) <= seen && svc_now() < end)
+        sleep_s(0.05);
+    assert_true(log_count(log, what) > seen);
+}
+
 static void test_kill9_five_times(void **state)
 {
     (void)state;
     run x;
     run_start(&x, "k9");
     for (int i = 0; i < 5; i++) {
-        double wait = 0.3 + (double)(next_rand() % 1500) / 1000.0; /* 0.3 .. 1.8 s */
+        /* a random moment once this instance reads input */
+        log_wait(x.log, "partitions assigned", i);
+        double wait = 0.1 + (double)(next_rand() % 1500) / 1000.0; /* 0.1 .. 1.6 s */
         sleep_s(wait);
         kill(x.vigil, SIGKILL);
         int st;
         waitpid(x.vigil, &st, 0);
-        fprintf(stderr, "test_daemon_faults: kill -9 after %.2f s\n", wait);
+        fprintf(stderr, "test_daemon_faults: kill -9 %.2f s after the assignment\n", wait);
         x.vigil = svc_vigil_start(x.cfg, x.log);
         assert_true(x.vigil > 0);
     }
@@ -258,7 +295,8 @@ static void test_sigterm_restart(void **state)
     (void)state;
     run x;
     run_start(&x, "st");
-    sleep_s(2.0 + (double)(next_rand() % 3000) / 1000.0);
+    log_wait(x.log, "partitions assigned", 0);
+    sleep_s(0.5 + (double)(next_rand() % 3000) / 1000.0);
     int st = svc_vigil_stop(x.vigil, SIGTERM, 60);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 0);
@@ -272,7 +310,8 @@ static void test_redis_down_10s(void **state)
     (void)state;
     run x;
     run_start(&x, "rd");
-    sleep_s(1.0 + (double)(next_rand() % 2000) / 1000.0);
+    log_wait(x.log, "partitions assigned", 0);
+    sleep_s(0.5 + (double)(next_rand() % 2000) / 1000.0);
     assert_int_equal(svc_redis_pause(&g.r), 0);
     sleep_s(10.0);
     assert_int_equal(svc_redis_restart(&g.r), 0);
