@@ -65,10 +65,11 @@ test_all() {
     build build/debug Debug -DVIGIL_WERROR=ON
     run_tests build/debug
     # the threaded pipeline under ThreadSanitizer (its tests are the integration ones; not
-    # the Kafka broker test: librdkafka's own threads are not instrumented and crash TSan)
+    # those that run Kafka clients: librdkafka's own threads are not instrumented and crash
+    # TSan)
     build build/tsan Tsan -DVIGIL_WERROR=ON
     (cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R integration \
-        -E integration/test_kafka)
+        -E 'integration/test_(kafka|daemon|replay)')
     build build/asan Asan -DVIGIL_WERROR=ON
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
         run_tests build/asan

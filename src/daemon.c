@@ -123,17 +123,20 @@ static void set_logsources(dmn *d)
     }
 }
 
-static void pl_cfg(dmn *d, vg_ruleset *rs)
+/* The pipeline configuration for rs, in the slot the running pipeline does not use. */
+static pl_config *pl_cfg(dmn *d, vg_ruleset *rs)
 {
-    memset(&d->plc, 0, sizeof(d->plc));
-    d->plc.rs = rs;
-    d->plc.fast = true;
-    d->plc.max_record = d->cfg->max_record;
-    d->plc.max_errors = 0;
-    d->plc.limits.max_bytes = d->cfg->max_record * 4 + (1u << 20);
-    d->plc.threads = d->cfg->threads;
-    d->plc.corr.lateness_ms = d->cfg->lateness_ms;
-    d->plc.corr.max_bytes = (size_t)d->cfg->corr_max_bytes;
+    pl_config *c = &d->plc[d->cur ^ 1];
+    memset(c, 0, sizeof(*c));
+    c->rs = rs;
+    c->fast = true;
+    c->max_record = d->cfg->max_record;
+    c->max_errors = 0;
+    c->limits.max_bytes = d->cfg->max_record * 4 + (1u << 20);
+    c->threads = d->cfg->threads;
+    c->corr.lateness_ms = d->cfg->lateness_ms;
+    c->corr.max_bytes = (size_t)d->cfg->corr_max_bytes;
+    return c;
 }
 
 static void add_counts(pl_counts *a, const pl_counts *b)
@@ -189,15 +192,12 @@ static void reload(dmn *d)
     pl_drain(d->pipe);
     vg_buf_clear(&d->tmp);
     char err[256];
-    pl_config old_cfg = d->plc;
-    pl_cfg(d, rs);
-    pl *np = pl_open(&d->plc, &d->sink, stderr);
+    pl *np = pl_open(pl_cfg(d, rs), &d->sink, stderr);
     if (!np || pl_state_save(d->pipe, &d->tmp) != VG_OK ||
         pl_state_load(np, d->tmp.p, d->tmp.len, err, sizeof(err)) != VG_OK) {
         if (np)
             log_err(d, VLOG_ERROR, "reload rejected: state not carried over", err);
         pl_close(np);
-        d->plc = old_cfg;
         vg_ruleset_free(rs);
         metric_add(d->mt.reload_failed, 1);
         return;
@@ -208,6 +208,7 @@ static void reload(dmn *d)
     pl_close(d->pipe);
     vg_ruleset_free(d->rules);
     d->pipe = np;
+    d->cur ^= 1;
     d->rules = rs;
     set_logsources(d);
     d->dirty = true;
@@ -405,8 +406,8 @@ static int start(dmn *d)
     int nl = snprintf(d->ckpt_name, sizeof(d->ckpt_name), "ckpt.%.59s", d->cfg->group);
     for (int i = 5; i < nl && d->ckpt_name[i]; i++) {
         char ch = d->ckpt_name[i];
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                  ch == '_' || ch == '.' || ch == '-';
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-';
         if (!ok)
             d->ckpt_name[i] = '_';
     }
@@ -429,8 +430,8 @@ static int start(dmn *d)
     d->rules = load_rules(d);
     if (!d->rules)
         return -1;
-    pl_cfg(d, d->rules);
-    d->pipe = pl_open(&d->plc, &d->sink, stderr);
+    d->pipe = pl_open(pl_cfg(d, d->rules), &d->sink, stderr);
+    d->cur ^= 1;
     if (!d->pipe)
         return -1;
     rstore_opts ro;

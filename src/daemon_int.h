@@ -75,7 +75,8 @@ typedef struct dmn {
     kout *out;
     vg_ruleset *rules;
     pl *pipe;
-    pl_config plc;
+    pl_config plc[2]; /* the running pipeline's (plc[cur]) and a reload's */
+    int cur;
     pl_sink sink;
     vg_arena *names; /* topic names and input paths, for the daemon's lifetime */
     dpart **parts;

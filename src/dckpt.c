@@ -260,8 +260,13 @@ int dckpt_restore(dmn *d)
         }
         publish(d, c.outbox, c.outbox_len, ids, &skipped);
         kout_ids_free(ids);
-        while (kout_inflight(d->out) > 0)
+        int64_t until = dmn_mono_ms() + SEND_WAIT_MS;
+        while (kout_inflight(d->out) > 0 && dmn_mono_ms() < until)
             kout_poll(d->out, 100);
+        if (kout_inflight(d->out) > 0) {
+            log_err(d, VLOG_ERROR, "cannot start", "the saved alerts were not delivered in time");
+            goto out;
+        }
     }
     vlog_rec r;
     if (vlog_begin(d->lg, &r, VLOG_INFO, "checkpoint restored")) {
