@@ -54,8 +54,7 @@ static void print_config(const dcfg *c)
     printf("rules:");
     for (size_t i = 0; i < c->n_rules; i++)
         printf(" %s", c->rules[i]);
-    printf("\nthreads: %u\nkafka.brokers: %s\nkafka.group: %s\n", c->threads, c->brokers,
-           c->group);
+    printf("\nthreads: %u\nkafka.brokers: %s\nkafka.group: %s\n", c->threads, c->brokers, c->group);
     for (size_t i = 0; i < c->n_props; i++)
         printf("kafka.properties.%s: %s\n", c->props[i].name,
                dcfg_is_secret(c->props[i].name) ? "(secret)" : c->props[i].value);
@@ -150,11 +149,13 @@ int cli_daemon(int argc, char **argv)
             c.checkpoint_ms = ms;
         } else if (OPT("--alert-topic")) {
             c.alert_topic = v;
-        } else if (OPT("--alert-format") && (strcmp(v, "json") == 0 || strcmp(v, "protobuf") == 0)) {
+        } else if (OPT("--alert-format") &&
+                   (strcmp(v, "json") == 0 || strcmp(v, "protobuf") == 0)) {
             c.alert_format = v[0] == 'j' ? DCFG_ALERT_JSON : DCFG_ALERT_PROTOBUF;
         } else {
-            fprintf(stderr, "vigil run: bad option or value: %s %s (see vigil run --config x --help)\n",
-                    a, v);
+            fprintf(stderr,
+                    "vigil run: bad option or value: %s %s (see vigil run --config x --help)\n", a,
+                    v);
             status = CLI_USAGE;
         }
 #undef OPT

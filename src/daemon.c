@@ -306,6 +306,12 @@ static int signals_open(void)
     /* blocked before any thread starts, so that every thread inherits the mask */
     if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
         return -1;
+    /* a peer that closes its socket (Redis going away) must give EPIPE, not end the process */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    if (sigaction(SIGPIPE, &sa, NULL) != 0)
+        return -1;
     return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 

@@ -956,12 +956,22 @@ vg_status pl_state_load(pl *p, const void *bytes, size_t n, char *err, size_t er
                  n - 16);
         return VG_ERR_INVALID;
     }
-    if (cn > 0 && p->corr) {
-        vg_status st = vg_corr_restore(p->corr, b + 16, (size_t)cn, err, err_len);
-        if (st != VG_OK)
-            return st;
+    /* the suppress table first, aside: a refusal of either part then leaves no state */
+    vg_suppress *sup = vg_suppress_new();
+    if (!sup) {
+        snprintf(err, err_len, "out of memory");
+        return VG_ERR_NOMEM;
     }
-    return vg_suppress_load(p->sup, b + 16 + cn, n - 16 - (size_t)cn, err, err_len);
+    vg_status st = vg_suppress_load(sup, b + 16 + cn, n - 16 - (size_t)cn, err, err_len);
+    if (st == VG_OK && cn > 0 && p->corr)
+        st = vg_corr_restore(p->corr, b + 16, (size_t)cn, err, err_len);
+    if (st != VG_OK) {
+        vg_suppress_free(sup);
+        return st;
+    }
+    vg_suppress_free(p->sup);
+    p->sup = sup;
+    return VG_OK;
 }
 
 void pl_counts_get(pl *p, pl_counts *out)

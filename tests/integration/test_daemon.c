@@ -157,8 +157,8 @@ static void reference(const char *text, expect *x)
 {
     memset(x, 0, sizeof(*x));
     harness_write("ref.jsonl", text);
-    harness_result r =
-            harness_run("run --rules rules/sigma --lateness 1d --input %s/ref.jsonl", harness_tmpdir());
+    harness_result r = harness_run("run --rules rules/sigma --lateness 1d --input %s/ref.jsonl",
+                                   harness_tmpdir());
     assert_int_equal(r.status, 0);
     char *save = NULL;
     for (char *line = strtok_r(r.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {

@@ -316,7 +316,13 @@ static void test_redis_down_10s(void **state)
     sleep_s(10.0);
     assert_int_equal(svc_redis_restart(&g.r), 0);
     /* the service stayed up through it */
-    assert_int_equal(waitpid(x.vigil, NULL, WNOHANG), 0);
+    int st = 0;
+    pid_t gone = waitpid(x.vigil, &st, WNOHANG);
+    if (gone != 0) {
+        print_error("vigil ended while Redis was down: wait status %d\n", st);
+        print_log(x.log);
+    }
+    assert_int_equal(gone, 0);
     run_finish(&x);
 }
 
