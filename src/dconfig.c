@@ -39,6 +39,7 @@ typedef struct ld {
 
 /* "FILE:LINE:COL: " (or "FILE: " with line 0) then the message, which starts with the key
  * when there is one. Returns -1. */
+static int vfail(ld *l, uint32_t line, uint32_t col, const char *fmt, va_list ap) VG_PRINTF(4, 0);
 static int vfail(ld *l, uint32_t line, uint32_t col, const char *fmt, va_list ap)
 {
     if (!l->err || l->err_len == 0)
