@@ -91,16 +91,9 @@ vg_status ckpt_decode(ckpt *c, const void *bytes, size_t n, char *err, size_t er
     memset(c, 0, sizeof(*c));
     vg_bin r;
     vg_bin_init(&r, bytes, n, "checkpoint", err, err_len);
-    if (!vg_bin_need(&r, 8) || memcmp(r.p, MAGIC, 4) != 0) {
-        vg_bin_fail(&r, "not a vigil checkpoint");
-        return VG_ERR_INVALID;
-    }
-    r.at = 4;
-    uint32_t version = (uint32_t)vg_bin_get(&r, 4);
-    if (version != VERSION) {
-        vg_bin_fail(&r, "version %u (this vigil reads %u)", version, VERSION);
-        return VG_ERR_UNSUPPORTED;
-    }
+    vg_status st = vg_bin_header(&r, MAGIC, VERSION);
+    if (st != VG_OK)
+        return st;
     c->seq = vg_bin_get(&r, 8);
     c->offsets = get_pos(&r, &c->n_offsets);
     c->marks = get_pos(&r, &c->n_marks);

@@ -572,19 +572,13 @@ int cli_replay(int argc, char **argv)
             continue;
         }
         const char *val = NULL;
-        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-        size_t name_len = eq ? (size_t)(eq - a) : strlen(a);
-#define OPT(name) (strlen(name) == name_len && strncmp(a, name, name_len) == 0)
+        cli_arg arg;
+        cli_arg_init(&arg, a);
+#define OPT(name) cli_arg_is(&arg, name)
 #define VALUE()                                                                                    \
     do {                                                                                           \
-        if (eq)                                                                                    \
-            val = eq + 1;                                                                          \
-        else if (i + 1 < argc)                                                                     \
-            val = argv[++i];                                                                       \
-        else {                                                                                     \
-            fprintf(stderr, "vigil replay: %.*s needs a value\n", (int)name_len, a);               \
+        if (!(val = cli_arg_value(&arg, argc, argv, &i, "vigil replay")))                          \
             return CLI_USAGE;                                                                      \
-        }                                                                                          \
     } while (0)
         if (OPT("-h") || OPT("--help")) {
             fputs(replay_help, stdout);

@@ -105,6 +105,28 @@ static const char run_help[] =
         "  -h, --help               show this help\n"
         "\n";
 
+void cli_arg_init(cli_arg *x, const char *a)
+{
+    x->a = a;
+    x->eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+    x->name_len = x->eq ? (size_t)(x->eq - a) : strlen(a);
+}
+
+bool cli_arg_is(const cli_arg *x, const char *name)
+{
+    return strlen(name) == x->name_len && strncmp(x->a, name, x->name_len) == 0;
+}
+
+const char *cli_arg_value(const cli_arg *x, int argc, char **argv, int *i, const char *cmd)
+{
+    if (x->eq)
+        return x->eq + 1;
+    if (*i + 1 < argc)
+        return argv[++*i];
+    fprintf(stderr, "%s: %.*s needs a value\n", cmd, (int)x->name_len, x->a);
+    return NULL;
+}
+
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
     char *end;
@@ -140,19 +162,13 @@ int cli_run(int argc, char **argv)
         if (r > 0)
             continue;
         const char *val = NULL;
-        const char *eq = strchr(a, '=');
-        size_t name_len = eq ? (size_t)(eq - a) : strlen(a);
-#define OPT(name) (strlen(name) == name_len && strncmp(a, name, name_len) == 0)
+        cli_arg arg;
+        cli_arg_init(&arg, a);
+#define OPT(name) cli_arg_is(&arg, name)
 #define VALUE()                                                                                    \
     do {                                                                                           \
-        if (eq)                                                                                    \
-            val = eq + 1;                                                                          \
-        else if (i + 1 < argc)                                                                     \
-            val = argv[++i];                                                                       \
-        else {                                                                                     \
-            fprintf(stderr, "vigil run: %.*s needs a value\n", (int)name_len, a);                  \
+        if (!(val = cli_arg_value(&arg, argc, argv, &i, "vigil run")))                             \
             return CLI_USAGE;                                                                      \
-        }                                                                                          \
     } while (0)
         if (OPT("-h") || OPT("--help")) {
             fputs(run_help, stdout);

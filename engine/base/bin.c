@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static void put(vg_buf *b, uint64_t v, int bytes)
 {
@@ -102,6 +103,22 @@ const char *vg_bin_get_str(vg_bin *r, size_t max, size_t *len)
     r->at += (size_t)n;
     *len = (size_t)n;
     return s;
+}
+
+vg_status vg_bin_header(vg_bin *r, const char magic[4], uint32_t version)
+{
+    if (!vg_bin_need(r, 8) || memcmp(r->p + r->at, magic, 4) != 0) {
+        r->bad = false; /* one message: what the data is not */
+        vg_bin_fail(r, "not a %s", r->what);
+        return VG_ERR_INVALID;
+    }
+    r->at += 4;
+    uint32_t v = (uint32_t)vg_bin_get(r, 4);
+    if (v != version) {
+        vg_bin_fail(r, "version %u (this vigil reads %u)", v, version);
+        return VG_ERR_UNSUPPORTED;
+    }
+    return VG_OK;
 }
 
 size_t vg_bin_left(const vg_bin *r)

@@ -263,16 +263,9 @@ vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t
         vg_bin_fail(&r, "the correlator already holds state");
         return VG_ERR_INVALID;
     }
-    if (!vg_bin_need(&r, 8) || memcmp(r.p, MAGIC, 4) != 0) {
-        vg_bin_fail(&r, "not a correlation snapshot");
-        return VG_ERR_INVALID;
-    }
-    r.at = 4;
-    uint32_t version = (uint32_t)vg_bin_get(&r, 4);
-    if (version != VERSION) {
-        vg_bin_fail(&r, "version %u (this vigil reads %u)", version, VERSION);
-        return VG_ERR_UNSUPPORTED;
-    }
+    vg_status st = vg_bin_header(&r, MAGIC, VERSION);
+    if (st != VG_OK)
+        return st;
     int64_t wm = (int64_t)vg_bin_get(&r, 8);
     int64_t max_ts = (int64_t)vg_bin_get(&r, 8);
     uint32_t n_inp = (uint32_t)vg_bin_get(&r, 4);

@@ -183,17 +183,11 @@ vg_status vg_suppress_load(vg_suppress *s, const void *p, size_t n, char *err, s
     vg_bin r;
     vg_bin_init(&r, p, n, "suppression table", err, err_len);
     sup_clear(s);
-    if (!vg_bin_need(&r, 4) || memcmp(r.p, SUP_MAGIC, 4) != 0) {
-        vg_bin_fail(&r, "bad magic");
+    if (vg_bin_header(&r, SUP_MAGIC, 1) != VG_OK)
         return VG_ERR_INVALID;
-    }
-    r.at = 4;
-    uint32_t version = (uint32_t)vg_bin_get(&r, 4);
     int64_t latest = (int64_t)vg_bin_get(&r, 8);
     uint64_t suppressed = vg_bin_get(&r, 8);
     uint64_t cnt = vg_bin_get(&r, 8);
-    if (!r.bad && version != 1)
-        vg_bin_fail(&r, "version %u (this vigil reads 1)", version);
     if (!r.bad && cnt != vg_bin_left(&r) / 16)
         vg_bin_fail(&r, "%llu entries in %zu bytes", (unsigned long long)cnt, vg_bin_left(&r));
     for (uint64_t i = 0; i < cnt && !r.bad; i++) {

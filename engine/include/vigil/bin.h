@@ -39,6 +39,9 @@ VG_API bool vg_bin_need(vg_bin *r, size_t k);
 VG_API uint64_t vg_bin_get(vg_bin *r, int bytes);
 /* A u32-length string of at most max bytes: pointer into the input, length in *len. */
 VG_API const char *vg_bin_get_str(vg_bin *r, size_t max, size_t *len);
+/* The 4-byte magic and the u32 version that open saved data: VG_OK, VG_ERR_INVALID ("not a
+ * <what>") or VG_ERR_UNSUPPORTED ("version N (this vigil reads V)"). */
+VG_API vg_status vg_bin_header(vg_bin *r, const char magic[4], uint32_t version);
 /* Bytes left. */
 VG_API size_t vg_bin_left(const vg_bin *r);
 
