@@ -36,6 +36,8 @@ typedef struct env {
 
 static env g;
 
+#define T(name) svc_topic(&g.k, name)
+
 static const char *const topics[] = {"j-ev:1",     "j-alerts:3", "j-dlq:1",   "p-ev:1",
                                      "p-alerts:2", "h-ev:1",     "h-alerts:1"};
 
@@ -221,14 +223,14 @@ static void test_json_alerts_keys_headers_and_dead_letter(void **state)
     reference(text, &x);
     char rules[512];
     snprintf(rules, sizeof(rules), "%s/rules/sigma", getenv("VIGIL_SRC"));
-    const char *cfg = config("j", rules, "j-ev", "j-alerts", "j-dlq", "json");
+    const char *cfg = config("j", rules, T("j-ev"), T("j-alerts"), T("j-dlq"), "json");
     char log[512];
     snprintf(log, sizeof(log), "%s/j.log", harness_tmpdir());
-    assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, "j-ev", text), 0);
+    assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, T("j-ev"), text), 0);
     pid_t pid = svc_vigil_start(cfg, log);
     assert_true(pid > 0);
     svc_msg *m = NULL;
-    int n = svc_kafka_read(g.k.bootstrap, "j-alerts", x.n, 3000, 60000, &m);
+    int n = svc_kafka_read(g.k.bootstrap, T("j-alerts"), x.n, 3000, 60000, &m);
     stop_ok(pid, log);
     assert_int_equal(n, x.n);
     char got[512][40];
@@ -252,7 +254,9 @@ static void test_json_alerts_keys_headers_and_dead_letter(void **state)
             corr++;
         } else {
             assert_int_equal(m[i].key_len, strlen(rule));
-            assert_non_null(strstr(m[i].value, "\"input\":\"kafka:j-ev/0\""));
+            char src[300];
+            snprintf(src, sizeof(src), "\"input\":\"kafka:%s/0\"", T("j-ev"));
+            assert_non_null(strstr(m[i].value, src));
         }
     }
     assert_int_equal(corr, x.n_corr);
@@ -261,11 +265,11 @@ static void test_json_alerts_keys_headers_and_dead_letter(void **state)
         assert_string_equal(got[i], x.rules[i]);
     svc_msgs_free(m, n);
 
-    n = svc_kafka_read(g.k.bootstrap, "j-dlq", 1, 1000, 30000, &m);
+    n = svc_kafka_read(g.k.bootstrap, T("j-dlq"), 1, 1000, 30000, &m);
     assert_int_equal(n, 1);
     assert_string_equal(m[0].value, "{broken json");
     assert_non_null(strstr(svc_msg_header(&m[0], "vigil-error"), "parse error"));
-    assert_string_equal(svc_msg_header(&m[0], "vigil-source-topic"), "j-ev");
+    assert_string_equal(svc_msg_header(&m[0], "vigil-source-topic"), T("j-ev"));
     assert_string_equal(svc_msg_header(&m[0], "vigil-source-partition"), "0");
     svc_msgs_free(m, n);
     free(text);
@@ -279,14 +283,14 @@ static void test_protobuf_alerts_decode(void **state)
     reference(text, &x);
     char rules[512];
     snprintf(rules, sizeof(rules), "%s/rules/sigma", getenv("VIGIL_SRC"));
-    const char *cfg = config("p", rules, "p-ev", "p-alerts", NULL, "protobuf");
+    const char *cfg = config("p", rules, T("p-ev"), T("p-alerts"), NULL, "protobuf");
     char log[512];
     snprintf(log, sizeof(log), "%s/p.log", harness_tmpdir());
-    assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, "p-ev", text), 0);
+    assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, T("p-ev"), text), 0);
     pid_t pid = svc_vigil_start(cfg, log);
     assert_true(pid > 0);
     svc_msg *m = NULL;
-    int n = svc_kafka_read(g.k.bootstrap, "p-alerts", x.n, 3000, 60000, &m);
+    int n = svc_kafka_read(g.k.bootstrap, T("p-alerts"), x.n, 3000, 60000, &m);
     stop_ok(pid, log);
     assert_int_equal(n, x.n);
     char got[512][40];
@@ -305,7 +309,9 @@ static void test_protobuf_alerts_decode(void **state)
             assert_true(a->correlation->n_group >= 1);
             corr++;
         } else {
-            assert_string_equal(a->events[0]->source->input, "kafka:p-ev/0");
+            char src[300];
+            snprintf(src, sizeof(src), "kafka:%s/0", T("p-ev"));
+            assert_string_equal(a->events[0]->source->input, src);
             assert_non_null(a->events[0]->fields_json);
         }
         vigil__alert__free_unpacked(a, NULL);
@@ -352,15 +358,15 @@ static void test_sighup_rejects_broken_rules_and_applies_good_ones(void **state)
     assert_non_null(f);
     fputs(rule_a, f);
     fclose(f);
-    const char *cfg = config("h", dir, "h-ev", "h-alerts", NULL, "json");
+    const char *cfg = config("h", dir, T("h-ev"), T("h-alerts"), NULL, "json");
     char log[512];
     snprintf(log, sizeof(log), "%s/h.log", harness_tmpdir());
     pid_t pid = svc_vigil_start(cfg, log);
     assert_true(pid > 0);
     assert_true(log_has(log, "\"running\"", 30));
-    assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, "h-ev", batch), 0);
+    assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, T("h-ev"), batch), 0);
     svc_msg *m = NULL;
-    int n = svc_kafka_read(g.k.bootstrap, "h-alerts", 2, 1500, 30000, &m);
+    int n = svc_kafka_read(g.k.bootstrap, T("h-alerts"), 2, 1500, 30000, &m);
     assert_int_equal(n, 2);
     svc_msgs_free(m, n);
 
@@ -374,8 +380,8 @@ static void test_sighup_rejects_broken_rules_and_applies_good_ones(void **state)
     fclose(f);
     kill(pid, SIGHUP);
     assert_true(log_has(log, "reload rejected", 30));
-    assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, "h-ev", batch), 0);
-    n = svc_kafka_read(g.k.bootstrap, "h-alerts", 4, 1500, 30000, &m);
+    assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, T("h-ev"), batch), 0);
+    n = svc_kafka_read(g.k.bootstrap, T("h-alerts"), 4, 1500, 30000, &m);
     assert_int_equal(n, 4);
     assert_int_equal(count_rule(m, n, "0b7a6c4e-0000-4000-8000-00000000000a"), 4);
     svc_msgs_free(m, n);
@@ -389,8 +395,8 @@ static void test_sighup_rejects_broken_rules_and_applies_good_ones(void **state)
     fclose(f);
     kill(pid, SIGHUP);
     assert_true(log_has(log, "rules reloaded", 30));
-    assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, "h-ev", batch), 0);
-    n = svc_kafka_read(g.k.bootstrap, "h-alerts", 8, 1500, 30000, &m);
+    assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, T("h-ev"), batch), 0);
+    n = svc_kafka_read(g.k.bootstrap, T("h-alerts"), 8, 1500, 30000, &m);
     stop_ok(pid, log);
     assert_int_equal(n, 8);
     assert_int_equal(count_rule(m, n, "0b7a6c4e-0000-4000-8000-00000000000a"), 6);

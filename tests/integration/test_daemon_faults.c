@@ -129,7 +129,7 @@ static int teardown(void **state)
 }
 
 typedef struct run {
-    char name[16], ev[32], alerts[32];
+    char name[16], ev[80], alerts[80];
     char cfg[512], log[512];
     pid_t vigil, replay;
 } run;
@@ -138,8 +138,8 @@ static void run_start(run *x, const char *name)
 {
     memset(x, 0, sizeof(*x));
     snprintf(x->name, sizeof(x->name), "%s", name);
-    snprintf(x->ev, sizeof(x->ev), "%s-ev", name);
-    snprintf(x->alerts, sizeof(x->alerts), "%s-alerts", name);
+    snprintf(x->ev, sizeof(x->ev), "%s-ev%s", name, g.k.suffix);
+    snprintf(x->alerts, sizeof(x->alerts), "%s-alerts%s", name, g.k.suffix);
     char text[2048];
     snprintf(text, sizeof(text),
              "rules: [\"%s/rules/sigma\"]\nthreads: 2\n"

@@ -487,19 +487,18 @@ static int setup(void **state)
         return -1;
     static const char *const names[N_TOPICS] = {"replay-web",  "replay-syslog", "replay-multi",
                                                 "replay-over", "replay-rate",   "replay-speedup"};
-    const char *real = getenv("VIGIL_TEST_KAFKA");
     const char *specs[N_TOPICS];
     static char spec_buf[N_TOPICS][160];
     for (int i = 0; i < N_TOPICS; i++) {
-        if (real && real[0]) /* a real broker keeps topics: a fresh name per run */
-            snprintf(g_topics[i], sizeof(g_topics[i]), "%s-%d-%ld", names[i], (int)getpid(),
-                     (long)time(NULL));
-        else
-            snprintf(g_topics[i], sizeof(g_topics[i]), "%s", names[i]);
-        snprintf(spec_buf[i], sizeof(spec_buf[i]), "%s:%d", g_topics[i], N_PARTS);
+        snprintf(spec_buf[i], sizeof(spec_buf[i]), "%s:%d", names[i], N_PARTS);
         specs[i] = spec_buf[i];
     }
-    return svc_kafka_start(&g_kafka, specs, N_TOPICS);
+    if (svc_kafka_start(&g_kafka, specs, N_TOPICS) != 0)
+        return -1;
+    /* a real broker keeps topics: svc gives them a fresh name per run */
+    for (int i = 0; i < N_TOPICS; i++)
+        snprintf(g_topics[i], sizeof(g_topics[i]), "%s", svc_topic(&g_kafka, names[i]));
+    return 0;
 }
 
 static int teardown(void **state)

@@ -39,7 +39,7 @@ static int create_real(const svc_kafka *k, const char *const *topics, int n)
     int rc = 0;
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     for (int i = 0; i < n && rc == 0; i++) {
-        char name[256];
+        char name[300];
         snprintf(name, sizeof(name), "%s", topics[i]);
         char *colon = strrchr(name, ':');
         int parts = 1;
@@ -47,7 +47,9 @@ static int create_real(const svc_kafka *k, const char *const *topics, int n)
             *colon = '\0';
             parts = (int)strtol(colon + 1, NULL, 10);
         }
-        rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(name, parts, 1, err, sizeof(err));
+        char full[360];
+        snprintf(full, sizeof(full), "%s%s", name, k->suffix);
+        rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(full, parts, 1, err, sizeof(err));
         if (!nt) {
             fprintf(stderr, "svc: topic %s: %s\n", name, err);
             rc = -1;
@@ -83,6 +85,7 @@ int svc_kafka_start(svc_kafka *k, const char *const *topics, int n_topics)
     if (real && real[0]) {
         snprintf(k->bootstrap, sizeof(k->bootstrap), "%s", real);
         k->real = true;
+        snprintf(k->suffix, sizeof(k->suffix), "-%d-%lld", (int)getpid(), (long long)time(NULL));
         return create_real(k, topics, n_topics);
     }
     const char *mock = getenv("VIGIL_KAFKA_MOCK");
@@ -141,6 +144,13 @@ int svc_kafka_start(svc_kafka *k, const char *const *topics, int n_topics)
     }
     memcpy(k->bootstrap, line + 10, n + 1);
     return 0;
+}
+
+const char *svc_topic(svc_kafka *k, const char *base)
+{
+    char *b = k->names[k->next_name++ % 16];
+    snprintf(b, sizeof(k->names[0]), "%s%s", base, k->suffix);
+    return b;
 }
 
 void svc_kafka_stop(svc_kafka *k)

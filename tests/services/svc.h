@@ -18,15 +18,21 @@
 
 typedef struct svc_kafka {
     char bootstrap[512];
-    pid_t pid;    /* the mock's; 0 for a real broker */
-    int stdin_fd; /* the mock's standard input (closing it ends the mock) */
-    bool real;    /* VIGIL_TEST_KAFKA */
+    pid_t pid;       /* the mock's; 0 for a real broker */
+    int stdin_fd;    /* the mock's standard input (closing it ends the mock) */
+    bool real;       /* VIGIL_TEST_KAFKA */
+    char suffix[40]; /* appended to topic names on a real broker (a run of its own), else "" */
+    char names[16][256];
+    int next_name;
 } svc_kafka;
 
-/* Start (or point at) a broker; topics "NAME:PARTITIONS" are created. 0, or -1 with a
- * message on stderr. */
+/* Start (or point at) a broker; topics "NAME:PARTITIONS" are created (on a real broker
+ * under svc_topic's name). 0, or -1 with a message on stderr. */
 int svc_kafka_start(svc_kafka *k, const char *const *topics, int n_topics);
 void svc_kafka_stop(svc_kafka *k);
+/* The name a test topic has on this broker: base, plus k->suffix on a real broker so that a
+ * run never reads what an earlier one left. Valid for the next 15 calls. */
+const char *svc_topic(svc_kafka *k, const char *base);
 
 typedef struct svc_redis {
     char dir[256]; /* its working directory (removed by svc_redis_stop) */
