@@ -26,8 +26,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define POLL_BATCH 2000 /* records taken from the consumer per turn at most */
-#define TURN_MS    50
+#define POLL_BATCH    2000 /* records taken from the consumer per turn at most */
+#define PROFILE_EVERY 64   /* one event in this many has its rule evaluations timed */
+#define TURN_MS       50
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void sleep_ms(long ms)
 {
@@ -136,6 +144,8 @@ static pl_config *pl_cfg(dmn *d, vg_ruleset *rs)
     c->threads = d->cfg->threads;
     c->corr.lateness_ms = d->cfg->lateness_ms;
     c->corr.max_bytes = (size_t)d->cfg->corr_max_bytes;
+    c->clock = mono_ns;
+    c->profile_every = PROFILE_EVERY;
     return c;
 }
 
@@ -150,6 +160,58 @@ static void add_counts(pl_counts *a, const pl_counts *b)
     a->regex_limit += b->regex_limit;
     a->suppressed += b->suppressed + b->corr.suppressed;
     a->corr.late += b->corr.late;
+}
+
+/* Forget the per-rule series' positions: a new pipeline counts from 0. */
+static void rule_costs_reset(dmn *d)
+{
+    vg_free(d->rules_m);
+    vg_free(d->costs);
+    d->rules_m = NULL;
+    d->costs = NULL;
+    d->n_rules_m = 0;
+}
+
+/* Per rule: evaluations, and the timed ones with their time, as counters labelled with the
+ * rule id; a series is made once the rule has been evaluated. */
+static void sync_rule_costs(dmn *d)
+{
+    size_t n = vg_ruleset_count(d->rules);
+    if (!d->rules_m && n > 0) {
+        d->rules_m = vg_calloc(n, sizeof(*d->rules_m));
+        d->costs = vg_calloc(n, sizeof(*d->costs));
+        if (!d->rules_m || !d->costs) {
+            rule_costs_reset(d);
+            return;
+        }
+        d->n_rules_m = n;
+    }
+    if (!d->rules_m)
+        return;
+    memset(d->costs, 0, d->n_rules_m * sizeof(*d->costs));
+    pl_rule_costs(d->pipe, d->costs, d->n_rules_m);
+    for (size_t i = 0; i < d->n_rules_m; i++) {
+        drule *r = &d->rules_m[i];
+        const vg_rule_cost *c = &d->costs[i];
+        if (c->evals == r->last.evals)
+            continue;
+        if (!r->evals) {
+            char l[400];
+            vg_rule_info ri;
+            vg_ruleset_rule_info(d->rules, i, &ri);
+            metrics_labels(l, sizeof(l), "rule", ri.id, NULL);
+            r->evals = metrics_counter(d->m, "vigil_rule_evaluations_total",
+                                       "Rule programs run, per rule.", l);
+            r->timed = metrics_counter(d->m, "vigil_rule_evaluations_timed_total",
+                                       "Rule programs timed (one event in 64), per rule.", l);
+            r->ns = metrics_counter(d->m, "vigil_rule_evaluation_timed_nanoseconds_total",
+                                    "Time in the timed rule programs, per rule.", l);
+        }
+        metric_add(r->evals, c->evals - r->last.evals);
+        metric_add(r->timed, c->timed - r->last.timed);
+        metric_add(r->ns, c->ns - r->last.ns);
+        r->last = *c;
+    }
 }
 
 /* Bring the counters of the pipeline (drained) into the metrics. */
@@ -170,6 +232,7 @@ static void sync_metrics(dmn *d)
     metric_add(d->mt.corr_late, tot.corr.late - l->corr.late);
     metric_set(d->mt.corr_keys, (double)now.corr.keys);
     d->last = tot;
+    sync_rule_costs(d);
     for (size_t i = 0; i < d->n_parts; i++) {
         dpart *pt = d->parts[i];
         if (pt->assigned && pt->fed >= 0) {
@@ -202,6 +265,8 @@ static void reload(dmn *d)
         metric_add(d->mt.reload_failed, 1);
         return;
     }
+    sync_rule_costs(d); /* what the old pipeline counted, before it goes */
+    rule_costs_reset(d);
     pl_counts c;
     pl_counts_get(d->pipe, &c);
     add_counts(&d->base, &c);
@@ -512,6 +577,7 @@ static void stop_all(dmn *d)
     vg_free(d->commit);
     vg_free(d->rule_keys);
     vg_free(d->rule_hits);
+    rule_costs_reset(d);
     vg_arena_free(d->names);
 }
 

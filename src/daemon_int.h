@@ -63,6 +63,12 @@ typedef struct dmetrics {
     metric *reloads, *reload_failed, *rule_evals, *regex_limit, *corr_keys, *corr_late;
 } dmetrics;
 
+/* One loaded rule's cost series, and what of them the metrics already have. */
+typedef struct drule {
+    metric *evals, *timed, *ns;
+    vg_rule_cost last;
+} drule;
+
 typedef struct dmn {
     const dcfg *cfg;
     vlog *lg;
@@ -94,6 +100,9 @@ typedef struct dmn {
     uint64_t *rule_keys; /* per-rule hit counters: rule id hash -> metric */
     metric **rule_hits;
     size_t rule_cap, rule_n;
+    drule *rules_m;      /* per rule of the running pipeline (made at the first sync) */
+    vg_rule_cost *costs; /* scratch for pl_rule_costs */
+    size_t n_rules_m;
     pl_counts base; /* counters of the pipelines closed by reloads */
     pl_counts last; /* counters already added to the metrics */
     char ckpt_name[300];

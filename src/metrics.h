@@ -43,11 +43,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define METRICS_NAME_MAX   200  /* bytes in a metric name */
-#define METRICS_HELP_MAX   1024 /* bytes of help text */
-#define METRICS_LABELS_MAX 1024 /* bytes in a label set */
-#define METRICS_MAX_BOUNDS 64   /* histogram bucket bounds (+Inf not counted) */
-#define METRICS_MAX_SERIES 4096 /* series in one registry */
+#define METRICS_NAME_MAX   200   /* bytes in a metric name */
+#define METRICS_HELP_MAX   1024  /* bytes of help text */
+#define METRICS_LABELS_MAX 1024  /* bytes in a label set */
+#define METRICS_MAX_BOUNDS 64    /* histogram bucket bounds (+Inf not counted) */
+#define METRICS_MAX_SERIES 32768 /* series in one registry (per-rule series included) */
 
 typedef struct metrics metrics;
 typedef struct metric metric;

@@ -672,6 +672,7 @@ static worker *worker_new(const pl_config *cfg, pipeline *p)
         worker_free(w);
         return NULL;
     }
+    vg_match_scratch_profile(w->ms, cfg->clock, cfg->profile_every);
     return w;
 }
 
@@ -977,6 +978,12 @@ vg_status pl_state_load(pl *p, const void *bytes, size_t n, char *err, size_t er
 void pl_counts_get(pl *p, pl_counts *out)
 {
     sum_counts(p, out);
+}
+
+void pl_rule_costs(pl *p, vg_rule_cost *out, size_t n)
+{
+    for (unsigned i = 0; i < p->n_workers; i++)
+        vg_match_rule_costs(p->w[i]->ms, out, n);
 }
 
 bool pl_failed(const pl *p)

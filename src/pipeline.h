@@ -23,6 +23,7 @@
 
 #include "vigil/corr.h"
 #include "vigil/event.h"
+#include "vigil/match.h"
 #include "vigil/parse.h"
 #include "vigil/ruleset.h"
 
@@ -48,6 +49,8 @@ typedef struct pl_config {
     vg_event_limits limits; /* each worker's event */
     unsigned threads;       /* 1..PL_MAX_THREADS workers; 1 runs on the calling thread */
     vg_corr_opts corr;      /* the correlator's options (used when rs has correlations) */
+    vg_clock_ns_fn clock;   /* with profile_every: time rule evaluations (vg_match_rule_costs) */
+    uint32_t profile_every; /* one event in this many is timed; 0: none */
 } pl_config;
 
 typedef struct pl_counts {
@@ -103,6 +106,8 @@ vg_status pl_state_save(pl *p, vg_buf *out);
 vg_status pl_state_load(pl *p, const void *bytes, size_t n, char *err, size_t err_len);
 /* Counters so far; call after pl_drain. */
 void pl_counts_get(pl *p, pl_counts *out);
+/* Add every worker's per-rule costs to out[0..n); call after pl_drain. */
+void pl_rule_costs(pl *p, vg_rule_cost *out, size_t n);
 /* true when pl_feed, the workers or the sink ran out of memory: the pipeline must be closed. */
 bool pl_failed(const pl *p);
 /* Drain, stop the workers and free. Open correlation windows are not decided (their state

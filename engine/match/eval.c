@@ -59,6 +59,11 @@ struct vg_match_scratch {
     size_t n_ls;
     int8_t sel_cache[SEL_CACHE_MAX];
     vg_match_counters cnt;
+    vg_rule_cost *cost; /* per rule */
+    size_t n_rules;
+    vg_clock_ns_fn clock; /* NULL: no timing */
+    uint32_t every, tick;
+    bool timing; /* this event is timed */
 };
 
 vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs)
@@ -68,6 +73,8 @@ vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs)
         return NULL;
     s->re = vg_regex_scratch_new(0, 0);
     s->n_ls = rs->ls.n;
+    s->n_rules = rs->rules.n;
+    s->cost = vg_calloc(s->n_rules ? s->n_rules : 1, sizeof(*s->cost));
     s->ls_cache = vg_calloc(s->n_ls ? s->n_ls : 1, 1);
     s->n_fslots = rs->fslots.n;
     s->fslots = rs->fslots.v;
@@ -81,7 +88,7 @@ vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs)
         s->pf = vg_pf_scratch_new(rs->pf);
     if (rt)
         s->rt = vg_route_scratch_new(rt);
-    if (!s->re || !s->ls_cache || !s->fnode || !s->fgen || !s->pstamp || !s->plist ||
+    if (!s->re || !s->ls_cache || !s->fnode || !s->fgen || !s->pstamp || !s->plist || !s->cost ||
         (rs->pf && !s->pf) || (rt && !s->rt)) {
         vg_match_scratch_free(s);
         return NULL;
@@ -101,12 +108,29 @@ void vg_match_scratch_free(vg_match_scratch *s)
     vg_free(s->fgen);
     vg_free(s->pstamp);
     vg_free(s->plist);
+    vg_free(s->cost);
     vg_free(s);
 }
 
 void vg_match_counters_get(const vg_match_scratch *s, vg_match_counters *out)
 {
     *out = s->cnt;
+}
+
+void vg_match_scratch_profile(vg_match_scratch *s, vg_clock_ns_fn clock, uint32_t every)
+{
+    s->clock = every ? clock : NULL;
+    s->every = clock ? every : 0;
+    s->tick = 0;
+}
+
+void vg_match_rule_costs(const vg_match_scratch *s, vg_rule_cost *out, size_t n)
+{
+    for (size_t i = 0; i < n && i < s->n_rules; i++) {
+        out[i].evals += s->cost[i].evals;
+        out[i].timed += s->cost[i].timed;
+        out[i].ns += s->cost[i].ns;
+    }
 }
 
 /* ---- values ---- */
@@ -440,6 +464,7 @@ static void begin_event(vg_match_scratch *s)
         s->gen = 1;
     }
     s->cnt.events++;
+    s->timing = s->every && ++s->tick % s->every == 0;
 }
 
 /* Does rule r apply to and match the event (filters included)? */
@@ -453,12 +478,17 @@ static bool rule_fires(const vg_ruleset *rs,
     if (!ls_applies(rs, s, ev, rule, declared))
         return false;
     s->cnt.rule_evals++;
-    if (!det_match(s, ev, &rule->det))
-        return false;
-    for (size_t f = 0; f < rule->n_filters; f++)
-        if (det_match(s, ev, &rule->filters[f]->det))
-            return false;
-    return true;
+    vg_rule_cost *c = &s->cost[r];
+    c->evals++;
+    uint64_t t0 = s->timing ? s->clock() : 0;
+    bool fires = det_match(s, ev, &rule->det);
+    for (size_t f = 0; fires && f < rule->n_filters; f++)
+        fires = !det_match(s, ev, &rule->filters[f]->det);
+    if (s->timing) {
+        c->ns += s->clock() - t0;
+        c->timed++;
+    }
+    return fires;
 }
 
 size_t vg_match_event(const vg_ruleset *rs,

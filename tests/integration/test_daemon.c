@@ -19,7 +19,11 @@
 #include "harness.h"
 #include "svc.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +207,60 @@ static bool log_has(const char *log, const char *what, int timeout_s)
     return false;
 }
 
+/* GET path from the daemon's metrics endpoint (its port is in its log); the body, or NULL. */
+static char *http_get(const char *log, const char *path, int *status)
+{
+    char *text = harness_read_all(log, NULL);
+    const char *p = text ? strstr(text, "\"metrics and health endpoint\"") : NULL;
+    p = p ? strstr(p, "\"port\":") : NULL;
+    long port = p ? strtol(p + 7, NULL, 10) : 0;
+    free(text);
+    if (port <= 0 || port > 65535)
+        return NULL;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    char req[256];
+    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+    if (write(fd, req, (size_t)n) != n) {
+        close(fd);
+        return NULL;
+    }
+    size_t cap = 1 << 20, len = 0;
+    char *buf = malloc(cap + 1);
+    ssize_t r;
+    while (buf && len < cap && (r = read(fd, buf + len, cap - len)) > 0)
+        len += (size_t)r;
+    close(fd);
+    if (!buf)
+        return NULL;
+    buf[len] = '\0';
+    *status = (int)strtol(buf + (len > 9 ? 9 : len), NULL, 10);
+    char *body = strstr(buf, "\r\n\r\n");
+    char *out = strdup(body ? body + 4 : "");
+    free(buf);
+    return out;
+}
+
+/* The value of one series in a metrics text ("name{labels} value"), -1 if absent. */
+static double metric_value(const char *text, const char *series)
+{
+    char pat[512];
+    snprintf(pat, sizeof(pat), "\n%s ", series);
+    const char *p = strstr(text, pat);
+    return p ? strtod(p + strlen(pat), NULL) : -1;
+}
+
 static void stop_ok(pid_t pid, const char *log)
 {
     int st = svc_vigil_stop(pid, SIGTERM, 60);
@@ -231,6 +289,43 @@ static void test_json_alerts_keys_headers_and_dead_letter(void **state)
     assert_true(pid > 0);
     svc_msg *m = NULL;
     int n = svc_kafka_read(g.k.bootstrap, T("j-alerts"), x.n, 3000, 60000, &m);
+    /* what /metrics and /healthz say once the counters are brought up to date */
+    int lines = 0;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    int hs = 0;
+    char *health = http_get(log, "/healthz", &hs);
+    assert_non_null(health);
+    assert_int_equal(hs, 200);
+    assert_non_null(strstr(health, "\"status\":\"ok\""));
+    assert_non_null(strstr(health, "\"redis\":\"up\""));
+    free(health);
+    char *metrics = NULL;
+    for (int tries = 0; tries < 50; tries++) {
+        free(metrics);
+        int ms = 0;
+        metrics = http_get(log, "/metrics", &ms);
+        assert_non_null(metrics);
+        assert_int_equal(ms, 200);
+        if (metric_value(metrics, "vigil_records_total") == lines)
+            break;
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(metric_value(metrics, "vigil_records_total") == lines);
+    assert_true(metric_value(metrics, "vigil_events_parsed_total") == lines - 1);
+    assert_true(metric_value(metrics, "vigil_events_failed_total{reason=\"parse\"}") == 1);
+    assert_true(metric_value(metrics, "vigil_dead_letter_total") == 1);
+    assert_true(metric_value(metrics, "vigil_alerts_total{kind=\"correlation\"}") == x.n_corr);
+    assert_true(metric_value(metrics, "vigil_alerts_total{kind=\"detection\"}") == x.n - x.n_corr);
+    char series[200];
+    snprintf(series, sizeof(series), "vigil_rule_alerts_total{rule=\"%s\"}", x.rules[0]);
+    assert_true(metric_value(metrics, series) >= 1);
+    snprintf(series, sizeof(series), "vigil_rule_evaluations_total{rule=\"%s\"}", x.rules[0]);
+    assert_true(metric_value(metrics, series) >= 1);
+    assert_non_null(strstr(metrics, "vigil_checkpoint_duration_seconds_count "));
+    assert_non_null(strstr(metrics, "vigil_kafka_consumer_lag{topic="));
+    free(metrics);
     stop_ok(pid, log);
     assert_int_equal(n, x.n);
     char got[512][40];

@@ -50,6 +50,19 @@ VG_API vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs);
 VG_API void vg_match_scratch_free(vg_match_scratch *s);
 VG_API void vg_match_counters_get(const vg_match_scratch *s, vg_match_counters *out);
 
+/* What each rule costs: how often its program ran, and the time spent in it on sampled
+ * events. The engine reads no clock of its own: the caller passes one. */
+typedef uint64_t (*vg_clock_ns_fn)(void);
+typedef struct vg_rule_cost {
+    uint64_t evals; /* programs run (every event) */
+    uint64_t timed; /* of which timed (sampled events) */
+    uint64_t ns;    /* time in the timed ones */
+} vg_rule_cost;
+/* Time every rule evaluated on one event in `every` (0: never) with clock. */
+VG_API void vg_match_scratch_profile(vg_match_scratch *s, vg_clock_ns_fn clock, uint32_t every);
+/* Add this scratch's costs to out[0..n) (n: the ruleset's rule count at most). */
+VG_API void vg_match_rule_costs(const vg_match_scratch *s, vg_rule_cost *out, size_t n);
+
 /* Evaluate ev (indexed with vg_event_index). declared may be NULL. Writes up to cap rule
  * indexes to hits and returns how many rules matched (which may exceed cap: then only the
  * first cap are written). */
