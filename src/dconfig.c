@@ -762,7 +762,14 @@ static int load_tree(ld *l, const char *text, size_t len, vg_arena *scratch)
     return 0;
 }
 
-int dcfg_load(dcfg *c, const char *path, char *err, size_t err_len)
+/* Defaults, then text (the file's bytes, or NULL with read_errno set) as file `path`. */
+static int load(dcfg *c,
+                const char *path,
+                const char *text,
+                size_t len,
+                int read_errno,
+                char *err,
+                size_t err_len)
 {
     ld l = {c, path, err, err_len};
     if (err && err_len)
@@ -770,22 +777,17 @@ int dcfg_load(dcfg *c, const char *path, char *err, size_t err_len)
     if (dcfg_defaults(c) < 0)
         return nomem(&l);
     c->path = dup_str(c, path);
-    char *text = NULL;
-    size_t len = 0;
-    /* fs_read_file refuses a file of exactly max bytes: one more lets 1 MiB itself in */
-    int e = fs_read_file(path, DCFG_MAX_FILE + 1, &text, &len);
-    vg_arena *scratch = e ? NULL : vg_arena_new(0, 0);
+    vg_arena *scratch = read_errno ? NULL : vg_arena_new(0, 0);
     int rc;
-    if (e == EFBIG)
+    if (read_errno == EFBIG || (!read_errno && len > DCFG_MAX_FILE))
         rc = fail_at(&l, 0, 0, "larger than 1 MiB, the most a configuration file may be");
-    else if (e)
-        rc = fail_at(&l, 0, 0, "cannot read: %s", strerror(e));
+    else if (read_errno)
+        rc = fail_at(&l, 0, 0, "cannot read: %s", strerror(read_errno));
     else if (!scratch || !c->path)
         rc = nomem(&l);
     else
         rc = load_tree(&l, text, len, scratch);
     vg_arena_free(scratch);
-    vg_free(text);
     if (rc == 0 && c->threads == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         c->threads = cpus < 1 ? 1 : cpus > DCFG_MAX_THREADS ? DCFG_MAX_THREADS : (unsigned)cpus;
@@ -793,6 +795,23 @@ int dcfg_load(dcfg *c, const char *path, char *err, size_t err_len)
     if (rc < 0)
         dcfg_free(c);
     return rc;
+}
+
+int dcfg_load(dcfg *c, const char *path, char *err, size_t err_len)
+{
+    char *text = NULL;
+    size_t len = 0;
+    /* fs_read_file refuses a file of exactly max bytes: one more lets 1 MiB itself in */
+    int e = fs_read_file(path, DCFG_MAX_FILE + 1, &text, &len);
+    int rc = load(c, path, text, len, e, err, err_len);
+    vg_free(text);
+    return rc;
+}
+
+int dcfg_load_text(
+        dcfg *c, const char *name, const char *text, size_t len, char *err, size_t err_len)
+{
+    return load(c, name, text, len, 0, err, err_len);
 }
 
 void dcfg_free(dcfg *c)

@@ -105,6 +105,10 @@ typedef struct dcfg {
 int dcfg_defaults(dcfg *c);
 /* Defaults, then the file at path. 0, or -1 with the one-line error in err. */
 int dcfg_load(dcfg *c, const char *path, char *err, size_t err_len);
+/* The same from bytes in memory, reported as file `name` (relative rule paths resolve
+ * against name's directory). */
+int dcfg_load_text(
+        dcfg *c, const char *name, const char *text, size_t len, char *err, size_t err_len);
 void dcfg_free(dcfg *c);
 
 /* true if a Kafka property or config key holds a secret and must never be printed. */
