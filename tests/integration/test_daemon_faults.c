@@ -9,7 +9,9 @@
  * fixed rate while the service runs; each case injects its fault mid-stream:
  *   - kill -9 at 5 random moments, restarting each time;
  *   - SIGTERM mid-stream and a restart (a graceful restart);
- *   - Redis stopped for 10 s mid-stream, then started again (same data).
+ *   - Redis stopped for 10 s mid-stream, then started again (same data);
+ *   - the Kafka broker down for 10 s mid-stream (the mock's brokers refuse connections),
+ *     then back with its data (skipped on a real broker).
  * The alert topic must then hold exactly the alerts of an uninterrupted run over the same
  * events (`vigil run` over the file; the scenario's alerts are all correlation alerts,
  * whose ids do not depend on where an event came from): 0 lost, 0 duplicated.
@@ -326,12 +328,35 @@ static void test_redis_down_10s(void **state)
     run_finish(&x);
 }
 
+static void test_kafka_down_10s(void **state)
+{
+    (void)state;
+    if (g.k.real)
+        skip(); /* a real broker is not ours to stop */
+    run x;
+    run_start(&x, "kd");
+    log_wait(x.log, "partitions assigned", 0);
+    sleep_s(0.5 + (double)(next_rand() % 2000) / 1000.0);
+    assert_int_equal(svc_kafka_outage(&g.k, true), 0);
+    sleep_s(10.0);
+    assert_int_equal(svc_kafka_outage(&g.k, false), 0);
+    int st = 0;
+    pid_t gone = waitpid(x.vigil, &st, WNOHANG);
+    if (gone != 0) {
+        print_error("vigil ended while the broker was down: wait status %d\n", st);
+        print_log(x.log);
+    }
+    assert_int_equal(gone, 0);
+    run_finish(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_kill9_five_times),
             cmocka_unit_test(test_sigterm_restart),
             cmocka_unit_test(test_redis_down_10s),
+            cmocka_unit_test(test_kafka_down_10s),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

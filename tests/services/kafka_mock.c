@@ -8,6 +8,9 @@
  * standard input closes or SIGTERM/SIGINT arrives. A test harness starts it, reads the first
  * line, and ends it by closing its standard input or signalling its PID.
  *
+ * Lines on standard input are commands: "down" takes every broker down (connections closed,
+ * new ones refused: a broker outage), "up" brings them back with their data.
+ *
  * The mock keeps at most 5 MiB and 100,000 messages per partition (older ones are
  * dropped): tests give their topics enough partitions to stay under that.
  *
@@ -30,6 +33,17 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop = 1;
+}
+
+/* "down" / "up": every broker of the cluster. */
+static void command(rd_kafka_mock_cluster_t *mc, int brokers, const char *cmd)
+{
+    for (int b = 1; b <= brokers; b++) {
+        if (strcmp(cmd, "down") == 0)
+            rd_kafka_mock_broker_set_down(mc, b);
+        else if (strcmp(cmd, "up") == 0)
+            rd_kafka_mock_broker_set_up(mc, b);
+    }
 }
 
 int main(int argc, char **argv)
@@ -94,16 +108,28 @@ int main(int argc, char **argv)
     printf("bootstrap=%s\n", rd_kafka_mock_cluster_bootstraps(mc));
     fflush(stdout);
     /* serve until stdin closes (the harness went away) or a signal */
+    char line[256];
+    size_t used = 0;
     while (!stop) {
         struct pollfd p = {STDIN_FILENO, POLLIN, 0};
         int r = poll(&p, 1, 500);
         if (r < 0 && errno != EINTR)
             break;
         if (r > 0) {
-            char buf[256];
-            ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+            ssize_t n = read(STDIN_FILENO, line + used, sizeof(line) - 1 - used);
             if (n <= 0)
                 break;
+            used += (size_t)n;
+            line[used] = '\0';
+            char *nl;
+            while ((nl = strchr(line, '\n')) != NULL) {
+                *nl = '\0';
+                command(mc, brokers, line);
+                used -= (size_t)(nl + 1 - line);
+                memmove(line, nl + 1, used + 1);
+            }
+            if (used == sizeof(line) - 1)
+                used = 0; /* an overlong line: not a command */
         }
     }
     rd_kafka_mock_cluster_destroy(mc);

@@ -146,6 +146,14 @@ int svc_kafka_start(svc_kafka *k, const char *const *topics, int n_topics)
     return 0;
 }
 
+int svc_kafka_outage(svc_kafka *k, bool down)
+{
+    if (k->real || k->stdin_fd < 0)
+        return -1;
+    const char *cmd = down ? "down\n" : "up\n";
+    return write(k->stdin_fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd) ? 0 : -1;
+}
+
 const char *svc_topic(svc_kafka *k, const char *base)
 {
     char *b = k->names[k->next_name++ % 16];

@@ -30,6 +30,9 @@ typedef struct svc_kafka {
  * under svc_topic's name). 0, or -1 with a message on stderr. */
 int svc_kafka_start(svc_kafka *k, const char *const *topics, int n_topics);
 void svc_kafka_stop(svc_kafka *k);
+/* Take the mock's brokers down (an outage: connections closed, new ones refused) or bring
+ * them back with their data. -1 on a real broker (not ours to stop). */
+int svc_kafka_outage(svc_kafka *k, bool down);
 /* The name a test topic has on this broker: base, plus k->suffix on a real broker so that a
  * run never reads what an earlier one left. Valid for the next 15 calls. */
 const char *svc_topic(svc_kafka *k, const char *base);
