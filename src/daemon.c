@@ -233,6 +233,11 @@ static void sync_metrics(dmn *d)
     metric_set(d->mt.corr_keys, (double)now.corr.keys);
     d->last = tot;
     sync_rule_costs(d);
+}
+
+/* Consumer lag per assigned partition, from what the client knows (no broker round trip). */
+static void sync_lag(dmn *d)
+{
     for (size_t i = 0; i < d->n_parts; i++) {
         dpart *pt = d->parts[i];
         if (pt->assigned && pt->fed >= 0) {
@@ -436,7 +441,7 @@ static void metrics_register(dmn *d)
     t->ckpt_fail = metrics_counter(m, "vigil_checkpoints_total", "Checkpoints, by result.", l);
     static const double secs[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10};
     t->ckpt_seconds = metrics_histogram(m, "vigil_checkpoint_duration_seconds",
-                                        "Time to save a checkpoint.", NULL, secs, 9);
+                                        "Time to take a checkpoint (draining the pipeline included).", NULL, secs, 9);
     t->ckpt_bytes =
             metrics_gauge(m, "vigil_checkpoint_bytes", "Size of the last checkpoint.", NULL);
     static const double lat[] = {0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60};
@@ -612,7 +617,7 @@ int daemon_run(const dcfg *cfg)
         atomic_store(&d->health.state, DH_RUNNING);
         log_msg(d, VLOG_INFO, "running");
     }
-    int64_t last_sync = 0;
+    int64_t last_sync = 0, last_lag = 0;
     while (!d->stop) {
         signals_read(d);
         int taken = 0;
@@ -638,12 +643,18 @@ int daemon_run(const dcfg *cfg)
         if (atomic_load(&d->health.degraded) && every > 1000)
             every = 1000; /* retry a failing Redis every second */
         if (now - d->last_try >= every || d->obx.count >= d->cfg->max_pending_alerts) {
-            d->last_try = now;
             dckpt_save(d);
             if (now - last_sync >= 1000) {
                 sync_metrics(d); /* the pipeline is drained here */
                 last_sync = now;
             }
+            /* the interval runs from the end of a checkpoint: input gets its time even when
+             * saving takes as long as the interval */
+            d->last_try = dmn_mono_ms();
+        }
+        if (now - last_lag >= 1000) {
+            sync_lag(d);
+            last_lag = now;
         }
         bool full = d->obx.count >= d->cfg->max_pending_alerts;
         if (full != d->paused) {

@@ -127,10 +127,10 @@ int dckpt_save(dmn *d)
 {
     if (d->publishing && !dckpt_publish_done(d, 0))
         return 1;
+    int64_t t0 = dmn_mono_ms();
     pl_drain(d->pipe);
     if (!d->dirty && d->obx.count == 0)
         return 0;
-    int64_t t0 = dmn_mono_ms();
     char err[512];
     ckpt c;
     memset(&c, 0, sizeof(c));

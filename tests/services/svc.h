@@ -82,6 +82,9 @@ int svc_kafka_read(const char *bootstrap,
                    int timeout_ms,
                    svc_msg **out);
 void svc_msgs_free(svc_msg *v, int n);
+/* Messages the broker no longer holds at the start of topic's partitions (the sum of their
+ * low watermarks: the mock drops the oldest past its per-partition caps). -1 on error. */
+long long svc_kafka_dropped(const char *bootstrap, const char *topic);
 /* A header's value (NULL if absent). */
 const char *svc_msg_header(const svc_msg *m, const char *name);
 

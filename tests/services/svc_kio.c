@@ -157,6 +157,35 @@ int svc_kafka_read(const char *bootstrap,
     return n;
 }
 
+long long svc_kafka_dropped(const char *bootstrap, const char *topic)
+{
+    char err[256];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf_new(bootstrap), err, sizeof(err));
+    if (!rk)
+        return -1;
+    const rd_kafka_metadata_t *md = NULL;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    long long sum = -1;
+    if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) == 0 && md->topic_cnt == 1) {
+        sum = 0;
+        for (int p = 0; p < md->topics[0].partition_cnt && sum >= 0; p++) {
+            int64_t lo = 0, hi = 0;
+            if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 10000) != 0)
+                sum = -1;
+            else
+                sum += lo;
+            if (lo > 0)
+                fprintf(stderr, "svc: %s/%d holds offsets %lld..%lld only\n", topic, p,
+                        (long long)lo, (long long)hi);
+        }
+    }
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+    rd_kafka_destroy(rk);
+    return sum;
+}
+
 void svc_msgs_free(svc_msg *v, int n)
 {
     for (int i = 0; i < n; i++) {
