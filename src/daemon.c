@@ -309,9 +309,7 @@ static void on_revoked(void *ud, const rd_kafka_topic_partition_list_t *parts)
 {
     dmn *d = ud;
     /* save what the revoked partitions did before giving them up */
-    if (dckpt_save(d) == 1 && dckpt_publish_done(d, 30000))
-        dckpt_save(d);
-    dckpt_publish_done(d, 30000);
+    dckpt_save(d, true);
     for (int i = 0; i < parts->cnt; i++) {
         dpart *pt = dpart_get(d, parts->elems[i].topic, parts->elems[i].partition);
         if (pt)
@@ -440,8 +438,9 @@ static void metrics_register(dmn *d)
     metrics_labels(l, sizeof(l), "result", "failed", NULL);
     t->ckpt_fail = metrics_counter(m, "vigil_checkpoints_total", "Checkpoints, by result.", l);
     static const double secs[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10};
-    t->ckpt_seconds = metrics_histogram(m, "vigil_checkpoint_duration_seconds",
-                                        "Time to take a checkpoint (draining the pipeline included).", NULL, secs, 9);
+    t->ckpt_seconds = metrics_histogram(
+            m, "vigil_checkpoint_duration_seconds",
+            "Time to take a checkpoint (draining the pipeline included).", NULL, secs, 9);
     t->ckpt_bytes =
             metrics_gauge(m, "vigil_checkpoint_bytes", "Size of the last checkpoint.", NULL);
     static const double lat[] = {0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60};
@@ -469,6 +468,8 @@ static int start(dmn *d)
     char err[512];
     d->names = vg_arena_new(4096, 0);
     obx_init(&d->obx);
+    obx_init(&d->w.obx);
+    vg_buf_init(&d->w.blob, 0);
     vg_buf_init(&d->tmp, 0);
     vg_buf_init(&d->key, 0);
     vg_buf_init(&d->blob, 0);
@@ -559,14 +560,14 @@ static void stop_all(dmn *d)
     if (d->in) {
         /* drain, save, publish; then leave the group (revoked saves again if need be) */
         int64_t until = dmn_mono_ms() + 30000;
-        while (dckpt_save(d) != 0 && dmn_mono_ms() < until) {
-            dckpt_publish_done(d, 200);
+        while (dckpt_save(d, true) != 0 && dmn_mono_ms() < until) {
             sleep_ms(200);
         }
         dckpt_publish_done(d, 30000);
         kin_close(d->in);
         dckpt_publish_done(d, 30000);
     }
+    dckpt_fini(d);
     pl_close(d->pipe);
     kout_free(d->out);
     rstore_free(d->rs);
@@ -637,20 +638,22 @@ int daemon_run(const dcfg *cfg)
             status = 1;
             break;
         }
-        dckpt_publish_done(d, 0);
+        dckpt_poll(d);
         int64_t now = dmn_mono_ms();
         int64_t every = d->cfg->checkpoint_ms;
         if (atomic_load(&d->health.degraded) && every > 1000)
             every = 1000; /* retry a failing Redis every second */
         if (now - d->last_try >= every || d->obx.count >= d->cfg->max_pending_alerts) {
-            dckpt_save(d);
-            if (now - last_sync >= 1000) {
-                sync_metrics(d); /* the pipeline is drained here */
-                last_sync = now;
+            /* 1: the previous write or publication is still in flight: try again next turn */
+            if (dckpt_save(d, false) != 1) {
+                if (now - last_sync >= 1000) {
+                    sync_metrics(d); /* the pipeline is drained here */
+                    last_sync = now;
+                }
+                /* the interval runs from the moment a checkpoint was begun and its bytes
+                 * made: input gets its time even when making them takes a while */
+                d->last_try = dmn_mono_ms();
             }
-            /* the interval runs from the end of a checkpoint: input gets its time even when
-             * saving takes as long as the interval */
-            d->last_try = dmn_mono_ms();
         }
         if (now - last_lag >= 1000) {
             sync_lag(d);

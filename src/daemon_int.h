@@ -23,6 +23,7 @@
 #include "vigil/arena.h"
 #include "vlog.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 /* One input partition. Allocated once and never moved: the pipeline and the correlator keep
@@ -69,6 +70,25 @@ typedef struct drule {
     vg_rule_cost last;
 } drule;
 
+/* A checkpoint being written to Redis by the writer thread (dckpt.c). While `running`, the
+ * writer owns blob and the Redis store; main owns everything else. */
+typedef struct dwrite {
+    pthread_t tid;
+    bool running;     /* main: started and not yet joined */
+    bool threaded;    /* running on its own thread (else it was written inline) */
+    atomic_bool done; /* writer: finished, rc/err set */
+    int rc;
+    char err[512];
+    vg_buf blob;       /* the checkpoint's bytes */
+    outbox obx;        /* the messages saved in it: published once it is safe */
+    ckpt_pos *offsets; /* its offsets, committed to the group once published */
+    size_t n_offsets;
+    uint64_t seq;
+    int64_t t0; /* monotonic ms when it was begun */
+    const char *name;
+    rstore *rs;
+} dwrite;
+
 typedef struct dmn {
     const dcfg *cfg;
     vlog *lg;
@@ -97,6 +117,7 @@ typedef struct dmn {
     bool paused;
     alert_pb *apb;
     vg_buf tmp, key, blob;
+    dwrite w;
     uint64_t *rule_keys; /* per-rule hit counters: rule id hash -> metric */
     metric **rule_hits;
     size_t rule_cap, rule_n;
@@ -115,9 +136,16 @@ void dsink_init(dmn *d);
 dpart *dpart_get(dmn *d, const char *topic, int32_t partition);
 
 /* dckpt.c */
-/* Drain, save a checkpoint and publish its outbox. 0 saved (or nothing to save), 1 not now
- * (the previous outbox is still being delivered), -1 failed (logged, counted). */
-int dckpt_save(dmn *d);
+/* Drain and begin a checkpoint: its bytes are made here and written to Redis by a thread
+ * while input goes on; its outbox is published once the write succeeded (dckpt_poll).
+ * With wait, first finish the write and publication in flight, then write and publish this
+ * one before returning. 0 begun or saved (or nothing to save), 1 not now (a write or a
+ * publication is still in flight), -1 failed (logged, counted). */
+int dckpt_save(dmn *d, bool wait);
+/* Finish a write that is done (publish its outbox, or keep it for the next checkpoint) and
+ * serve delivery reports. Never waits. */
+void dckpt_poll(dmn *d);
+void dckpt_fini(dmn *d);
 /* Serve delivery reports; wait up to wait_ms for the outbox in flight. true when none is. */
 bool dckpt_publish_done(dmn *d, int wait_ms);
 /* Load the last checkpoint (if any): state, offsets, and the outbox it left, whose messages

@@ -18,12 +18,19 @@
  * the marks and publishes only the outbox messages whose id it did not find. So no alert is
  * lost and none is published twice, whenever the process dies.
  *
+ * The Redis write runs on a thread of its own (one at a time), so input goes on being read
+ * and matched while it lasts: the checkpoint's bytes are made on the main thread (drain,
+ * state, offsets, outbox moved aside), the writer only writes them, and the main thread
+ * publishes the outbox once the write succeeded, or merges it back into the next
+ * checkpoint's if it failed.
+ *
  * While Redis is down, checkpoints fail: input goes on being matched and its outputs wait
  * in the outbox, up to alerts.max_pending messages; past that, input is paused until a
  * checkpoint succeeds. Offsets are never committed past the last saved checkpoint.
  */
 #include "daemon_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -123,9 +130,98 @@ static ckpt_pos *offsets(dmn *d, size_t *n)
     return v;
 }
 
-int dckpt_save(dmn *d)
+/* Thread: the writer. Only the store and the blob are touched here. */
+static void *writer_main(void *arg)
 {
-    if (d->publishing && !dckpt_publish_done(d, 0))
+    dwrite *w = arg;
+    w->rc = (!rstore_up(w->rs) && rstore_connect(w->rs, w->err, sizeof(w->err)) != 0) ||
+                            rstore_save(w->rs, w->name, w->blob.p, w->blob.len, w->err,
+                                        sizeof(w->err)) != 0
+                    ? -1
+                    : 0;
+    atomic_store(&w->done, true);
+    return NULL;
+}
+
+/* Join the writer and act on its result. */
+static void finish_write(dmn *d)
+{
+    dwrite *w = &d->w;
+    if (w->threaded)
+        pthread_join(w->tid, NULL);
+    w->running = false;
+    if (w->rc != 0) {
+        if (!atomic_load(&d->health.degraded))
+            log_err(d, VLOG_ERROR, "checkpoint failed: redis", w->err);
+        atomic_store(&d->health.degraded, true);
+        atomic_store(&d->health.redis_up, false);
+        metric_add(d->mt.redis_errors, 1);
+        metric_add(d->mt.ckpt_fail, 1);
+        /* its messages wait for the next checkpoint, which saves the state anew */
+        if (w->obx.count > 0) {
+            vg_buf_append(&d->obx.bytes, w->obx.bytes.p, w->obx.bytes.len);
+            d->obx.count += w->obx.count;
+            d->obx.alerts += w->obx.alerts;
+        }
+        obx_clear(&w->obx);
+        vg_free(w->offsets);
+        w->offsets = NULL;
+        d->dirty = true;
+        return;
+    }
+    if (atomic_load(&d->health.degraded)) {
+        vlog_rec r;
+        if (vlog_begin(d->lg, &r, VLOG_INFO, "checkpoints resumed")) {
+            vlog_u64(&r, "pending", d->obx.count + w->obx.count);
+            vlog_end(&r);
+        }
+    }
+    atomic_store(&d->health.degraded, false);
+    atomic_store(&d->health.redis_up, true);
+    d->seq = w->seq;
+    metric_add(d->mt.ckpt_ok, 1);
+    metric_observe(d->mt.ckpt_seconds, (double)(dmn_mono_ms() - w->t0) / 1000.0);
+    metric_set(d->mt.ckpt_bytes, (double)w->blob.len);
+    /* safe: publish, then commit once delivered */
+    uint64_t none = 0;
+    publish(d, w->obx.bytes.p, w->obx.bytes.len, NULL, &none);
+    obx_clear(&w->obx);
+    vg_free(d->commit);
+    d->commit = w->offsets;
+    d->n_commit = w->n_offsets;
+    w->offsets = NULL;
+    d->publishing = true;
+    atomic_store(&d->health.last_ckpt, dmn_wall_ms());
+    atomic_store(&d->health.seq, d->seq);
+}
+
+void dckpt_poll(dmn *d)
+{
+    if (d->w.running && atomic_load(&d->w.done))
+        finish_write(d);
+    dckpt_publish_done(d, 0);
+    atomic_store(&d->health.pending, d->obx.count + d->w.obx.count);
+    metric_set(d->mt.pending, (double)(d->obx.count + d->w.obx.count));
+}
+
+void dckpt_fini(dmn *d)
+{
+    if (d->w.running)
+        finish_write(d);
+    vg_buf_fini(&d->w.blob);
+    obx_fini(&d->w.obx);
+    vg_free(d->w.offsets);
+}
+
+int dckpt_save(dmn *d, bool wait)
+{
+    dwrite *w = &d->w;
+    if (w->running) {
+        if (!wait && !atomic_load(&w->done))
+            return 1;
+        finish_write(d);
+    }
+    if (d->publishing && !dckpt_publish_done(d, wait ? 30000 : 0))
         return 1;
     int64_t t0 = dmn_mono_ms();
     pl_drain(d->pipe);
@@ -161,50 +257,43 @@ int dckpt_save(dmn *d)
     }
     c.state = d->tmp.p;
     c.state_len = d->tmp.len;
-    vg_buf_clear(&d->blob);
-    ckpt_encode(&c, &d->blob);
-    if (vg_buf_status(&d->blob) != VG_OK) {
+    vg_buf_clear(&w->blob);
+    ckpt_encode(&c, &w->blob);
+    if (vg_buf_status(&w->blob) != VG_OK) {
         log_err(d, VLOG_ERROR, "checkpoint failed", "out of memory encoding it");
         goto out;
     }
-    if ((!rstore_up(d->rs) && rstore_connect(d->rs, err, sizeof(err)) != 0) ||
-        rstore_save(d->rs, d->ckpt_name, d->blob.p, d->blob.len, err, sizeof(err)) != 0) {
-        if (!atomic_load(&d->health.degraded))
-            log_err(d, VLOG_ERROR, "checkpoint failed: redis", err);
-        atomic_store(&d->health.degraded, true);
-        atomic_store(&d->health.redis_up, false);
-        metric_add(d->mt.redis_errors, 1);
-        goto out;
-    }
-    if (atomic_load(&d->health.degraded)) {
-        vlog_rec r;
-        if (vlog_begin(d->lg, &r, VLOG_INFO, "checkpoints resumed")) {
-            vlog_u64(&r, "pending", d->obx.count);
-            vlog_end(&r);
-        }
-    }
-    atomic_store(&d->health.degraded, false);
-    atomic_store(&d->health.redis_up, true);
-    d->seq = c.seq;
-    d->dirty = false;
-    metric_observe(d->mt.ckpt_seconds, (double)(dmn_mono_ms() - t0) / 1000.0);
-    metric_set(d->mt.ckpt_bytes, (double)d->blob.len);
-    /* safe: publish, then commit once delivered */
-    uint64_t none = 0;
-    publish(d, d->obx.bytes.p, d->obx.bytes.len, NULL, &none);
+    /* the outbox and offsets go with the write; input goes on into a fresh outbox */
+    outbox spare = w->obx;
+    w->obx = d->obx;
+    d->obx = spare;
     obx_clear(&d->obx);
-    vg_free(d->commit);
-    d->commit = c.offsets;
-    d->n_commit = c.n_offsets;
+    w->offsets = c.offsets;
+    w->n_offsets = c.n_offsets;
     c.offsets = NULL;
-    d->publishing = true;
-    atomic_store(&d->health.last_ckpt, dmn_wall_ms());
-    atomic_store(&d->health.seq, d->seq);
+    w->seq = c.seq;
+    w->t0 = t0;
+    w->name = d->ckpt_name;
+    w->rs = d->rs;
+    atomic_store(&w->done, false);
+    d->dirty = false;
+    w->running = true;
+    w->threaded = !wait && pthread_create(&w->tid, NULL, writer_main, w) == 0;
     rc = 0;
+    if (!w->threaded) { /* asked to wait, or no thread to be had: write it here */
+        writer_main(w);
+        finish_write(d);
+        rc = w->rc == 0 ? 0 : -1;
+        if (rc == 0 && wait)
+            dckpt_publish_done(d, 30000);
+        goto done;
+    }
 out:
-    metric_add(rc == 0 ? d->mt.ckpt_ok : d->mt.ckpt_fail, 1);
-    atomic_store(&d->health.pending, d->obx.count);
-    metric_set(d->mt.pending, (double)d->obx.count);
+    if (rc != 0)
+        metric_add(d->mt.ckpt_fail, 1);
+done:
+    atomic_store(&d->health.pending, d->obx.count + w->obx.count);
+    metric_set(d->mt.pending, (double)(d->obx.count + w->obx.count));
     vg_free(c.offsets);
     vg_free(c.marks);
     return rc;
