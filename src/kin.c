@@ -62,12 +62,11 @@ kin *kin_new(const dcfg *c, const kin_cb *cb, vlog *lg, char *err, size_t err_le
     }
     k->lg = lg;
     k->cb = *cb;
-    rd_kafka_conf_t *conf = kconf_new(c, err, err_len);
+    rd_kafka_conf_t *conf = kconf_new(c, "vigil", err, err_len);
     bool ok = conf && kconf_set(conf, "group.id", c->group, err, err_len) &&
               kconf_set(conf, "enable.auto.commit", "false", err, err_len) &&
               kconf_set(conf, "enable.auto.offset.store", "false", err, err_len) &&
-              kconf_set(conf, "auto.offset.reset", "earliest", err, err_len) &&
-              kconf_set(conf, "client.id", "vigil", err, err_len);
+              kconf_set(conf, "auto.offset.reset", "earliest", err, err_len);
     if (!ok) {
         if (conf)
             rd_kafka_conf_destroy(conf);

@@ -50,12 +50,11 @@ kout *kout_new(const dcfg *c, vlog *lg, char *err, size_t err_len)
     }
     k->lg = lg;
     k->cfg = c;
-    rd_kafka_conf_t *conf = kconf_new(c, err, err_len);
+    rd_kafka_conf_t *conf = kconf_new(c, "vigil-alerts", err, err_len);
     bool ok = conf && kconf_set(conf, "enable.idempotence", "true", err, err_len) &&
               kconf_set(conf, "acks", "all", err, err_len) &&
               kconf_set(conf, "message.timeout.ms", "0", err, err_len) &&
-              kconf_set(conf, "linger.ms", "5", err, err_len) &&
-              kconf_set(conf, "client.id", "vigil-alerts", err, err_len);
+              kconf_set(conf, "linger.ms", "5", err, err_len);
     if (!ok) {
         if (conf)
             rd_kafka_conf_destroy(conf);
@@ -307,7 +306,7 @@ int kout_scan(kout *k,
         rc = 0;
         goto out;
     }
-    rd_kafka_conf_t *conf = kconf_new(k->cfg, err, err_len);
+    rd_kafka_conf_t *conf = kconf_new(k->cfg, "vigil-recovery", err, err_len);
     if (!conf || !kconf_set(conf, "enable.partition.eof", "true", err, err_len) ||
         !kconf_set(conf, "enable.auto.commit", "false", err, err_len) ||
         !kconf_set(conf, "group.id", "vigil-recovery-scan", err, err_len)) {

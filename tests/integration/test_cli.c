@@ -470,6 +470,44 @@ static void test_rule_tests(void **state)
     assert_int_equal(n_corr, 5);
 }
 
+/* vigil run --config FILE --check-config: the file, the flags over it, secrets masked. */
+static void test_config_check_and_overrides(void **state)
+{
+    (void)state;
+    harness_result r = harness_run("run --config docs/vigil.example.yml --check-config "
+                                   "--threads 3 --redis 10.0.0.5:6380 --alert-format protobuf");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "threads: 3\n"));
+    assert_non_null(strstr(r.out, "redis: 10.0.0.5:6380 "));
+    assert_non_null(strstr(r.out, "alerts.format: protobuf\n"));
+    assert_non_null(strstr(r.out, "input: windows-security (format json"));
+    harness_result_free(&r);
+
+    setenv("VIGIL_TEST_SECRET", "hunter2-do-not-print", 1);
+    write_file("secret.yml", "rules: [rules/sigma]\n"
+                             "kafka:\n  properties:\n    sasl.password: \"${VIGIL_TEST_SECRET}\"\n"
+                             "inputs:\n  - topic: ev\n"
+                             "redis:\n  password: \"${VIGIL_TEST_SECRET}\"\n");
+    r = harness_run("run --config %s/secret.yml --check-config", harness_tmpdir());
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "kafka.properties.sasl.password: (secret)"));
+    assert_non_null(strstr(r.out, "password (set)"));
+    assert_null(strstr(r.out, "hunter2"));
+    assert_null(strstr(r.err, "hunter2"));
+    harness_result_free(&r);
+
+    /* a bad file: one error naming the file, the line and column, and the key */
+    write_file("bad.yml", "rules: [rules/sigma]\ninputs:\n  - topic: ev\nredis:\n  port: 99999\n");
+    r = harness_run("run --config %s/bad.yml --check-config", harness_tmpdir());
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "bad.yml:5:9: redis.port:"));
+    harness_result_free(&r);
+    r = harness_run("run --config %s/bad.yml --help", harness_tmpdir());
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "--check-config"));
+    harness_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -483,6 +521,7 @@ int main(void)
             cmocka_unit_test(test_rule_tests),
             cmocka_unit_test(test_suppress_detection_rule),
             cmocka_unit_test(test_corr_memory_cap),
+            cmocka_unit_test(test_config_check_and_overrides),
     };
     return cmocka_run_group_tests_name("integration/cli", tests, setup, teardown);
 }
