@@ -652,6 +652,10 @@ static const struct {
         {"auto.commit.enable", "set by vigil, which commits consumer offsets itself"},
         {"enable.auto.offset.store", "set by vigil, which stores consumer offsets itself"},
         {"enable.idempotence", "set by vigil for its producer"},
+        {"acks", "set by vigil: alerts are acknowledged by every in-sync replica"},
+        {"request.required.acks", "set by vigil: alerts are acknowledged by every in-sync replica"},
+        {"message.timeout.ms", "set by vigil: alerts are never given up on by time"},
+        {"delivery.timeout.ms", "set by vigil: alerts are never given up on by time"},
 };
 
 static int k_props(ld *l, const key *k, const vg_ynode *v)

@@ -36,15 +36,16 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
     }
 }
 
-rd_kafka_conf_t *kconf_new(const dcfg *c, const char *client_id, char *err, size_t err_len)
+rd_kafka_conf_t *kconf_new(const dcfg *c, const char *const *defaults, char *err, size_t err_len)
 {
     rd_kafka_conf_t *k = rd_kafka_conf_new();
     if (!k) {
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
-    bool ok = kconf_set(k, "bootstrap.servers", c->brokers, err, err_len) &&
-              kconf_set(k, "client.id", client_id, err, err_len);
+    bool ok = kconf_set(k, "bootstrap.servers", c->brokers, err, err_len);
+    for (size_t i = 0; ok && defaults && defaults[i] && defaults[i + 1]; i += 2)
+        ok = kconf_set(k, defaults[i], defaults[i + 1], err, err_len);
     for (size_t i = 0; ok && i < c->n_props; i++)
         ok = kconf_set(k, c->props[i].name, c->props[i].value, err, err_len);
     if (!ok) {

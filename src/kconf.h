@@ -12,11 +12,11 @@
 
 #include <librdkafka/rdkafka.h>
 
-/* A new configuration (client.id set to client_id unless kafka.properties sets it), or NULL
- * with the offending property named in err. The log callback
+/* A new configuration: defaults (name, value, ..., NULL: what kafka.properties may change),
+ * then kafka.properties. NULL with the offending property named in err. The log callback
  * finds the log through the handle's opaque: every handle made from the configuration sets
  * an opaque (rd_kafka_conf_set_opaque) whose first member is a `vlog *` (may be NULL). */
-rd_kafka_conf_t *kconf_new(const dcfg *c, const char *client_id, char *err, size_t err_len);
+rd_kafka_conf_t *kconf_new(const dcfg *c, const char *const *defaults, char *err, size_t err_len);
 /* Set one property; false (err filled, naming it) if librdkafka refuses it. */
 bool kconf_set(rd_kafka_conf_t *k, const char *name, const char *value, char *err, size_t err_len);
 

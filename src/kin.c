@@ -62,11 +62,13 @@ kin *kin_new(const dcfg *c, const kin_cb *cb, vlog *lg, char *err, size_t err_le
     }
     k->lg = lg;
     k->cb = *cb;
-    rd_kafka_conf_t *conf = kconf_new(c, "vigil", err, err_len);
+    static const char *const defaults[] = {"client.id", "vigil", "auto.offset.reset", "earliest",
+                                           NULL};
+    rd_kafka_conf_t *conf = kconf_new(c, defaults, err, err_len);
+    /* offsets are vigil's to manage (kin.h) */
     bool ok = conf && kconf_set(conf, "group.id", c->group, err, err_len) &&
               kconf_set(conf, "enable.auto.commit", "false", err, err_len) &&
-              kconf_set(conf, "enable.auto.offset.store", "false", err, err_len) &&
-              kconf_set(conf, "auto.offset.reset", "earliest", err, err_len);
+              kconf_set(conf, "enable.auto.offset.store", "false", err, err_len);
     if (!ok) {
         if (conf)
             rd_kafka_conf_destroy(conf);

@@ -50,11 +50,12 @@ kout *kout_new(const dcfg *c, vlog *lg, char *err, size_t err_len)
     }
     k->lg = lg;
     k->cfg = c;
-    rd_kafka_conf_t *conf = kconf_new(c, "vigil-alerts", err, err_len);
+    static const char *const defaults[] = {"client.id", "vigil-alerts", "linger.ms", "5", NULL};
+    rd_kafka_conf_t *conf = kconf_new(c, defaults, err, err_len);
+    /* what effectively-once publication needs (kout.h) */
     bool ok = conf && kconf_set(conf, "enable.idempotence", "true", err, err_len) &&
               kconf_set(conf, "acks", "all", err, err_len) &&
-              kconf_set(conf, "message.timeout.ms", "0", err, err_len) &&
-              kconf_set(conf, "linger.ms", "5", err, err_len);
+              kconf_set(conf, "message.timeout.ms", "0", err, err_len);
     if (!ok) {
         if (conf)
             rd_kafka_conf_destroy(conf);
@@ -306,7 +307,8 @@ int kout_scan(kout *k,
         rc = 0;
         goto out;
     }
-    rd_kafka_conf_t *conf = kconf_new(k->cfg, "vigil-recovery", err, err_len);
+    static const char *const defaults[] = {"client.id", "vigil-recovery", NULL};
+    rd_kafka_conf_t *conf = kconf_new(k->cfg, defaults, err, err_len);
     if (!conf || !kconf_set(conf, "enable.partition.eof", "true", err, err_len) ||
         !kconf_set(conf, "enable.auto.commit", "false", err, err_len) ||
         !kconf_set(conf, "group.id", "vigil-recovery-scan", err, err_len)) {

@@ -401,6 +401,12 @@ static const err_row err_rows[] = {
          "offsets itself"},
         {BASE "kafka:\n  properties:\n    enable.idempotence: false\n",
          "5:5: kafka.properties.enable.idempotence: set by vigil for its producer"},
+        {BASE "kafka:\n  properties:\n    acks: 1\n",
+         "5:5: kafka.properties.acks: set by vigil: alerts are acknowledged by every in-sync "
+         "replica"},
+        {BASE "kafka:\n  properties:\n    message.timeout.ms: 3000\n",
+         "5:5: kafka.properties.message.timeout.ms: set by vigil: alerts are never given up on "
+         "by time"},
         {BASE "kafka:\n  properties:\n    a: [1]\n",
          "5:8: kafka.properties.a: must be a scalar (string, number or boolean)"},
         {BASE "kafka:\n  properties:\n    a: 1\n    a: 2\n",
