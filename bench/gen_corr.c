@@ -42,7 +42,7 @@
 
 typedef struct gen {
     FILE *out;
-    char tag[64]; /* ",\"scenario\":\"attack-N\"" while planting attack N, else "" */
+    char tag[64];            /* ",\"scenario\":\"attack-N\"" while planting attack N, else "" */
     unsigned long long i, n; /* events written, wanted */
     unsigned long long fails, oks, conns, webs, outs;
 } gen;
