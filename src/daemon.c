@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define POLL_BATCH    2000 /* records taken from the consumer per turn at most */
+#define POLL_BATCH    4096 /* records taken from the consumer per turn, about */
 #define PROFILE_EVERY 64   /* one event in this many has its rule evaluations timed */
 #define TURN_MS       50
 
@@ -621,14 +621,16 @@ int daemon_run(const dcfg *cfg)
     int64_t last_sync = 0, last_lag = 0;
     while (!d->stop) {
         signals_read(d);
-        int taken = 0;
-        rd_kafka_message_t *m;
+        size_t taken = 0, got;
         int64_t turn_end = dmn_mono_ms() + TURN_MS;
         while (taken < POLL_BATCH && !d->stop &&
-               (m = kin_poll(d->in, taken == 0 ? TURN_MS : 0)) != NULL) {
-            take(d, m);
-            rd_kafka_message_destroy(m);
-            taken++;
+               (got = kin_poll(d->in, taken == 0 ? TURN_MS : 0, d->msgs, POLL_CHUNK)) > 0) {
+            for (size_t i = 0; i < got; i++) {
+                if (!d->stop)
+                    take(d, d->msgs[i]);
+                rd_kafka_message_destroy(d->msgs[i]);
+            }
+            taken += got;
             if (dmn_mono_ms() >= turn_end)
                 break;
         }

@@ -26,6 +26,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#define POLL_CHUNK 512 /* messages taken from the consumer at a time */
+
 /* One input partition. Allocated once and never moved: the pipeline and the correlator keep
  * pointers to `in` and to its name. */
 typedef struct dpart {
@@ -118,7 +120,8 @@ typedef struct dmn {
     alert_pb *apb;
     vg_buf tmp, key, blob;
     dwrite w;
-    uint64_t *rule_keys; /* per-rule hit counters: rule id hash -> metric */
+    rd_kafka_message_t *msgs[POLL_CHUNK]; /* one kin_poll's messages */
+    uint64_t *rule_keys;                  /* per-rule hit counters: rule id hash -> metric */
     metric **rule_hits;
     size_t rule_cap, rule_n;
     drule *rules_m;      /* per rule of the running pipeline (made at the first sync) */

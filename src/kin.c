@@ -12,6 +12,7 @@ struct kin {
     vlog *lg; /* first: the log callback finds it through the opaque (kconf.h) */
     kin_cb cb;
     rd_kafka_t *rk;
+    rd_kafka_queue_t *q; /* the consumer queue (messages, rebalances) */
     bool paused;
 };
 
@@ -86,6 +87,7 @@ kin *kin_new(const dcfg *c, const kin_cb *cb, vlog *lg, char *err, size_t err_le
         return NULL;
     }
     rd_kafka_poll_set_consumer(k->rk);
+    k->q = rd_kafka_queue_get_consumer(k->rk);
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new((int)c->n_inputs);
     for (size_t i = 0; i < c->n_inputs; i++)
         rd_kafka_topic_partition_list_add(topics, c->inputs[i].topic, RD_KAFKA_PARTITION_UA);
@@ -93,6 +95,7 @@ kin *kin_new(const dcfg *c, const kin_cb *cb, vlog *lg, char *err, size_t err_le
     rd_kafka_topic_partition_list_destroy(topics);
     if (e) {
         snprintf(err, err_len, "subscribing to the input topics: %s", rd_kafka_err2str(e));
+        rd_kafka_queue_destroy(k->q);
         rd_kafka_destroy(k->rk);
         vg_free(k);
         return NULL;
@@ -105,13 +108,15 @@ void kin_close(kin *k)
     if (!k)
         return;
     rd_kafka_consumer_close(k->rk);
+    rd_kafka_queue_destroy(k->q);
     rd_kafka_destroy(k->rk);
     vg_free(k);
 }
 
-rd_kafka_message_t *kin_poll(kin *k, int timeout_ms)
+size_t kin_poll(kin *k, int timeout_ms, rd_kafka_message_t **out, size_t n)
 {
-    return rd_kafka_consumer_poll(k->rk, timeout_ms);
+    ssize_t got = rd_kafka_consume_batch_queue(k->q, timeout_ms, out, n);
+    return got > 0 ? (size_t)got : 0;
 }
 
 void kin_pause(kin *k, bool pause)

@@ -40,8 +40,9 @@ kin *kin_new(const dcfg *c, const kin_cb *cb, vlog *lg, char *err, size_t err_le
 /* Leave the group (revoked runs first) and free. */
 void kin_close(kin *k);
 
-/* The next message or event (the caller destroys it), NULL after timeout_ms. */
-rd_kafka_message_t *kin_poll(kin *k, int timeout_ms);
+/* Up to n messages or events into out (the caller destroys each), waiting up to timeout_ms
+ * for the first. Returns how many. Rebalance callbacks run in here. */
+size_t kin_poll(kin *k, int timeout_ms, rd_kafka_message_t **out, size_t n);
 /* Stop or resume fetching on every assigned partition (back-pressure). */
 void kin_pause(kin *k, bool pause);
 /* Commit these next-offsets to the group, without waiting. */
