@@ -11,7 +11,9 @@
  *   - SIGTERM mid-stream and a restart (a graceful restart);
  *   - Redis stopped for 10 s mid-stream, then started again (same data);
  *   - the Kafka broker down for 10 s mid-stream (the mock's brokers refuse connections),
- *     then back with its data (skipped on a real broker).
+ *     then back with its data (skipped on a real broker);
+ *   - Redis refusing writes (out of memory) for 6 s;
+ *   - Redis slow: stopped 700 ms out of every second for 8 s.
  * The alert topic must then hold exactly the alerts of an uninterrupted run over the same
  * events (`vigil run` over the file; the scenario's alerts are all correlation alerts,
  * whose ids do not depend on where an event came from): 0 lost, 0 duplicated.
@@ -53,7 +55,8 @@ typedef struct env {
 static env g;
 
 static const char *const topics[] = {"k9-ev:24", "k9-alerts:4", "st-ev:24", "st-alerts:4",
-                                     "rd-ev:24", "rd-alerts:4", "kd-ev:24", "kd-alerts:4"};
+                                     "rd-ev:24", "rd-alerts:4", "kd-ev:24", "kd-alerts:4",
+                                     "om-ev:24", "om-alerts:4", "sl-ev:24", "sl-alerts:4"};
 
 static int cmp_id(const void *a, const void *b)
 {
@@ -336,6 +339,62 @@ static void test_redis_down_10s(void **state)
     run_finish(&x);
 }
 
+static void alive(run *x, const char *what)
+{
+    int st = 0;
+    pid_t gone = waitpid(x->vigil, &st, WNOHANG);
+    if (gone != 0) {
+        print_error("vigil ended while %s: wait status %d\n", what, st);
+        print_log(x->log);
+    }
+    assert_int_equal(gone, 0);
+}
+
+/* Redis refuses writes (out of memory) for 6 s, then takes them again. */
+static void test_redis_oom(void **state)
+{
+    (void)state;
+    run x;
+    run_start(&x, "om");
+    log_wait(x.log, "partitions assigned", 0);
+    sleep_s(0.5 + (double)(next_rand() % 2000) / 1000.0);
+    assert_int_equal(svc_redis_cmd(&g.r, "CONFIG SET maxmemory-policy noeviction"), 0);
+    assert_int_equal(svc_redis_cmd(&g.r, "CONFIG SET maxmemory 1mb"), 0);
+    sleep_s(6.0);
+    assert_int_equal(svc_redis_cmd(&g.r, "CONFIG SET maxmemory 0"), 0);
+    alive(&x, "Redis refused writes");
+    run_finish(&x);
+    /* the refusals were seen and reported, not passed over */
+    char *text = harness_read_all(x.log, NULL);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "checkpoint failed: redis"));
+    assert_non_null(strstr(text, "checkpoints resumed"));
+    free(text);
+}
+
+/* Redis answers slowly: stopped 700 ms out of every second for 8 s (vigil's Redis timeout is
+ * 500 ms). */
+static void test_redis_slow(void **state)
+{
+    (void)state;
+    run x;
+    run_start(&x, "sl");
+    log_wait(x.log, "partitions assigned", 0);
+    sleep_s(0.5 + (double)(next_rand() % 2000) / 1000.0);
+    for (int i = 0; i < 8; i++) {
+        kill(g.r.pid, SIGSTOP);
+        sleep_s(0.7);
+        kill(g.r.pid, SIGCONT);
+        sleep_s(0.3);
+    }
+    alive(&x, "Redis was slow");
+    run_finish(&x);
+    char *text = harness_read_all(x.log, NULL);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "checkpoint failed: redis")); /* the timeouts were seen */
+    free(text);
+}
+
 static void test_kafka_down_10s(void **state)
 {
     (void)state;
@@ -361,10 +420,9 @@ static void test_kafka_down_10s(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_kill9_five_times),
-            cmocka_unit_test(test_sigterm_restart),
-            cmocka_unit_test(test_redis_down_10s),
-            cmocka_unit_test(test_kafka_down_10s),
+            cmocka_unit_test(test_kill9_five_times), cmocka_unit_test(test_sigterm_restart),
+            cmocka_unit_test(test_redis_down_10s),   cmocka_unit_test(test_kafka_down_10s),
+            cmocka_unit_test(test_redis_oom),        cmocka_unit_test(test_redis_slow),
     };
     const char *only = getenv("VIGIL_TEST_ONLY"); /* e.g. test_kafka_down_10s */
     if (only && only[0])

@@ -57,6 +57,9 @@ int svc_redis_pause(svc_redis *r);
 int svc_redis_restart(svc_redis *r);
 /* Stop it and remove its directory. */
 void svc_redis_stop(svc_redis *r);
+/* Run one command (arguments split on spaces, e.g. "CONFIG SET maxmemory 1mb"); 0 when it
+ * answered with a status or a value, -1 on an error reply or no answer (2 s). */
+int svc_redis_cmd(const svc_redis *r, const char *cmd);
 
 /* ---- Kafka messages in and out (tests/services/svc_kio.c) ---- */
 

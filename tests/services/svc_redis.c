@@ -155,6 +155,33 @@ static bool answers_ping(const svc_redis *r)
     return ok;
 }
 
+int svc_redis_cmd(const svc_redis *r, const char *cmd)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", (int)r->port, tv);
+    if (!c)
+        return -1;
+    int rc = -1;
+    if (!c->err && redisSetTimeout(c, tv) == REDIS_OK) {
+        bool ok = true;
+        if (r->password[0]) {
+            redisReply *a = redisCommand(c, "AUTH %s", r->password);
+            ok = a && a->type == REDIS_REPLY_STATUS;
+            if (a)
+                freeReplyObject(a);
+        }
+        redisReply *x = ok ? redisCommand(c, cmd) : NULL;
+        if (x && x->type != REDIS_REPLY_ERROR)
+            rc = 0;
+        else if (x)
+            fprintf(stderr, "svc: redis %s: %s\n", cmd, x->str);
+        if (x)
+            freeReplyObject(x);
+    }
+    redisFree(c);
+    return rc;
+}
+
 /* Wait for PONG. 0; 1 if the server exited (pid reaped); -1 on timeout (still running). */
 static int wait_ready(svc_redis *r)
 {
