@@ -36,6 +36,7 @@ typedef struct env {
     svc_kafka k;
     svc_redis r;
     bool up;
+    svc_procs procs; /* every vigil started */
 } env;
 
 static env g;
@@ -64,6 +65,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    svc_procs_end(&g.procs);
     if (g.up) {
         svc_redis_stop(&g.r);
         svc_kafka_stop(&g.k);
@@ -285,7 +287,7 @@ static void test_json_alerts_keys_headers_and_dead_letter(void **state)
     char log[512];
     snprintf(log, sizeof(log), "%s/j.log", harness_tmpdir());
     assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, T("j-ev"), text), 0);
-    pid_t pid = svc_vigil_start(cfg, log);
+    pid_t pid = svc_procs_add(&g.procs, svc_vigil_start(cfg, log));
     assert_true(pid > 0);
     svc_msg *m = NULL;
     int n = svc_kafka_read(g.k.bootstrap, T("j-alerts"), x.n, 3000, 60000, &m);
@@ -382,7 +384,7 @@ static void test_protobuf_alerts_decode(void **state)
     char log[512];
     snprintf(log, sizeof(log), "%s/p.log", harness_tmpdir());
     assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, T("p-ev"), text), 0);
-    pid_t pid = svc_vigil_start(cfg, log);
+    pid_t pid = svc_procs_add(&g.procs, svc_vigil_start(cfg, log));
     assert_true(pid > 0);
     svc_msg *m = NULL;
     int n = svc_kafka_read(g.k.bootstrap, T("p-alerts"), x.n, 3000, 60000, &m);
@@ -456,7 +458,7 @@ static void test_sighup_rejects_broken_rules_and_applies_good_ones(void **state)
     const char *cfg = config("h", dir, T("h-ev"), T("h-alerts"), NULL, "json");
     char log[512];
     snprintf(log, sizeof(log), "%s/h.log", harness_tmpdir());
-    pid_t pid = svc_vigil_start(cfg, log);
+    pid_t pid = svc_procs_add(&g.procs, svc_vigil_start(cfg, log));
     assert_true(pid > 0);
     assert_true(log_has(log, "\"running\"", 30));
     assert_int_equal(svc_kafka_produce_lines(g.k.bootstrap, T("h-ev"), batch), 0);

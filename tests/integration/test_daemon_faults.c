@@ -50,6 +50,7 @@ typedef struct env {
     char ids[1024][33]; /* the uninterrupted run's alert ids, sorted */
     int n_ids;
     uint64_t rng;
+    svc_procs procs; /* every vigil and replay started */
 } env;
 
 static env g;
@@ -126,6 +127,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    svc_procs_end(&g.procs);
     if (g.up) {
         svc_redis_stop(&g.r);
         svc_kafka_stop(&g.k);
@@ -172,9 +174,9 @@ static void run_start(run *x, const char *name)
                           "--rate",      RATE,         "--key-field",
                           "scenario",    "--property", "sticky.partitioning.linger.ms=0",
                           "--quiet",     NULL};
-    x->replay = svc_vigil_spawn(args, rlog);
+    x->replay = svc_procs_add(&g.procs, svc_vigil_spawn(args, rlog));
     assert_true(x->replay > 0);
-    x->vigil = svc_vigil_start(x->cfg, x->log);
+    x->vigil = svc_procs_add(&g.procs, svc_vigil_start(x->cfg, x->log));
     assert_true(x->vigil > 0);
 }
 
@@ -297,7 +299,7 @@ static void test_kill9_five_times(void **state)
         int st;
         waitpid(x.vigil, &st, 0);
         fprintf(stderr, "test_daemon_faults: kill -9 %.2f s after the assignment\n", wait);
-        x.vigil = svc_vigil_start(x.cfg, x.log);
+        x.vigil = svc_procs_add(&g.procs, svc_vigil_start(x.cfg, x.log));
         assert_true(x.vigil > 0);
     }
     run_finish(&x);
@@ -313,7 +315,7 @@ static void test_sigterm_restart(void **state)
     int st = svc_vigil_stop(x.vigil, SIGTERM, 60);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 0);
-    x.vigil = svc_vigil_start(x.cfg, x.log);
+    x.vigil = svc_procs_add(&g.procs, svc_vigil_start(x.cfg, x.log));
     assert_true(x.vigil > 0);
     run_finish(&x);
 }

@@ -103,6 +103,17 @@ int svc_vigil_stop(pid_t pid, int sig, int timeout_s);
  * terminated) in $VIGIL_SRC, stdout and stderr to log. Returns the pid, -1 on failure. */
 pid_t svc_vigil_spawn(const char *const *args, const char *log);
 
+/* The children a test started, so that a failed assertion leaves none running. */
+typedef struct svc_procs {
+    pid_t v[64];
+    int n;
+} svc_procs;
+/* Remember pid (ignored when full or not positive); returns it. */
+pid_t svc_procs_add(svc_procs *p, pid_t pid);
+/* SIGKILL and reap every remembered child still running (only children of this process:
+ * waitpid tells which are). */
+void svc_procs_end(svc_procs *p);
+
 /* Seconds on the monotonic clock. */
 double svc_now(void);
 

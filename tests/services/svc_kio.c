@@ -258,3 +258,23 @@ int svc_vigil_stop(pid_t pid, int sig, int timeout_s)
     waitpid(pid, &st, 0);
     return st;
 }
+
+pid_t svc_procs_add(svc_procs *p, pid_t pid)
+{
+    if (pid > 0 && p->n < (int)(sizeof(p->v) / sizeof(p->v[0])))
+        p->v[p->n++] = pid;
+    return pid;
+}
+
+void svc_procs_end(svc_procs *p)
+{
+    for (int i = 0; i < p->n; i++) {
+        int st;
+        /* 0: a child of ours still running; pid or -1: reaped already, not ours to touch */
+        if (waitpid(p->v[i], &st, WNOHANG) == 0) {
+            kill(p->v[i], SIGKILL);
+            waitpid(p->v[i], &st, 0);
+        }
+    }
+    p->n = 0;
+}
