@@ -418,7 +418,7 @@ static void fire(vg_corr *c, uint32_t id, uint32_t i, uint32_t j, double value, 
             vals[x] = (vg_span){"", 0};
             vg_ckey_value(ck_kb(k), k->klen, r->sup.gidx[x], &vals[x]);
         }
-        uint64_t key = vg_suppress_key_of(1, k->corr, vals, n);
+        uint64_t key = vg_suppress_key_of(1, r->id, k->corr, vals, n);
         if (!vg_suppress_allow(c->sup, key, k->e[j - 1].ts, r->sup.period_ms)) {
             show = false;
             c->ct.suppressed++;

@@ -38,8 +38,11 @@ vg_csig *vg_csigs_push(vg_corr_sigs *s);
 /* The name of input id (correlator's table of origins). */
 const char *vg_corr_input_name(const vg_corr *c, uint32_t id);
 
-/* The suppression key of rule `index` (kind 0: detection, 1: correlation) and values. */
-uint64_t vg_suppress_key_of(uint32_t kind, uint32_t index, const vg_span *vals, size_t n);
+/* The suppression key of a rule (kind 0: detection, 1: correlation) and values. The rule is
+ * named by its id, so that a key means the same rule after a reload that reorders the rules
+ * (its index is used only for a rule without an id). */
+uint64_t
+vg_suppress_key_of(uint32_t kind, const char *id, uint32_t index, const vg_span *vals, size_t n);
 
 /* Snapshot access to a suppression table: slots (some empty), one slot, and putting an
  * entry back (false when out of memory). */

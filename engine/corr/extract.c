@@ -222,6 +222,6 @@ int64_t vg_rule_suppress_key(const vg_ruleset *rs, uint32_t rule, const vg_event
         vals[i] = (vg_span){"", 0};
         field_text(rs, ev, sp->slots[i], &vals[i]);
     }
-    *key = vg_suppress_key_of(0, rule, vals, sp->n_by < 16 ? sp->n_by : 16);
+    *key = vg_suppress_key_of(0, rs->rules.v[rule].id, rule, vals, sp->n_by < 16 ? sp->n_by : 16);
     return sp->period_ms;
 }

@@ -107,10 +107,15 @@ bool vg_suppress_allow(vg_suppress *s, uint64_t key, int64_t ts, int64_t period)
     return true;
 }
 
-uint64_t vg_suppress_key_of(uint32_t kind, uint32_t index, const vg_span *vals, size_t n)
+uint64_t
+vg_suppress_key_of(uint32_t kind, const char *id, uint32_t index, const vg_span *vals, size_t n)
 {
     uint64_t h = vg_fnv1a(VG_FNV_OFFSET, &kind, sizeof(kind));
-    h = vg_fnv1a(h, &index, sizeof(index));
+    size_t idl = id ? strlen(id) : 0;
+    if (idl > 0)
+        h = vg_fnv1a(h, id, idl + 1);
+    else
+        h = vg_fnv1a(h, &index, sizeof(index));
     for (size_t i = 0; i < n; i++) {
         uint32_t len = (uint32_t)vals[i].len;
         h = vg_fnv1a(h, &len, sizeof(len));

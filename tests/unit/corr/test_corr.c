@@ -894,6 +894,45 @@ static void test_corr_rule_errors(void **state)
     assert_int_equal(failed, 0);
 }
 
+/* A suppression key names its rule by id: the same rule in another position (a reload
+ * that reorders the rules) keeps its silenced periods. */
+static void test_suppress_key_survives_reordered_rules(void **state)
+{
+    (void)state;
+    static const char a[] = "title: A\nid: sa\nsuppress: {by: [user], for: 1h}\n"
+                            "detection: {sel: {k: a}, condition: sel}\n";
+    static const char b[] = "title: B\nid: sb\nsuppress: {by: [user], for: 1h}\n"
+                            "detection: {sel: {k: b}, condition: sel}\n";
+    char ab[512], ba[512];
+    snprintf(ab, sizeof(ab), "%s---\n%s", a, b);
+    snprintf(ba, sizeof(ba), "%s---\n%s", b, a);
+    uint64_t key[2][2];
+    for (int order = 0; order < 2; order++) {
+        vg_ruleset *rs = vg_ruleset_new();
+        vg_diags *d = vg_diags_new();
+        const char *text = order ? ba : ab;
+        assert_int_equal(vg_ruleset_add_rules(rs, "s.yml", text, strlen(text), d), VG_OK);
+        assert_int_equal(vg_ruleset_finish(rs, d), VG_OK);
+        vg_event *ev = vg_event_new(NULL);
+        vg_perr perr;
+        const char *json = "{\"k\":\"a\",\"user\":\"bob\"}";
+        assert_int_equal(vg_parse_json(ev, json, strlen(json), &perr), VG_OK);
+        assert_int_equal(vg_event_index(ev), VG_OK);
+        for (uint32_t r = 0; r < 2; r++) {
+            vg_rule_info ri;
+            vg_ruleset_rule_info(rs, r, &ri);
+            int which = strcmp(ri.id, "sa") == 0 ? 0 : 1;
+            assert_int_equal(vg_rule_suppress_key(rs, r, ev, &key[order][which]), 3600000);
+        }
+        vg_event_free(ev);
+        vg_diags_free(d);
+        vg_ruleset_free(rs);
+    }
+    assert_true(key[0][0] == key[1][0]); /* rule sa, first or second */
+    assert_true(key[0][1] == key[1][1]);
+    assert_true(key[0][0] != key[0][1]); /* two rules, two keys */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -905,6 +944,7 @@ int main(void)
             cmocka_unit_test(test_corr_generate),
             cmocka_unit_test(test_corr_keys_are_evicted),
             cmocka_unit_test(test_corr_rule_errors),
+            cmocka_unit_test(test_suppress_key_survives_reordered_rules),
     };
     return cmocka_run_group_tests_name("corr/corr", tests, NULL, NULL);
 }
