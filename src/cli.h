@@ -34,6 +34,14 @@ bool cli_arg_is(const cli_arg *x, const char *name);
  * "CMD: --name needs a value" on stderr, when there is none. */
 const char *cli_arg_value(const cli_arg *x, int argc, char **argv, int *i, const char *cmd);
 
+/* In an option loop over argv with index i: the option's value into val, or return
+ * CLI_USAGE (the message is printed). */
+#define CLI_ARG_VALUE(arg, val, cmd)                                                               \
+    do {                                                                                           \
+        if (!((val) = cli_arg_value(&(arg), argc, argv, &i, (cmd))))                               \
+            return CLI_USAGE;                                                                      \
+    } while (0)
+
 /* Exit statuses shared by the subcommands. */
 enum {
     CLI_OK = 0,

@@ -575,11 +575,7 @@ int cli_replay(int argc, char **argv)
         cli_arg arg;
         cli_arg_init(&arg, a);
 #define OPT(name) cli_arg_is(&arg, name)
-#define VALUE()                                                                                    \
-    do {                                                                                           \
-        if (!(val = cli_arg_value(&arg, argc, argv, &i, "vigil replay")))                          \
-            return CLI_USAGE;                                                                      \
-    } while (0)
+#define VALUE()   CLI_ARG_VALUE(arg, val, "vigil replay")
         if (OPT("-h") || OPT("--help")) {
             fputs(replay_help, stdout);
             return CLI_OK;

@@ -165,11 +165,7 @@ int cli_run(int argc, char **argv)
         cli_arg arg;
         cli_arg_init(&arg, a);
 #define OPT(name) cli_arg_is(&arg, name)
-#define VALUE()                                                                                    \
-    do {                                                                                           \
-        if (!(val = cli_arg_value(&arg, argc, argv, &i, "vigil run")))                             \
-            return CLI_USAGE;                                                                      \
-    } while (0)
+#define VALUE()   CLI_ARG_VALUE(arg, val, "vigil run")
         if (OPT("-h") || OPT("--help")) {
             fputs(run_help, stdout);
             fputs(rsrc_help, stdout);

@@ -235,9 +235,15 @@ static void sync_metrics(dmn *d)
     sync_rule_costs(d);
 }
 
-/* Consumer lag per assigned partition, from what the client knows (no broker round trip). */
+/* Consumer lag per assigned partition, from what the client knows (no broker round trip),
+ * and the producer's delivery counters. */
 static void sync_lag(dmn *d)
 {
+    kout_stats ks;
+    kout_stats_get(d->out, &ks);
+    metric_add(d->mt.delivery_failed, ks.failed - d->last_out.failed);
+    metric_add(d->mt.queue_full, ks.queue_full_waits - d->last_out.queue_full_waits);
+    d->last_out = ks;
     for (size_t i = 0; i < d->n_parts; i++) {
         dpart *pt = d->parts[i];
         if (pt->assigned && pt->fed >= 0) {
@@ -326,7 +332,11 @@ static void take(dmn *d, rd_kafka_message_t *m)
         }
         return;
     }
-    dpart *pt = dpart_get(d, rd_kafka_topic_name(m->rkt), m->partition);
+    /* messages come in runs of one partition: try the last one before the lookup */
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    dpart *pt = d->last_part;
+    if (!pt || pt->partition != m->partition || strcmp(pt->topic, topic) != 0)
+        pt = d->last_part = dpart_get(d, topic, m->partition);
     if (!pt || !pt->assigned || (pt->fed >= 0 && m->offset < pt->fed))
         return; /* from before a rebalance or a seek */
     if (pl_feed(d->pipe, &pt->in, m->payload ? m->payload : "", m->len, (uint64_t)m->offset) != 0) {
@@ -431,6 +441,10 @@ static void metrics_register(dmn *d)
                                    "Alerts and dead letters handed to the Kafka producer.", NULL);
     t->publish_failed = metrics_counter(m, "vigil_messages_publish_failed_total",
                                         "Messages the producer refused.", NULL);
+    t->delivery_failed = metrics_counter(m, "vigil_messages_delivery_failed_total",
+                                         "Messages the broker never took (logged).", NULL);
+    t->queue_full = metrics_counter(m, "vigil_producer_queue_full_total",
+                                    "Waits for room in the producer's queue.", NULL);
     t->pending = metrics_gauge(m, "vigil_messages_pending",
                                "Messages waiting for the next checkpoint.", NULL);
     metrics_labels(l, sizeof(l), "result", "ok", NULL);

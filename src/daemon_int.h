@@ -63,6 +63,7 @@ typedef struct dmetrics {
     metric *failed_parse, *failed_limit, *failed_size, *dead_letter, *dropped;
     metric *ckpt_ok, *ckpt_fail, *ckpt_seconds, *ckpt_bytes, *latency;
     metric *redis_errors, *kafka_errors, *published, *publish_failed, *pending;
+    metric *delivery_failed, *queue_full;
     metric *reloads, *reload_failed, *rule_evals, *regex_limit, *corr_keys, *corr_late;
 } dmetrics;
 
@@ -109,9 +110,11 @@ typedef struct dmn {
     vg_arena *names; /* topic names and input paths, for the daemon's lifetime */
     dpart **parts;
     size_t n_parts, cap_parts;
-    outbox obx;       /* produced since the last checkpoint */
-    bool publishing;  /* the last checkpoint's outbox is being delivered */
-    ckpt_pos *commit; /* its offsets, committed to the group once delivered */
+    dpart *last_part;    /* the partition of the last message taken */
+    kout_stats last_out; /* producer counters already in the metrics */
+    outbox obx;          /* produced since the last checkpoint */
+    bool publishing;     /* the last checkpoint's outbox is being delivered */
+    ckpt_pos *commit;    /* its offsets, committed to the group once delivered */
     size_t n_commit;
     bool dirty; /* fed or advanced since the last checkpoint */
     uint64_t seq;

@@ -902,14 +902,6 @@ void pl_drain(pl *p)
     drain(p);
 }
 
-void pl_advance(pl *p, int64_t wm_ms)
-{
-    if (!p->corr || p->oom)
-        return;
-    vg_corr_advance(p->corr, wm_ms, &p->calerts, wall_ms());
-    write_corr_alerts(p);
-}
-
 /* State bytes: "VGPL" u32 version, u64 corr length, the correlator's snapshot, the
  * detection rules' `suppress` table (vg_suppress_save). */
 #define PL_STATE_MAGIC   "VGPL"

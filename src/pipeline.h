@@ -95,9 +95,6 @@ int pl_feed(pl *p, const pl_input *in, const char *rec, size_t len, uint64_t ind
 void pl_poll(pl *p);
 /* Feed is over for now: wait until every record fed has been through the sink. */
 void pl_drain(pl *p);
-/* Move the correlation watermark (an idle input: its time passes) and close the windows
- * that end before it; their alerts go to the sink. Call after pl_drain. */
-void pl_advance(pl *p, int64_t wm_ms);
 /* The correlation and `suppress` state, versioned bytes; call after pl_drain. */
 vg_status pl_state_save(pl *p, vg_buf *out);
 /* Load state saved by pl_state_save (possibly under another ruleset: correlations are

@@ -52,12 +52,8 @@ static int setup(void **state)
     memset(&g, 0, sizeof(g));
     if (harness_setup("daemon") != 0)
         return -1;
-    if (svc_kafka_start(&g.k, topics, (int)(sizeof(topics) / sizeof(topics[0]))) != 0)
+    if (svc_both_start(&g.k, &g.r, topics, (int)(sizeof(topics) / sizeof(topics[0]))) != 0)
         return -1;
-    if (svc_redis_start(&g.r) != 0) {
-        svc_kafka_stop(&g.k);
-        return -1;
-    }
     g.up = true;
     return 0;
 }
@@ -66,10 +62,8 @@ static int teardown(void **state)
 {
     (void)state;
     svc_procs_end(&g.procs);
-    if (g.up) {
-        svc_redis_stop(&g.r);
-        svc_kafka_stop(&g.k);
-    }
+    if (g.up)
+        svc_both_stop(&g.k, &g.r);
     harness_teardown();
     return 0;
 }
@@ -318,6 +312,8 @@ static void test_json_alerts_keys_headers_and_dead_letter(void **state)
     assert_true(metric_value(metrics, "vigil_events_parsed_total") == lines - 1);
     assert_true(metric_value(metrics, "vigil_events_failed_total{reason=\"parse\"}") == 1);
     assert_true(metric_value(metrics, "vigil_dead_letter_total") == 1);
+    assert_true(metric_value(metrics, "vigil_messages_delivery_failed_total") == 0);
+    assert_true(metric_value(metrics, "vigil_messages_published_total") == x.n + 1);
     assert_true(metric_value(metrics, "vigil_alerts_total{kind=\"correlation\"}") == x.n_corr);
     assert_true(metric_value(metrics, "vigil_alerts_total{kind=\"detection\"}") == x.n - x.n_corr);
     char series[200];

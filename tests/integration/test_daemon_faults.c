@@ -114,12 +114,8 @@ static int setup(void **state)
     fprintf(stderr, "test_daemon_faults: %d alerts in the uninterrupted run\n", g.n_ids);
     if (g.n_ids < 150)
         return -1;
-    if (svc_kafka_start(&g.k, topics, (int)(sizeof(topics) / sizeof(topics[0]))) != 0)
+    if (svc_both_start(&g.k, &g.r, topics, (int)(sizeof(topics) / sizeof(topics[0]))) != 0)
         return -1;
-    if (svc_redis_start(&g.r) != 0) {
-        svc_kafka_stop(&g.k);
-        return -1;
-    }
     g.up = true;
     return 0;
 }
@@ -128,10 +124,8 @@ static int teardown(void **state)
 {
     (void)state;
     svc_procs_end(&g.procs);
-    if (g.up) {
-        svc_redis_stop(&g.r);
-        svc_kafka_stop(&g.k);
-    }
+    if (g.up)
+        svc_both_stop(&g.k, &g.r);
     harness_teardown();
     return 0;
 }

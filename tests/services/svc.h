@@ -114,6 +114,11 @@ pid_t svc_procs_add(svc_procs *p, pid_t pid);
  * waitpid tells which are). */
 void svc_procs_end(svc_procs *p);
 
+/* Both services at once: the broker with its topics, then Redis. 0, or -1 with nothing left
+ * running. svc_both_stop stops both. */
+int svc_both_start(svc_kafka *k, svc_redis *r, const char *const *topics, int n_topics);
+void svc_both_stop(svc_kafka *k, svc_redis *r);
+
 /* Seconds on the monotonic clock. */
 double svc_now(void);
 

@@ -278,3 +278,20 @@ void svc_procs_end(svc_procs *p)
     }
     p->n = 0;
 }
+
+int svc_both_start(svc_kafka *k, svc_redis *r, const char *const *topics, int n_topics)
+{
+    if (svc_kafka_start(k, topics, n_topics) != 0)
+        return -1;
+    if (svc_redis_start(r) != 0) {
+        svc_kafka_stop(k);
+        return -1;
+    }
+    return 0;
+}
+
+void svc_both_stop(svc_kafka *k, svc_redis *r)
+{
+    svc_redis_stop(r);
+    svc_kafka_stop(k);
+}
