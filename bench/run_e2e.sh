@@ -238,9 +238,13 @@ ckpt_stats() {
     sum=$(metric vigil_checkpoint_duration_seconds_sum)
     cnt=$(metric vigil_checkpoint_duration_seconds_count)
     bytes=$(metric vigil_checkpoint_bytes)
+    local written
+    written=$(metric vigil_checkpoint_written_bytes_total)
     echo "$n checkpoints, mean $(calc "%.0f" "($cnt > 0 ? 1000 * $sum / $cnt : 0)") ms," \
-        "the last $(calc "%.1f" "$bytes / 1e6") MB ($(fmt_num "$(metric vigil_correlation_keys)")" \
-        "correlation keys); late signals dropped: $(metric vigil_correlation_late_total)"
+        "mean $(calc "%.1f" "($n > 0 ? $written / $n / 1e6 : 0)") MB written;" \
+        "the last wrote $(calc "%.1f" "$bytes / 1e6") MB ($(metric vigil_checkpoint_slots) of" \
+        "1024 key slots; $(fmt_num "$(metric vigil_correlation_keys)") correlation keys);" \
+        "late signals dropped: $(metric vigil_correlation_late_total)"
 }
 # log_counts: warn and error lines in vigil's log
 log_counts() {

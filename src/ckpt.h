@@ -9,7 +9,8 @@
  *     outbox below was published; recovery reads the topics from there to find which of the
  *     outbox's messages already went out;
  *   - outbox: the messages produced since the previous checkpoint (outbox.h);
- *   - state: the pipeline's state (pl_state_save: correlation windows, suppress periods).
+ *   - state: the head of the pipeline's state (pl_state_save_head: watermark, suppress
+ *     periods); the correlation key slots are saved beside it as rstore parts.
  *
  * Bytes: "VGCK", u32 version, u64 seq, u32 n_offsets, (str topic, u32 partition, u64
  * offset)..., u32 n_marks, (same)..., u64 outbox length, outbox, u64 state length, state,

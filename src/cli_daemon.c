@@ -71,7 +71,8 @@ static void print_config(const dcfg *c)
            c->redis_socket ? c->redis_socket : c->redis_host, c->redis_socket ? " " : ":",
            c->redis_socket ? 0 : c->redis_port, c->redis_db, c->redis_prefix,
            c->redis_password ? "(set)" : "(none)");
-    printf("checkpoint.interval: %lldms\nmetrics.listen: %s\n", (long long)c->checkpoint_ms,
+    printf("checkpoint.interval: %lldms\ncheckpoint.lease: %lldms\nmetrics.listen: %s\n",
+           (long long)c->checkpoint_ms, (long long)c->lease_ms,
            c->metrics_listen ? c->metrics_listen : "off");
 }
 

@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -288,6 +289,7 @@ static void reload(dmn *d)
     d->rules = rs;
     set_logsources(d);
     d->dirty = true;
+    d->full_next = true; /* the new pipeline's slots are all written once */
     metric_add(d->mt.reloads, 1);
     log_msg(d, VLOG_INFO, "rules reloaded");
 }
@@ -306,6 +308,7 @@ static void on_assigned(void *ud, rd_kafka_topic_partition_list_t *parts)
             continue;
         }
         pt->assigned = true;
+        pt->committed = -1; /* whatever the group holds, the next checkpoint commits */
         e->offset = pt->next >= 0 ? pt->next : RD_KAFKA_OFFSET_STORED;
         pt->fed = pt->next;
     }
@@ -361,6 +364,7 @@ static int health(void *ud, vg_buf *body)
     int st = atomic_load(&d->health.state);
     bool degraded = atomic_load(&d->health.degraded);
     const char *s = st == DH_STARTING   ? "starting"
+                    : st == DH_STANDBY  ? "standby"
                     : st == DH_STOPPING ? "stopping"
                     : degraded          ? "degraded"
                                         : "ok";
@@ -371,7 +375,7 @@ static int health(void *ud, vg_buf *body)
                   (unsigned long long)atomic_load(&d->health.seq),
                   (long long)atomic_load(&d->health.last_ckpt),
                   (unsigned long long)atomic_load(&d->health.pending));
-    return st == DH_RUNNING ? 200 : 503;
+    return st == DH_RUNNING || st == DH_STANDBY ? 200 : 503;
 }
 
 static int signals_open(void)
@@ -408,6 +412,27 @@ static void signals_read(dmn *d)
 }
 
 /* ---- set-up ---- */
+
+/* While waiting as a standby: serve signals. */
+static void standby_idle(dmn *d)
+{
+    sleep_ms(50);
+    signals_read(d);
+}
+
+/* This process's name on the lease: host, pid and 32 random bits (a restarted process with
+ * the same pid is another owner). */
+static void owner_name(dmn *d)
+{
+    char host[64] = "host";
+    if (gethostname(host, sizeof(host)) != 0)
+        snprintf(host, sizeof(host), "host");
+    host[sizeof(host) - 1] = '\0';
+    uint32_t rnd = 0;
+    if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        rnd = (uint32_t)mono_ns() ^ (uint32_t)getpid();
+    snprintf(d->owner, sizeof(d->owner), "%.64s:%ld:%08x", host, (long)getpid(), rnd);
+}
 
 static void metrics_register(dmn *d)
 {
@@ -455,8 +480,12 @@ static void metrics_register(dmn *d)
     t->ckpt_seconds = metrics_histogram(
             m, "vigil_checkpoint_duration_seconds",
             "Time to take a checkpoint (draining the pipeline included).", NULL, secs, 9);
-    t->ckpt_bytes =
-            metrics_gauge(m, "vigil_checkpoint_bytes", "Size of the last checkpoint.", NULL);
+    t->ckpt_bytes = metrics_gauge(m, "vigil_checkpoint_bytes",
+                                  "Bytes written by the last checkpoint (head and slots).", NULL);
+    t->ckpt_slots = metrics_gauge(m, "vigil_checkpoint_slots",
+                                  "Correlation key slots written by the last checkpoint.", NULL);
+    t->ckpt_written = metrics_counter(m, "vigil_checkpoint_written_bytes_total",
+                                      "Bytes written to Redis by the checkpoints saved.", NULL);
     static const double lat[] = {0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60};
     t->latency = metrics_histogram(m, "vigil_processing_latency_seconds",
                                    "From a record's Kafka timestamp to its results being ready.",
@@ -556,6 +585,11 @@ static int start(dmn *d)
             return -1;
     }
     atomic_store(&d->health.redis_up, true);
+    /* one process per group writes the checkpoint: the others wait for its lease */
+    owner_name(d);
+    if (dckpt_lease_take(d, standby_idle) != 0)
+        return -1;
+    atomic_store(&d->health.state, DH_STARTING);
     if (dckpt_restore(d) != 0)
         return -1;
     set_logsources(d);
@@ -571,7 +605,7 @@ static int start(dmn *d)
 static void stop_all(dmn *d)
 {
     atomic_store(&d->health.state, DH_STOPPING);
-    if (d->in) {
+    if (d->in && !d->fenced) {
         /* drain, save, publish; then leave the group (revoked saves again if need be) */
         int64_t until = dmn_mono_ms() + 30000;
         while (dckpt_save(d, true) != 0 && dmn_mono_ms() < until) {
@@ -580,6 +614,13 @@ static void stop_all(dmn *d)
         dckpt_publish_done(d, 30000);
         kin_close(d->in);
         dckpt_publish_done(d, 30000);
+        /* saved and published: a standby may take over now rather than when the lease
+         * runs out */
+        char err[512];
+        if (d->w.running)
+            dckpt_poll(d);
+        if (!d->w.running && rstore_release(d->rs, d->ckpt_name, err, sizeof(err)) != 0)
+            log_err(d, VLOG_WARN, "lease not released (it runs out by itself)", err);
     }
     dckpt_fini(d);
     pl_close(d->pipe);
@@ -659,7 +700,8 @@ int daemon_run(const dcfg *cfg)
         int64_t every = d->cfg->checkpoint_ms;
         if (atomic_load(&d->health.degraded) && every > 1000)
             every = 1000; /* retry a failing Redis every second */
-        if (now - d->last_try >= every || d->obx.count >= d->cfg->max_pending_alerts) {
+        if (now - d->last_try >= every || d->obx.count >= d->cfg->max_pending_alerts ||
+            (dckpt_lease_due(d, now) && now - d->last_try >= 1000)) {
             /* 1: the previous write or publication is still in flight: try again next turn */
             if (dckpt_save(d, false) != 1) {
                 if (now - last_sync >= 1000) {
@@ -684,6 +726,8 @@ int daemon_run(const dcfg *cfg)
                          : "input resumed");
         }
     }
+    if (d->fenced)
+        status = 1;
     stop_all(d);
     log_msg(d, VLOG_INFO, "stopped");
     close(d->sigfd);

@@ -34,17 +34,18 @@ typedef struct dpart {
     pl_input in;       /* in.path: "kafka:TOPIC/PARTITION" */
     const char *topic; /* interned */
     int32_t partition;
-    int64_t next;    /* first offset whose effects have not been through the sink (-1: none
-                        known: start where the group's committed offset says) */
-    int64_t fed;     /* the offset after the last one fed */
-    int64_t last_ts; /* the Kafka timestamp (ms) of the last record fed, 0 if none */
+    int64_t next;      /* first offset whose effects have not been through the sink (-1: none
+                          known: start where the group's committed offset says) */
+    int64_t fed;       /* the offset after the last one fed */
+    int64_t committed; /* the offset last committed to the group (-1: none) */
+    int64_t last_ts;   /* the Kafka timestamp (ms) of the last record fed, 0 if none */
     bool assigned;
     metric *lag;
 } dpart;
 
 /* What /healthz reports, written by main, read by the HTTP thread. */
 typedef struct dhealth {
-    atomic_int state; /* DH_STARTING, DH_RUNNING, DH_STOPPING */
+    atomic_int state; /* DH_STARTING, DH_STANDBY, DH_RUNNING, DH_STOPPING */
     atomic_bool redis_up;
     atomic_bool degraded;   /* checkpoints failing: alerts held back */
     atomic_llong last_ckpt; /* wall ms of the last checkpoint saved, 0 none */
@@ -54,6 +55,7 @@ typedef struct dhealth {
 
 enum {
     DH_STARTING,
+    DH_STANDBY, /* another process owns the group's checkpoint: waiting for its lease */
     DH_RUNNING,
     DH_STOPPING
 };
@@ -61,7 +63,7 @@ enum {
 typedef struct dmetrics {
     metric *records, *events, *alerts, *corr_alerts, *suppressed;
     metric *failed_parse, *failed_limit, *failed_size, *dead_letter, *dropped;
-    metric *ckpt_ok, *ckpt_fail, *ckpt_seconds, *ckpt_bytes, *latency;
+    metric *ckpt_ok, *ckpt_fail, *ckpt_seconds, *ckpt_bytes, *ckpt_slots, *ckpt_written, *latency;
     metric *redis_errors, *kafka_errors, *published, *publish_failed, *pending;
     metric *delivery_failed, *queue_full;
     metric *reloads, *reload_failed, *rule_evals, *regex_limit, *corr_keys, *corr_late;
@@ -82,9 +84,12 @@ typedef struct dwrite {
     atomic_bool done; /* writer: finished, rc/err set */
     int rc;
     char err[512];
-    vg_buf blob;       /* the checkpoint's bytes */
-    outbox obx;        /* the messages saved in it: published once it is safe */
-    ckpt_pos *offsets; /* its offsets, committed to the group once published */
+    vg_buf blob;                      /* the checkpoint's bytes */
+    vg_buf parts;                     /* the key slots it rewrites (records, rstore_parts) */
+    uint64_t set[VG_CORR_SLOT_WORDS]; /* which */
+    bool full;                        /* parts holds every slot */
+    outbox obx;                       /* the messages saved in it: published once it is safe */
+    ckpt_pos *offsets;                /* its offsets, committed to the group once published */
     size_t n_offsets;
     uint64_t seq;
     int64_t t0; /* monotonic ms when it was begun */
@@ -135,6 +140,12 @@ typedef struct dmn {
     char ckpt_name[300];
     int sigfd;
     bool stop;
+    uint64_t unsaved[VG_CORR_SLOT_WORDS]; /* slots changed since the last saved checkpoint */
+    bool full_next;                       /* the next checkpoint rewrites every slot */
+    char owner[RSTORE_MAX_OWNER + 1];     /* this process's name on the checkpoint's lease */
+    int64_t lease_until;   /* monotonic ms until which the lease is surely this process's */
+    int64_t lease_renewed; /* monotonic ms of the last renewal */
+    bool fenced;           /* the lease was lost: stop without saving or publishing */
 } dmn;
 
 /* dsink.c */
@@ -154,6 +165,11 @@ void dckpt_poll(dmn *d);
 void dckpt_fini(dmn *d);
 /* Serve delivery reports; wait up to wait_ms for the outbox in flight. true when none is. */
 bool dckpt_publish_done(dmn *d, int wait_ms);
+/* true when the lease should be renewed (a checkpoint is due for that alone). */
+bool dckpt_lease_due(const dmn *d, int64_t now);
+/* Take the checkpoint's lease, waiting as a standby while another process holds it. 0 held,
+ * -1 stopped (SIGTERM) or failed (logged). */
+int dckpt_lease_take(dmn *d, void (*idle)(dmn *d));
 /* Load the last checkpoint (if any): state, offsets, and the outbox it left, whose messages
  * not yet in the output topics are published. 0, or -1 (logged) on failure. */
 int dckpt_restore(dmn *d);

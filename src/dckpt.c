@@ -24,6 +24,20 @@
  * publishes the outbox once the write succeeded, or merges it back into the next
  * checkpoint's if it failed.
  *
+ * The correlation state is saved by key slots (vigil/corr.h): the checkpoint's blob holds
+ * the head (watermark, `suppress` tables), and each write rewrites only the slots changed
+ * since the last saved checkpoint (a failed write's slots go into the next one). Every
+ * slot is rewritten by the first checkpoint after start or a reload, and after Redis says
+ * the stored checkpoint is not the one this process wrote last (RSTORE_STALE: Redis lost
+ * its data, or another writer).
+ *
+ * One process per consumer group writes the checkpoint: it holds a lease in Redis (an owner
+ * key with an expiry, renewed by every write and at least every third of its length). A
+ * process that finds the lease held waits as a standby and takes over when it runs out
+ * (the owner died). A write refused because another process took the lease over
+ * (RSTORE_FENCED) stops this one at once, with nothing more saved or published; so does a
+ * lease that ran out while publishing, since the new owner publishes what this one left.
+ *
  * While Redis is down, checkpoints fail: input goes on being matched and its outputs wait
  * in the outbox, up to alerts.max_pending messages; past that, input is paused until a
  * checkpoint succeeds. Offsets are never committed past the last saved checkpoint.
@@ -62,6 +76,21 @@ static void log_err(dmn *d, vlog_level lv, const char *msg, const char *err)
     }
 }
 
+static bool lease_ok(dmn *d)
+{
+    /* a quarter of the lease is kept as a margin: for messages in flight, and clocks */
+    return dmn_mono_ms() < d->lease_until - d->cfg->lease_ms / 4;
+}
+
+static void fence(dmn *d, const char *why)
+{
+    if (d->fenced)
+        return;
+    d->fenced = true;
+    d->stop = true;
+    log_err(d, VLOG_ERROR, "lease lost: stopping without saving or publishing more", why);
+}
+
 static const char *topic_of(dmn *d, obx_kind k)
 {
     return k == OBX_ALERT ? d->cfg->alert_topic : d->cfg->dead_letter_topic;
@@ -76,6 +105,10 @@ static int publish(dmn *d, const void *bytes, size_t n, const kout_ids *skip, ui
     char err[256];
     int rc;
     while ((rc = obx_next(&it, &m, err, sizeof(err))) == 1) {
+        if (!lease_ok(d)) {
+            fence(d, "the lease ran out while publishing: the next owner publishes the rest");
+            return -1;
+        }
         if (skip && kout_ids_has(skip, m.id, m.id_len)) {
             (*skipped)++;
             continue;
@@ -110,6 +143,17 @@ bool dckpt_publish_done(dmn *d, int wait_ms)
     if (kout_inflight(d->out) > 0)
         return false;
     d->publishing = false;
+    /* only partitions this process holds now, and only offsets that moved: a commit for
+     * partitions of another member (or while joining) makes the consumer rejoin the group */
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_commit; i++) {
+        dpart *pt = dpart_get(d, d->commit[i].topic, d->commit[i].partition);
+        if (!pt || !pt->assigned || pt->committed == d->commit[i].offset)
+            continue;
+        pt->committed = d->commit[i].offset;
+        d->commit[n++] = d->commit[i];
+    }
+    d->n_commit = n;
     kin_commit(d->in, d->commit, d->n_commit);
     return true;
 }
@@ -134,11 +178,11 @@ static ckpt_pos *offsets(dmn *d, size_t *n)
 static void *writer_main(void *arg)
 {
     dwrite *w = arg;
-    w->rc = (!rstore_up(w->rs) && rstore_connect(w->rs, w->err, sizeof(w->err)) != 0) ||
-                            rstore_save(w->rs, w->name, w->blob.p, w->blob.len, w->err,
-                                        sizeof(w->err)) != 0
-                    ? -1
-                    : 0;
+    rstore_parts parts = {w->parts.p, w->parts.len, w->full};
+    if (!rstore_up(w->rs) && rstore_connect(w->rs, w->err, sizeof(w->err)) != 0)
+        w->rc = -1;
+    else
+        w->rc = rstore_save(w->rs, w->name, w->blob.p, w->blob.len, &parts, w->err, sizeof(w->err));
     atomic_store(&w->done, true);
     return NULL;
 }
@@ -151,10 +195,21 @@ static void finish_write(dmn *d)
         pthread_join(w->tid, NULL);
     w->running = false;
     if (w->rc != 0) {
-        if (!atomic_load(&d->health.degraded))
+        /* its slots are written by the next checkpoint, with whatever they hold then */
+        for (size_t i = 0; i < VG_CORR_SLOT_WORDS; i++)
+            d->unsaved[i] |= w->set[i];
+        if (w->full || w->rc == RSTORE_STALE)
+            d->full_next = true;
+        if (w->rc == RSTORE_FENCED)
+            fence(d, w->err);
+        else if (w->rc == RSTORE_STALE)
+            log_err(d, VLOG_WARN, "checkpoint: every slot is written again", w->err);
+        else if (!atomic_load(&d->health.degraded))
             log_err(d, VLOG_ERROR, "checkpoint failed: redis", w->err);
-        atomic_store(&d->health.degraded, true);
-        atomic_store(&d->health.redis_up, false);
+        if (w->rc == -1) {
+            atomic_store(&d->health.degraded, true);
+            atomic_store(&d->health.redis_up, false);
+        }
         metric_add(d->mt.redis_errors, 1);
         metric_add(d->mt.ckpt_fail, 1);
         /* its messages wait for the next checkpoint, which saves the state anew */
@@ -179,9 +234,18 @@ static void finish_write(dmn *d)
     atomic_store(&d->health.degraded, false);
     atomic_store(&d->health.redis_up, true);
     d->seq = w->seq;
+    rstore_stats rst;
+    rstore_stats_get(d->rs, &rst); /* the writer is joined: the store is main's again */
+    d->lease_renewed = rst.renewed_us / 1000;
+    d->lease_until = d->lease_renewed + d->cfg->lease_ms;
     metric_add(d->mt.ckpt_ok, 1);
     metric_observe(d->mt.ckpt_seconds, (double)(dmn_mono_ms() - w->t0) / 1000.0);
-    metric_set(d->mt.ckpt_bytes, (double)w->blob.len);
+    metric_set(d->mt.ckpt_bytes, (double)(w->blob.len + w->parts.len));
+    metric_add(d->mt.ckpt_written, w->blob.len + w->parts.len);
+    uint64_t n_slots = 0;
+    for (size_t i = 0; i < VG_CORR_SLOT_WORDS; i++)
+        n_slots += (uint64_t)__builtin_popcountll(w->set[i]);
+    metric_set(d->mt.ckpt_slots, (double)n_slots);
     /* safe: publish, then commit once delivered */
     uint64_t none = 0;
     publish(d, w->obx.bytes.p, w->obx.bytes.len, NULL, &none);
@@ -209,6 +273,7 @@ void dckpt_fini(dmn *d)
     if (d->w.running)
         finish_write(d);
     vg_buf_fini(&d->w.blob);
+    vg_buf_fini(&d->w.parts);
     obx_fini(&d->w.obx);
     vg_free(d->w.offsets);
 }
@@ -223,9 +288,15 @@ int dckpt_save(dmn *d, bool wait)
     }
     if (d->publishing && !dckpt_publish_done(d, wait ? 30000 : 0))
         return 1;
+    if (d->fenced)
+        return -1;
     int64_t t0 = dmn_mono_ms();
     pl_drain(d->pipe);
-    if (!d->dirty && d->obx.count == 0)
+    pl_state_dirty(d->pipe, d->unsaved);
+    bool slots = false;
+    for (size_t i = 0; i < VG_CORR_SLOT_WORDS; i++)
+        slots |= d->unsaved[i] != 0;
+    if (!d->dirty && d->obx.count == 0 && !slots && !d->full_next && !dckpt_lease_due(d, t0))
         return 0;
     char err[512];
     ckpt c;
@@ -251,7 +322,13 @@ int dckpt_save(dmn *d, bool wait)
     c.outbox = d->obx.bytes.p;
     c.outbox_len = d->obx.bytes.len;
     vg_buf_clear(&d->tmp);
-    if (pl_state_save(d->pipe, &d->tmp) != VG_OK) {
+    vg_buf_clear(&w->parts);
+    if (d->full_next)
+        memset(w->set, 0xff, sizeof(w->set));
+    else
+        memcpy(w->set, d->unsaved, sizeof(w->set));
+    if (pl_state_save_head(d->pipe, &d->tmp) != VG_OK ||
+        pl_state_save_slots(d->pipe, w->set, &w->parts) != VG_OK) {
         log_err(d, VLOG_ERROR, "checkpoint failed", "out of memory saving the state");
         goto out;
     }
@@ -275,6 +352,9 @@ int dckpt_save(dmn *d, bool wait)
     w->t0 = t0;
     w->name = d->ckpt_name;
     w->rs = d->rs;
+    w->full = d->full_next;
+    d->full_next = false;
+    memset(d->unsaved, 0, sizeof(d->unsaved));
     atomic_store(&w->done, false);
     d->dirty = false;
     w->running = true;
@@ -303,12 +383,17 @@ int dckpt_restore(dmn *d)
 {
     char err[512];
     vg_buf_clear(&d->blob);
-    int found = rstore_load(d->rs, d->ckpt_name, &d->blob, err, sizeof(err));
+    vg_buf parts;
+    vg_buf_init(&parts, 0);
+    int found = rstore_load(d->rs, d->ckpt_name, &d->blob, &parts, err, sizeof(err));
+    d->full_next = true; /* the first checkpoint writes every slot: Redis holds just those */
     if (found < 0) {
         log_err(d, VLOG_ERROR, "cannot load the checkpoint", err);
+        vg_buf_fini(&parts);
         return -1;
     }
     if (found == 0) {
+        vg_buf_fini(&parts);
         vlog_rec r;
         if (vlog_begin(d->lg, &r, VLOG_INFO, "no checkpoint: starting from the group's offsets")) {
             vlog_str(&r, "checkpoint", d->ckpt_name);
@@ -319,12 +404,26 @@ int dckpt_restore(dmn *d)
     ckpt c;
     if (ckpt_decode(&c, d->blob.p, d->blob.len, err, sizeof(err)) != VG_OK) {
         log_err(d, VLOG_ERROR, "checkpoint unreadable", err);
+        vg_buf_fini(&parts);
         return -1;
     }
     int rc = -1;
-    if (pl_state_load(d->pipe, c.state, c.state_len, err, sizeof(err)) != VG_OK) {
+    uint64_t n_slots = 0;
+    if (pl_state_load_head(d->pipe, c.state, c.state_len, err, sizeof(err)) != VG_OK) {
         log_err(d, VLOG_ERROR, "checkpoint state refused", err);
         goto out;
+    }
+    /* the slots: records of u32 slot, u64 length, bytes (rstore checked their framing) */
+    for (size_t at = 0; at + 12 <= parts.len; n_slots++) {
+        const unsigned char *p = (const unsigned char *)parts.p + at;
+        uint64_t len = 0;
+        for (int i = 7; i >= 0; i--)
+            len = len << 8 | p[4 + i];
+        if (pl_state_load_slot(d->pipe, p + 12, (size_t)len, err, sizeof(err)) != VG_OK) {
+            log_err(d, VLOG_ERROR, "checkpoint state refused", err);
+            goto out;
+        }
+        at += 12 + (size_t)len;
     }
     char topic[256];
     for (size_t i = 0; i < c.n_offsets; i++) {
@@ -361,7 +460,8 @@ int dckpt_restore(dmn *d)
     if (vlog_begin(d->lg, &r, VLOG_INFO, "checkpoint restored")) {
         vlog_u64(&r, "seq", c.seq);
         vlog_u64(&r, "partitions", c.n_offsets);
-        vlog_u64(&r, "state_bytes", c.state_len);
+        vlog_u64(&r, "state_bytes", c.state_len + parts.len);
+        vlog_u64(&r, "slots", n_slots);
         vlog_u64(&r, "outbox_bytes", c.outbox_len);
         vlog_u64(&r, "already_published", skipped);
         vlog_end(&r);
@@ -370,5 +470,50 @@ int dckpt_restore(dmn *d)
     rc = 0;
 out:
     ckpt_free(&c);
+    vg_buf_fini(&parts);
     return rc;
+}
+
+bool dckpt_lease_due(const dmn *d, int64_t now)
+{
+    return now - d->lease_renewed >= d->cfg->lease_ms / 3;
+}
+
+int dckpt_lease_take(dmn *d, void (*idle)(dmn *d))
+{
+    char holder[RSTORE_MAX_OWNER + 1] = "", err[512];
+    bool waiting = false;
+    while (!d->stop) {
+        int64_t t0 = dmn_mono_ms();
+        int rc = rstore_lease(d->rs, d->ckpt_name, d->owner, d->cfg->lease_ms, holder,
+                              sizeof(holder), err, sizeof(err));
+        if (rc == 1) {
+            d->lease_until = t0 + d->cfg->lease_ms;
+            d->lease_renewed = t0;
+            vlog_rec r;
+            if (waiting && vlog_begin(d->lg, &r, VLOG_INFO,
+                                      "lease taken: this process owns the checkpoint now")) {
+                vlog_str(&r, "owner", d->owner);
+                vlog_end(&r);
+            }
+            return 0;
+        }
+        if (rc == 0 && !waiting) {
+            vlog_rec r;
+            if (vlog_begin(d->lg, &r, VLOG_INFO, "standby: another process owns the checkpoint")) {
+                vlog_str(&r, "owner", holder);
+                vlog_str(&r, "checkpoint", d->ckpt_name);
+                vlog_end(&r);
+            }
+            atomic_store(&d->health.state, DH_STANDBY);
+            waiting = true;
+        } else if (rc < 0) {
+            log_err(d, VLOG_WARN, "lease: redis", err);
+        }
+        /* try again within a tenth of the lease, serving signals meanwhile */
+        int64_t until = t0 + (d->cfg->lease_ms / 10 > 100 ? d->cfg->lease_ms / 10 : 100);
+        while (!d->stop && dmn_mono_ms() < until)
+            idle(d);
+    }
+    return -1;
 }

@@ -297,6 +297,8 @@ static const key keys[] = {
         {"checkpoint", K_SECTION, 0, 0, 0, NULL, NULL},
         {"checkpoint.interval", K_DURATION, F(checkpoint_ms), 10, MS_1H,
          "must be a duration 10ms..1h", NULL},
+        {"checkpoint.lease", K_DURATION, F(lease_ms), 1000, MS_1H, "must be a duration 1s..1h",
+         NULL},
         {"correlation", K_SECTION, 0, 0, 0, NULL, NULL},
         {"correlation.lateness", K_DURATION, F(lateness_ms), 0, MS_1D, "must be a duration 0ms..1d",
          NULL},
@@ -726,6 +728,7 @@ int dcfg_defaults(dcfg *c)
     c->redis_prefix = dup_str(c, "vigil:");
     c->redis_timeout_ms = 2000;
     c->checkpoint_ms = 1000;
+    c->lease_ms = 10000;
     c->lateness_ms = 10000;
     c->corr_max_bytes = (uint64_t)1 << 30;
     c->max_record = (size_t)4 << 20;

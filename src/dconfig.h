@@ -91,6 +91,7 @@ typedef struct dcfg {
 
     /* checkpoints and correlation: */
     int64_t checkpoint_ms;   /* "checkpoint.interval" duration (default 1s) */
+    int64_t lease_ms;        /* "checkpoint.lease": the owner lease's length (default 10s) */
     int64_t lateness_ms;     /* "correlation.lateness" duration (default 10s) */
     uint64_t corr_max_bytes; /* "correlation.max_memory" size (default 1 GiB) */
 

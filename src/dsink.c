@@ -225,6 +225,7 @@ dpart *dpart_get(dmn *d, const char *topic, int32_t partition)
     pt->partition = partition;
     pt->next = -1;
     pt->fed = -1;
+    pt->committed = -1;
     if (ti < d->cfg->n_inputs) {
         const dcfg_input *ci = &d->cfg->inputs[ti];
         pt->in.fmt = ci->format;

@@ -45,6 +45,7 @@
  * bq_ calls) and done_mu (batch->done); never both at once.
  */
 #include "pipeline.h"
+#include "vigil/bin.h"
 #include "bqueue.h"
 #include "input.h"
 #include "vigil/alert.h"
@@ -928,6 +929,36 @@ vg_status pl_state_save(pl *p, vg_buf *out)
     return vg_buf_status(out);
 }
 
+/* Load the detection rules' suppress table from [sup, sup+sn) and, when correlations are
+ * loaded and cn > 0, the correlator's part [corr, corr+cn) with restore. The table is read
+ * aside first, so that a refusal of either part leaves the pipeline's table as it was. */
+static vg_status
+load_with_suppress(pl *p,
+                   vg_status (*restore)(vg_corr *, const void *, size_t, char *, size_t),
+                   const void *corr,
+                   size_t cn,
+                   const void *sup_bytes,
+                   size_t sn,
+                   char *err,
+                   size_t err_len)
+{
+    vg_suppress *sup = vg_suppress_new();
+    if (!sup) {
+        snprintf(err, err_len, "out of memory");
+        return VG_ERR_NOMEM;
+    }
+    vg_status st = vg_suppress_load(sup, sup_bytes, sn, err, err_len);
+    if (st == VG_OK && cn > 0 && p->corr)
+        st = restore(p->corr, corr, cn, err, err_len);
+    if (st != VG_OK) {
+        vg_suppress_free(sup);
+        return st;
+    }
+    vg_suppress_free(p->sup);
+    p->sup = sup;
+    return VG_OK;
+}
+
 vg_status pl_state_load(pl *p, const void *bytes, size_t n, char *err, size_t err_len)
 {
     const unsigned char *b = bytes;
@@ -949,22 +980,70 @@ vg_status pl_state_load(pl *p, const void *bytes, size_t n, char *err, size_t er
                  n - 16);
         return VG_ERR_INVALID;
     }
-    /* the suppress table first, aside: a refusal of either part then leaves no state */
-    vg_suppress *sup = vg_suppress_new();
-    if (!sup) {
-        snprintf(err, err_len, "out of memory");
+    return load_with_suppress(p, vg_corr_restore, b + 16, (size_t)cn, b + 16 + cn,
+                              n - 16 - (size_t)cn, err, err_len);
+}
+
+/* Head: PL_HEAD_MAGIC, u32 version, u64 length of the correlator's head (0: no
+ * correlation loaded), that head, then the detection rules' `suppress` table. */
+#define PL_HEAD_MAGIC   "PLSH"
+#define PL_HEAD_VERSION 1u
+
+void pl_state_dirty(pl *p, uint64_t set[VG_CORR_SLOT_WORDS])
+{
+    if (p->corr)
+        vg_corr_dirty_take(p->corr, set);
+}
+
+vg_status pl_state_save_head(pl *p, vg_buf *out)
+{
+    vg_buf_append(out, PL_HEAD_MAGIC, 4);
+    vg_bin_u32(out, PL_HEAD_VERSION);
+    size_t at = out->len;
+    vg_bin_u64(out, 0);
+    if (p->corr && vg_corr_snapshot_head(p->corr, out) != VG_OK)
         return VG_ERR_NOMEM;
+    vg_bin_patch_u64(out, at, out->len - at - 8);
+    vg_suppress_save(p->sup, out);
+    return vg_buf_status(out);
+}
+
+vg_status pl_state_save_slots(pl *p, const uint64_t set[VG_CORR_SLOT_WORDS], vg_buf *out)
+{
+    if (p->corr)
+        return vg_corr_snapshot_slots(p->corr, set, out);
+    for (uint32_t s = 0; s < VG_CORR_SLOTS; s++) {
+        if (!((set[s >> 6] >> (s & 63)) & 1))
+            continue;
+        vg_bin_u32(out, s);
+        vg_bin_u64(out, 0);
     }
-    vg_status st = vg_suppress_load(sup, b + 16 + cn, n - 16 - (size_t)cn, err, err_len);
-    if (st == VG_OK && cn > 0 && p->corr)
-        st = vg_corr_restore(p->corr, b + 16, (size_t)cn, err, err_len);
-    if (st != VG_OK) {
-        vg_suppress_free(sup);
+    return vg_buf_status(out);
+}
+
+vg_status pl_state_load_head(pl *p, const void *bytes, size_t n, char *err, size_t err_len)
+{
+    vg_bin r;
+    vg_bin_init(&r, bytes, n, "pipeline state head", err, err_len);
+    vg_status st = vg_bin_header(&r, PL_HEAD_MAGIC, PL_HEAD_VERSION);
+    if (st != VG_OK)
         return st;
-    }
-    vg_suppress_free(p->sup);
-    p->sup = sup;
-    return VG_OK;
+    uint64_t cn = vg_bin_get(&r, 8);
+    if (!r.bad && cn > vg_bin_left(&r))
+        vg_bin_fail(&r, "correlation head of %llu bytes", (unsigned long long)cn);
+    if (r.bad)
+        return VG_ERR_INVALID;
+    const unsigned char *b = bytes;
+    size_t rest = r.at + (size_t)cn;
+    return load_with_suppress(p, vg_corr_restore_head, b + r.at, (size_t)cn, b + rest, n - rest,
+                              err, err_len);
+}
+
+vg_status pl_state_load_slot(pl *p, const void *bytes, size_t n, char *err, size_t err_len)
+{
+    if (!p->corr)
+        return VG_OK; /* no correlation loaded: its keys are not wanted */
+    return vg_corr_restore_slot(p->corr, bytes, n, err, err_len);
 }
 
 void pl_counts_get(pl *p, pl_counts *out)

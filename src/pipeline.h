@@ -101,6 +101,19 @@ vg_status pl_state_save(pl *p, vg_buf *out);
  * matched by id) into a pipeline that has seen no record. Hostile-input safe; on refusal the
  * state stays empty and err says why. */
 vg_status pl_state_load(pl *p, const void *bytes, size_t n, char *err, size_t err_len);
+/* The same state in parts, for checkpoints that rewrite only what changed: a head
+ * (watermark, `suppress` tables) and the correlation key slots (vigil/corr.h). Call after
+ * pl_drain. pl_state_dirty ORs into set the slots changed since its previous call;
+ * pl_state_save_slots appends a record per slot of set (vg_corr_snapshot_slots; length 0
+ * for a slot without keys, and for every slot when no correlation is loaded). */
+void pl_state_dirty(pl *p, uint64_t set[VG_CORR_SLOT_WORDS]);
+vg_status pl_state_save_head(pl *p, vg_buf *out);
+vg_status pl_state_save_slots(pl *p, const uint64_t set[VG_CORR_SLOT_WORDS], vg_buf *out);
+/* Load a head, then any number of slot blobs, into a pipeline that has seen no record.
+ * Hostile-input safe; on refusal err says why and the pipeline must not be used with the
+ * state half loaded: load again from the start or close it. */
+vg_status pl_state_load_head(pl *p, const void *bytes, size_t n, char *err, size_t err_len);
+vg_status pl_state_load_slot(pl *p, const void *bytes, size_t n, char *err, size_t err_len);
 /* Counters so far; call after pl_drain. */
 void pl_counts_get(pl *p, pl_counts *out);
 /* Add every worker's per-rule costs to out[0..n); call after pl_drain. */

@@ -24,9 +24,22 @@
  * EXECABORT and nothing is applied. A previous header that does not parse leaves its chunks
  * unknown: they are found by SCAN and deleted in the same transaction.
  *
- * Load: GET P NAME, then MULTI, GET P NAME, GET of every chunk, EXEC: the chunks come from
- * one consistent view, and belong to the header read first only if the header inside the
- * transaction is the same bytes (otherwise a save came in between: read again, a few times).
+ * Parts live in one hash, P NAME ":parts" (field: the part number in decimal; value: the
+ * part's bytes); a save's HSET/HDEL (or DEL of the hash, when it writes every part) are in
+ * its transaction. A save of some parts only is refused unless the header read under WATCH
+ * has the generation this store last wrote or read (s->known_gen), so the hash is known to
+ * be this store's.
+ *
+ * Ownership: P NAME ":owner" holds the owner's name with an expiry (PX). rstore_lease takes
+ * it when free or renews it (one Lua script: GET, then SET .. PX when free or ours); every
+ * later save WATCHes it, GETs it (another name: RSTORE_FENCED) and SETs it again with its
+ * expiry inside the transaction, so a save can only be applied while the owner key names
+ * this store: whoever takes the key over in between makes EXEC fail.
+ *
+ * Load: GET P NAME, then MULTI, GET P NAME, GET of every chunk, [HGETALL of the parts,]
+ * EXEC: the chunks come from one consistent view, and belong to the header read first only
+ * if the header inside the transaction is the same bytes (otherwise a save came in
+ * between: read again, a few times).
  *
  * An I/O error or a reply of the wrong type or shape drops the connection: after either,
  * hiredis' reader may be out of step with the server.
@@ -64,6 +77,10 @@ struct rstore {
     redisContext *c;
     bool ever_connected;
     rstore_stats st;
+    char *owner;        /* after rstore_lease: the owner name saves check and renew */
+    int64_t ttl_ms;     /* and the lease's length */
+    uint64_t known_gen; /* generation last saved or loaded (0: none) ... */
+    char known_name[RSTORE_MAX_NAME + 1]; /* ... of this checkpoint */
 };
 
 typedef struct hdr {
@@ -139,6 +156,8 @@ static void drop(rstore *s)
 
 void rstore_free(rstore *s)
 {
+    if (s)
+        vg_free(s->owner);
     if (!s)
         return;
     drop(s);
@@ -228,6 +247,18 @@ static void server_msg(const rstore *s, const redisReply *r, char *out, size_t o
 }
 
 /* ---- connection ---- */
+
+/* A reply that is not the one wanted: an error reply fails with the server's message (the
+ * connection stays in step); anything else is a reply of the wrong shape (dropped). */
+static int bad_reply(rstore *s, const redisReply *r, const char *what, char *err, size_t errlen)
+{
+    if (r->type != REDIS_REPLY_ERROR)
+        return shape_fail(s, what, err, errlen);
+    char msg[320];
+    server_msg(s, r, msg, sizeof(msg));
+    errf(err, errlen, "redis: %s: %s", what, msg);
+    return -1;
+}
 
 static int endpoint(const rstore *s, char *out, size_t outlen)
 {
@@ -351,6 +382,38 @@ static size_t chunk_key(const rstore *s, const char *name, uint64_t gen, uint64_
 {
     return (size_t)snprintf(out, RSTORE_KEY_MAX, "%s%s:%" PRIu64 ":%" PRIu64, s->prefix, name, gen,
                             i);
+}
+
+static size_t parts_key(const rstore *s, const char *name, char *out)
+{
+    return (size_t)snprintf(out, RSTORE_KEY_MAX, "%s%s:parts", s->prefix, name);
+}
+
+static size_t owner_key(const rstore *s, const char *name, char *out)
+{
+    return (size_t)snprintf(out, RSTORE_KEY_MAX, "%s%s:owner", s->prefix, name);
+}
+
+/* k is P NAME ":" digits ":" digits (a chunk, not the parts or the owner key). */
+static bool is_chunk_key(const rstore *s, const char *name, const char *k, size_t klen)
+{
+    size_t pl = strlen(s->prefix), nl = strlen(name);
+    if (klen < pl + nl + 4 || memcmp(k, s->prefix, pl) != 0 || memcmp(k + pl, name, nl) != 0 ||
+        k[pl + nl] != ':')
+        return false;
+    int colons = 0;
+    bool digit = false;
+    for (size_t i = pl + nl + 1; i < klen; i++) {
+        if (k[i] >= '0' && k[i] <= '9') {
+            digit = true;
+        } else if (k[i] == ':' && digit && colons == 0) {
+            colons++;
+            digit = false;
+        } else {
+            return false;
+        }
+    }
+    return colons == 1 && digit;
 }
 
 static size_t hdr_format(const hdr *h, char *out)
@@ -548,14 +611,7 @@ scan_chunks(rstore *s, const char *name, keylist *out, const char *what, char *e
         if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
             r->element[0]->type != REDIS_REPLY_STRING || r->element[0]->len == 0 ||
             r->element[0]->len >= sizeof(cursor) || r->element[1]->type != REDIS_REPLY_ARRAY) {
-            if (r->type == REDIS_REPLY_ERROR) {
-                char msg[320];
-                server_msg(s, r, msg, sizeof(msg));
-                errf(err, errlen, "redis: %s: %s", what, msg);
-                rc = -1;
-            } else {
-                rc = shape_fail(s, what, err, errlen);
-            }
+            rc = bad_reply(s, r, what, err, errlen);
             freeReplyObject(r);
             break;
         }
@@ -566,6 +622,8 @@ scan_chunks(rstore *s, const char *name, keylist *out, const char *what, char *e
             const redisReply *k = keys->element[i];
             if (k->type != REDIS_REPLY_STRING || k->len > RSTORE_KEY_MAX) {
                 rc = shape_fail(s, what, err, errlen);
+            } else if (!is_chunk_key(s, name, k->str, k->len)) {
+                continue; /* the parts or the owner key */
             } else if (out->n >= RSTORE_SCAN_MAX) {
                 errf(err, errlen, "redis: %s: more than %u keys match", what, RSTORE_SCAN_MAX);
                 rc = -1;
@@ -645,14 +703,7 @@ static int watch_prev(
     if (!r)
         return -1;
     if (!is_status(r, "OK")) {
-        int rc = -1;
-        if (r->type == REDIS_REPLY_ERROR) {
-            char msg[320];
-            server_msg(s, r, msg, sizeof(msg));
-            errf(err, errlen, "redis: %s: %s", what, msg);
-        } else {
-            rc = shape_fail(s, what, err, errlen);
-        }
+        int rc = bad_reply(s, r, what, err, errlen);
         freeReplyObject(r);
         return rc;
     }
@@ -668,13 +719,8 @@ static int watch_prev(
         rc = 0;
     } else if (r->type == REDIS_REPLY_STRING) {
         rc = hdr_parse(r->str, r->len, h, why, sizeof(why)) ? 1 : 2;
-    } else if (r->type == REDIS_REPLY_ERROR) {
-        char msg[320];
-        server_msg(s, r, msg, sizeof(msg));
-        errf(err, errlen, "redis: %s: %s", what, msg);
-        rc = -1;
     } else {
-        rc = shape_fail(s, what, err, errlen);
+        rc = bad_reply(s, r, what, err, errlen);
     }
     freeReplyObject(r);
     return rc;
@@ -710,21 +756,161 @@ static int save_results(rstore *s, const redisReply *ex, const char *what, char 
     return 0;
 }
 
+/* Parts records: u32 part, u64 length, bytes. Reads record *at; false at the end. */
+static bool part_next(const rstore_parts *pp, size_t *at, uint32_t *part, const char **p, size_t *n)
+{
+    const unsigned char *b = pp->recs;
+    if (*at + 12 > pp->len)
+        return false;
+    uint32_t v = 0;
+    uint64_t len = 0;
+    for (int i = 3; i >= 0; i--)
+        v = v << 8 | b[*at + (size_t)i];
+    for (int i = 7; i >= 0; i--)
+        len = len << 8 | b[*at + 4 + (size_t)i];
+    if (len > pp->len - *at - 12)
+        return false;
+    *part = v;
+    *p = (const char *)b + *at + 12;
+    *n = (size_t)len;
+    *at += 12 + (size_t)len;
+    return true;
+}
+
+static int parts_check(const rstore_parts *pp, const char *what, char *err, size_t errlen)
+{
+    size_t at = 0, n;
+    uint32_t part;
+    const char *p;
+    while (part_next(pp, &at, &part, &p, &n)) {
+        if (part >= RSTORE_MAX_PARTS || (uint64_t)n > RSTORE_MAX_PART) {
+            errf(err, errlen, "%s: part %u of %zu bytes (at most %u parts of %llu bytes)", what,
+                 part, n, RSTORE_MAX_PARTS, (unsigned long long)RSTORE_MAX_PART);
+            return -1;
+        }
+    }
+    if (at != pp->len) {
+        errf(err, errlen, "%s: the parts' records are malformed at byte %zu", what, at);
+        return -1;
+    }
+    return 0;
+}
+
+#define PART_BATCH 128 /* fields per HSET / HDEL */
+
+/* Queue the parts' writes: DEL of the hash (all), then HSETs and HDELs in batches. */
+static int txn_parts(txn *t, const char *name, const rstore_parts *pp)
+{
+    char key[RSTORE_KEY_MAX], field[PART_BATCH][12];
+    size_t klen = parts_key(t->s, name, key);
+    int rc = 0;
+    if (pp->all) {
+        const char *argv[2] = {"DEL", key};
+        size_t lens[2] = {3, klen};
+        rc = txn_cmd(t, 2, argv, lens);
+    }
+    for (int del = 0; del < 2 && rc == 0; del++) {
+        if (del && pp->all)
+            break; /* the hash is gone already */
+        const char *argv[2 + 2 * PART_BATCH];
+        size_t lens[2 + 2 * PART_BATCH];
+        int argc = 2, nf = 0;
+        size_t at = 0, n;
+        uint32_t part;
+        const char *p;
+        bool more = true;
+        while (rc == 0 && more) {
+            more = part_next(pp, &at, &part, &p, &n);
+            if (more && (n == 0) == (del == 1)) {
+                lens[argc] = (size_t)snprintf(field[nf], sizeof(field[nf]), "%u", part);
+                argv[argc++] = field[nf++];
+                if (!del) {
+                    argv[argc] = p;
+                    lens[argc++] = n;
+                }
+            }
+            if (nf > 0 && (nf == PART_BATCH || !more)) {
+                argv[0] = del ? "HDEL" : "HSET";
+                lens[0] = 4;
+                argv[1] = key;
+                lens[1] = klen;
+                rc = txn_cmd(t, argc, argv, lens);
+                argc = 2;
+                nf = 0;
+            }
+        }
+    }
+    return rc;
+}
+
+/* Under WATCH, the owner key must name this store's owner (or be free). 0, RSTORE_FENCED or
+ * -1 with err. */
+static int watch_owner(rstore *s, const char *name, const char *what, char *err, size_t errlen)
+{
+    char okey[RSTORE_KEY_MAX];
+    size_t oklen = owner_key(s, name, okey);
+    const char *wargv[2] = {"WATCH", okey};
+    size_t wlens[2] = {5, oklen};
+    redisReply *r = cmd(s, what, 2, wargv, wlens, err, errlen);
+    if (!r)
+        return -1;
+    bool ok = is_status(r, "OK");
+    freeReplyObject(r);
+    if (!ok)
+        return shape_fail(s, what, err, errlen);
+    const char *gargv[2] = {"GET", okey};
+    size_t glens[2] = {3, oklen};
+    r = cmd(s, what, 2, gargv, glens, err, errlen);
+    if (!r)
+        return -1;
+    int rc = 0;
+    if (r->type == REDIS_REPLY_STRING) {
+        if (r->len != strlen(s->owner) || memcmp(r->str, s->owner, r->len) != 0) {
+            errf(err, errlen, "%s: the checkpoint is owned by %.*s now", what,
+                 (int)(r->len < RSTORE_MAX_OWNER ? r->len : RSTORE_MAX_OWNER), r->str);
+            rc = RSTORE_FENCED;
+        }
+    } else if (r->type != REDIS_REPLY_NIL) {
+        rc = bad_reply(s, r, what, err, errlen);
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
 static int save_txn(rstore *s,
                     const char *name,
                     const void *blob,
                     size_t len,
+                    const rstore_parts *parts,
                     char *err,
                     size_t errlen,
                     const char *what)
 {
     char hkey[RSTORE_KEY_MAX], ckey[RSTORE_KEY_MAX], htext[RSTORE_HDR_MAX];
     size_t hklen = hdr_key(s, name, hkey);
+    if (s->owner) {
+        int rc = watch_owner(s, name, what, err, errlen);
+        if (rc != 0) {
+            unwatch(s);
+            return rc;
+        }
+    }
     hdr prev = {0};
     int have = watch_prev(s, hkey, hklen, &prev, what, err, errlen);
     if (have < 0) {
         unwatch(s);
         return -1;
+    }
+    if (parts && !parts->all &&
+        !(have == 1 && s->known_gen != 0 && prev.gen == s->known_gen &&
+          strcmp(s->known_name, name) == 0)) {
+        errf(err, errlen,
+             "%s: the stored checkpoint is not the one this process wrote last (generation "
+             "%llu, expected %llu): every part must be written",
+             what, have == 1 ? (unsigned long long)prev.gen : 0ull,
+             (unsigned long long)s->known_gen);
+        unwatch(s);
+        return RSTORE_STALE;
     }
     keylist stale = {.n = 0};
     vg_buf_init(&stale.b, 0);
@@ -752,28 +938,50 @@ static int save_txn(rstore *s,
         size_t lens[3] = {3, chunk_key(s, name, h.gen, i, ckey), n};
         rc = txn_cmd(&t, 3, argv, lens);
     }
+    if (rc == 0 && parts)
+        rc = txn_parts(&t, name, parts);
     if (rc == 0) {
         const char *argv[3] = {"SET", hkey, htext};
         size_t lens[3] = {3, hklen, hdr_format(&h, htext)};
         rc = txn_cmd(&t, 3, argv, lens);
     }
+    if (rc == 0 && s->owner) {
+        char okey[RSTORE_KEY_MAX], ttl[24];
+        const char *argv[5] = {"SET", okey, s->owner, "PX", ttl};
+        size_t lens[5] = {3, owner_key(s, name, okey), strlen(s->owner), 2,
+                          (size_t)snprintf(ttl, sizeof(ttl), "%lld", (long long)s->ttl_ms)};
+        rc = txn_cmd(&t, 5, argv, lens);
+    }
     if (rc != 0)
         return -1; /* connection dropped: Redis discards the unfinished MULTI */
     redisReply *ex;
+    int64_t sent = now_us(); /* Redis runs the transaction, and renews the lease, after this */
     rc = txn_exec(&t, &ex);
     if (rc == 1) {
-        errf(err, errlen, "redis: %s: the checkpoint was changed by another client meanwhile",
+        errf(err, errlen,
+             "redis: %s: the checkpoint or its owner key was changed by another client meanwhile",
              what);
-        return -1;
+        return s->owner ? RSTORE_FENCED : -1;
     }
     if (rc != 0)
         return -1;
     rc = save_results(s, ex, what, err, errlen);
     freeReplyObject(ex);
+    if (rc == 0) {
+        s->known_gen = h.gen;
+        snprintf(s->known_name, sizeof(s->known_name), "%s", name);
+        s->st.renewed_us = sent;
+    }
     return rc;
 }
 
-int rstore_save(rstore *s, const char *name, const void *blob, size_t len, char *err, size_t errlen)
+int rstore_save(rstore *s,
+                const char *name,
+                const void *blob,
+                size_t len,
+                const rstore_parts *parts,
+                char *err,
+                size_t errlen)
 {
     char what[128];
     if (!name_ok(name)) {
@@ -790,15 +998,109 @@ int rstore_save(rstore *s, const char *name, const void *blob, size_t len, char 
         s->st.save_errors++;
         return -1;
     }
-    int64_t t0 = now_us();
-    if (ensure(s, err, errlen) != 0 || save_txn(s, name, blob, len, err, errlen, what) != 0) {
+    if (parts && parts_check(parts, what, err, errlen) != 0) {
         s->st.save_errors++;
         return -1;
     }
+    int64_t t0 = now_us();
+    int rc = ensure(s, err, errlen);
+    if (rc == 0)
+        rc = save_txn(s, name, blob, len, parts, err, errlen, what);
+    if (rc != 0) {
+        s->st.save_errors++;
+        return rc;
+    }
     s->st.saves++;
-    s->st.bytes_written += len;
+    s->st.bytes_written += len + (parts ? parts->len : 0);
     s->st.last_save_us = now_us() - t0;
     return 0;
+}
+
+/* ---- ownership ---- */
+
+static const char lease_lua[] = "local v = redis.call('GET', KEYS[1]) "
+                                "if v == false or v == ARGV[1] then "
+                                "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end "
+                                "return v";
+
+int rstore_lease(rstore *s,
+                 const char *name,
+                 const char *owner,
+                 int64_t ttl_ms,
+                 char *holder,
+                 size_t holder_len,
+                 char *err,
+                 size_t errlen)
+{
+    size_t olen = owner ? strlen(owner) : 0;
+    if (!name_ok(name) || olen == 0 || olen > RSTORE_MAX_OWNER || ttl_ms < 1) {
+        errf(err, errlen, "lease: bad checkpoint name, owner name or expiry");
+        return -1;
+    }
+    char what[128], okey[RSTORE_KEY_MAX], ttl[24];
+    snprintf(what, sizeof(what), "lease '%s'", name);
+    if (ensure(s, err, errlen) != 0)
+        return -1;
+    const char *argv[6] = {"EVAL", lease_lua, "1", okey, owner, ttl};
+    size_t lens[6] = {4,    sizeof(lease_lua) - 1,
+                      1,    owner_key(s, name, okey),
+                      olen, (size_t)snprintf(ttl, sizeof(ttl), "%lld", (long long)ttl_ms)};
+    redisReply *r = cmd(s, what, 6, argv, lens, err, errlen);
+    if (!r)
+        return -1;
+    int rc;
+    if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+        rc = 1;
+        if (!s->owner || strcmp(s->owner, owner) != 0) {
+            char *o = vg_strndup(owner, olen);
+            if (!o) {
+                errf(err, errlen, "%s: out of memory", what);
+                rc = -1;
+            } else {
+                vg_free(s->owner);
+                s->owner = o;
+            }
+        }
+        s->ttl_ms = ttl_ms;
+    } else if (r->type == REDIS_REPLY_STRING) {
+        rc = 0;
+        if (holder && holder_len)
+            snprintf(holder, holder_len, "%.*s",
+                     (int)(r->len < RSTORE_MAX_OWNER ? r->len : RSTORE_MAX_OWNER), r->str);
+    } else {
+        rc = bad_reply(s, r, what, err, errlen);
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+static const char release_lua[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                                  "return redis.call('DEL', KEYS[1]) end return 0";
+
+int rstore_release(rstore *s, const char *name, char *err, size_t errlen)
+{
+    if (!s->owner)
+        return 0;
+    if (!name_ok(name)) {
+        errf(err, errlen, "release: bad checkpoint name");
+        return -1;
+    }
+    char what[128], okey[RSTORE_KEY_MAX];
+    snprintf(what, sizeof(what), "release '%s'", name);
+    if (ensure(s, err, errlen) != 0)
+        return -1;
+    const char *argv[5] = {"EVAL", release_lua, "1", okey, s->owner};
+    size_t lens[5] = {4, sizeof(release_lua) - 1, 1, owner_key(s, name, okey), strlen(s->owner)};
+    redisReply *r = cmd(s, what, 5, argv, lens, err, errlen);
+    if (!r)
+        return -1;
+    int rc = r->type == REDIS_REPLY_INTEGER ? 0 : bad_reply(s, r, what, err, errlen);
+    freeReplyObject(r);
+    if (rc == 0) {
+        vg_free(s->owner);
+        s->owner = NULL;
+    }
+    return rc;
 }
 
 /* ---- load ---- */
@@ -821,7 +1123,7 @@ static int load_chunks(rstore *s,
 {
     char why[400];
     uint64_t got = 0, sum = VG_FNV_OFFSET;
-    for (size_t i = 1; i < ex->elements; i++) {
+    for (size_t i = 1; i <= h->n; i++) {
         const redisReply *e = ex->element[i];
         if (e->type == REDIS_REPLY_NIL) {
             snprintf(why, sizeof(why), "chunk %zu of %" PRIu64 " is missing", i - 1, h->n);
@@ -863,9 +1165,56 @@ static int load_chunks(rstore *s,
     return 1;
 }
 
+/* HGETALL's reply (the parts) as records into out. */
+static int load_parts(rstore *s,
+                      const char *name,
+                      const redisReply *r,
+                      vg_buf *out,
+                      const char *what,
+                      char *err,
+                      size_t errlen)
+{
+    if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0)
+        return shape_fail(s, what, err, errlen);
+    char why[200];
+    for (size_t i = 0; i < r->elements; i += 2) {
+        const redisReply *f = r->element[i], *v = r->element[i + 1];
+        if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+            return shape_fail(s, what, err, errlen);
+        uint64_t part = 0;
+        bool ok = f->len > 0 && f->len <= 5 && v->len > 0 && (uint64_t)v->len <= RSTORE_MAX_PART;
+        for (size_t j = 0; ok && j < f->len; j++) {
+            ok = f->str[j] >= '0' && f->str[j] <= '9';
+            part = part * 10 + (uint64_t)(f->str[j] - '0');
+        }
+        if (!ok || part >= RSTORE_MAX_PARTS) {
+            snprintf(why, sizeof(why), "part '%.*s' of %zu bytes", (int)(f->len < 16 ? f->len : 16),
+                     f->str, v->len);
+            return corrupt(name, why, err, errlen);
+        }
+        unsigned char rec[12];
+        for (int b = 0; b < 4; b++)
+            rec[b] = (unsigned char)(part >> (8 * b));
+        for (int b = 0; b < 8; b++)
+            rec[4 + b] = (unsigned char)((uint64_t)v->len >> (8 * b));
+        vg_buf_append(out, rec, sizeof(rec));
+        vg_buf_append(out, v->str, v->len);
+    }
+    if (vg_buf_status(out) != VG_OK) {
+        errf(err, errlen, "%s: parts: %s", what, vg_status_str(vg_buf_status(out)));
+        return -1;
+    }
+    return 1;
+}
+
 /* One attempt: 1/0/-1 as rstore_load, or 2 when the header changed in between (retry). */
-static int
-load_once(rstore *s, const char *name, vg_buf *out, const char *what, char *err, size_t errlen)
+static int load_once(rstore *s,
+                     const char *name,
+                     vg_buf *out,
+                     vg_buf *parts,
+                     const char *what,
+                     char *err,
+                     size_t errlen)
 {
     char hkey[RSTORE_KEY_MAX], ckey[RSTORE_KEY_MAX], htext[RSTORE_HDR_MAX], why[200];
     size_t hklen = hdr_key(s, name, hkey), htlen = 0;
@@ -905,6 +1254,12 @@ load_once(rstore *s, const char *name, vg_buf *out, const char *what, char *err,
         size_t lens[2] = {3, chunk_key(s, name, h.gen, i, ckey)};
         rc = txn_cmd(&t, 2, argv, lens);
     }
+    if (rc == 0 && parts) {
+        char pkey[RSTORE_KEY_MAX];
+        const char *argv[2] = {"HGETALL", pkey};
+        size_t lens[2] = {7, parts_key(s, name, pkey)};
+        rc = txn_cmd(&t, 2, argv, lens);
+    }
     if (rc != 0)
         return -1;
     redisReply *ex;
@@ -912,9 +1267,15 @@ load_once(rstore *s, const char *name, vg_buf *out, const char *what, char *err,
     if (rc != 0)
         return rc == 1 ? shape_fail(s, what, err, errlen) : -1; /* nothing was WATCHed */
     const redisReply *h2 = ex->element[0];
-    if (h2->type == REDIS_REPLY_STRING && h2->len == htlen && memcmp(h2->str, htext, htlen) == 0)
+    if (h2->type == REDIS_REPLY_STRING && h2->len == htlen && memcmp(h2->str, htext, htlen) == 0) {
         rc = load_chunks(s, name, &h, ex, out, what, err, errlen);
-    else if (h2->type == REDIS_REPLY_STRING || h2->type == REDIS_REPLY_NIL)
+        if (rc == 1 && parts)
+            rc = load_parts(s, name, ex->element[ex->elements - 1], parts, what, err, errlen);
+        if (rc == 1) {
+            s->known_gen = h.gen;
+            snprintf(s->known_name, sizeof(s->known_name), "%s", name);
+        }
+    } else if (h2->type == REDIS_REPLY_STRING || h2->type == REDIS_REPLY_NIL)
         rc = 2;
     else
         rc = shape_fail(s, what, err, errlen);
@@ -922,9 +1283,11 @@ load_once(rstore *s, const char *name, vg_buf *out, const char *what, char *err,
     return rc;
 }
 
-int rstore_load(rstore *s, const char *name, vg_buf *out, char *err, size_t errlen)
+int rstore_load(rstore *s, const char *name, vg_buf *out, vg_buf *parts, char *err, size_t errlen)
 {
     vg_buf_clear(out);
+    if (parts)
+        vg_buf_clear(parts);
     if (!name_ok(name)) {
         errf(err, errlen, "checkpoint name must be 1 to %d characters of A-Z a-z 0-9 _ . -",
              RSTORE_MAX_NAME);
@@ -935,15 +1298,24 @@ int rstore_load(rstore *s, const char *name, vg_buf *out, char *err, size_t errl
     if (ensure(s, err, errlen) != 0)
         return -1;
     for (int attempt = 0; attempt < RSTORE_LOAD_TRIES; attempt++) {
-        int rc = load_once(s, name, out, what, err, errlen);
+        int rc = load_once(s, name, out, parts, what, err, errlen);
+        if (rc == 0) {
+            s->known_gen = 0;
+            snprintf(s->known_name, sizeof(s->known_name), "%s", name);
+        }
         if (rc != 2) {
-            if (rc != 1)
+            if (rc != 1) {
                 vg_buf_clear(out);
+                if (parts)
+                    vg_buf_clear(parts);
+            }
             if (rc >= 0)
                 s->st.loads++;
             return rc;
         }
         vg_buf_clear(out);
+        if (parts)
+            vg_buf_clear(parts);
     }
     errf(err, errlen, "redis: %s: the checkpoint kept changing while it was read (%d tries)", what,
          RSTORE_LOAD_TRIES);

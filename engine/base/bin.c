@@ -36,6 +36,14 @@ void vg_bin_u64(vg_buf *b, uint64_t v)
     put(b, v, 8);
 }
 
+void vg_bin_patch_u64(vg_buf *b, size_t at, uint64_t v)
+{
+    if (vg_buf_status(b) != VG_OK || at > b->len || b->len - at < 8)
+        return;
+    for (int i = 0; i < 8; i++)
+        ((unsigned char *)b->p)[at + (size_t)i] = (unsigned char)(v >> (8 * i));
+}
+
 void vg_bin_str(vg_buf *b, const void *p, size_t n)
 {
     put(b, (uint32_t)n, 4);

@@ -71,6 +71,9 @@ static uint16_t input_id(vg_corr *c, const char *name)
 
 uint16_t vg_corr_input_owned(vg_corr *c, const char *p, size_t n)
 {
+    for (size_t i = 0; i < c->n_owned; i++) /* every slot blob names its inputs again */
+        if (strlen(c->owned[i]) == n && memcmp(c->owned[i], p, n) == 0)
+            return input_id(c, c->owned[i]);
     if (c->n_owned == c->cap_owned) {
         size_t ncap = c->cap_owned ? c->cap_owned * 2 : 8;
         char **nv = vg_realloc(c->owned, ncap * sizeof(*nv));
@@ -490,8 +493,10 @@ static void run_timers(vg_corr *c)
         k->timer = false;
         const vg_corr_rule *r = crule(c, k->corr);
         if (r->at_close) {
+            vg_corr_mark(c, k);
             close_window(c, t.id);
         } else if (k->max_ts + r->timespan_ms < c->wm) {
+            vg_corr_mark(c, k);
             cs_del(&c->st, t.id);
             c->ct.evicted++;
         } else {
@@ -584,6 +589,7 @@ push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, uint64_t h, boo
         c->st.keys[id].max_ts = T_NONE;
     }
     ckey *k = &c->st.keys[id];
+    vg_corr_mark(c, k);
     ck_entry e;
     memset(&e, 0, sizeof(e));
     e.ts = g->ts;
@@ -806,6 +812,14 @@ void vg_corr_finish(vg_corr *c, vg_buf *out, int64_t detect_ms)
     c->max_ts = T_NONE;
     c->wm = T_NONE;
     c->out = NULL;
+}
+
+void vg_corr_dirty_take(vg_corr *c, uint64_t set[VG_CORR_SLOT_WORDS])
+{
+    for (size_t i = 0; i < VG_CORR_SLOT_WORDS; i++) {
+        set[i] |= c->dirty[i];
+        c->dirty[i] = 0;
+    }
 }
 
 int64_t vg_corr_watermark(const vg_corr *c)

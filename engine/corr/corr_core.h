@@ -33,10 +33,16 @@ struct vg_corr {
     uint64_t *seen; /* scratch set for distinct counts: hashes */
     uint32_t *seen_cnt;
     uint32_t seen_cap;
-    vg_suppress *sup; /* correlation rules' `suppress` */
-    vg_buf *out;      /* where the current call writes alerts */
+    vg_suppress *sup;                   /* correlation rules' `suppress` */
+    uint64_t dirty[VG_CORR_SLOT_WORDS]; /* slots changed since vg_corr_dirty_take */
+    vg_buf *out;                        /* where the current call writes alerts */
     int64_t now;
 };
+
+static inline void vg_corr_mark(vg_corr *c, const ckey *k)
+{
+    c->dirty[k->slot >> 6] |= 1ull << (k->slot & 63);
+}
 
 /* An input name id for a copy of [p, p+n) (restored names); UINT16_MAX when out of memory. */
 uint16_t vg_corr_input_owned(vg_corr *c, const char *p, size_t n);

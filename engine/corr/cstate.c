@@ -4,8 +4,16 @@
  */
 #include "corr/cstate.h"
 #include "base/hash.h"
+#include "vigil/corr.h"
 
 #include <string.h>
+
+_Static_assert(sizeof(ckey) == 72, "a key stays 72 bytes (docs/performance.md: state per key)");
+
+uint32_t vg_corr_slot_of(const void *key, size_t len)
+{
+    return (uint32_t)(vg_mix64(vg_fnv1a(VG_FNV_OFFSET, key, len)) & (VG_CORR_SLOTS - 1));
+}
 
 #define TAB0 1024u
 #define E0   1u
@@ -155,6 +163,7 @@ uint32_t cs_add(cstore *s,
     uint32_t gen = k->gen;
     memset(k, 0, sizeof(*k));
     k->gen = gen + 1;
+    k->slot = (uint16_t)vg_corr_slot_of(kb, klen);
     bool ok = true;
     if (klen > CK_INLINE) {
         k->kb = vg_malloc(klen);

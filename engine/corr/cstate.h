@@ -12,8 +12,8 @@
  * Keys are slots in one array addressed by id (stable across growth; a freed id is reused
  * with a new generation, so stale timer entries are recognised); a hash table maps
  * (correlation, key bytes) to ids. A key does not keep its hash (its table slot carries the
- * upper half): a key is 72 bytes. Every allocation is counted in `bytes` so that the
- * correlator can enforce its memory cap.
+ * upper half) but does keep its key slot (vg_corr_slot_of): a key is 72 bytes. Every allocation is
+ * counted in `bytes` so that the correlator can enforce its memory cap.
  *
  * Thread: the correlator's. Locks: none.
  */
@@ -73,9 +73,10 @@ typedef struct ckey {
     int64_t max_ts;
     ck_ext *x; /* NULL for event_count decided on arrival */
     uint32_t gen;
-    bool live;
-    bool timer;   /* a timer entry is pending */
-    bool episode; /* the condition holds and has been alerted */
+    uint16_t slot; /* vg_corr_slot_of(group key bytes) */
+    bool live : 1;
+    bool timer : 1;   /* a timer entry is pending */
+    bool episode : 1; /* the condition holds and has been alerted */
 } ckey;
 
 static inline const char *ck_kb(const ckey *k)

@@ -1,22 +1,28 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * snapshot.c: the correlator's state as bytes and back (vg_corr_snapshot, vg_corr_restore).
+ * snapshot.c: the correlator's state as bytes and back, whole or slot by slot
+ * (vg_corr_snapshot*, vg_corr_restore*).
  *
- * Format (all integers little-endian; strings are a u32 length and the bytes):
- *   "VGCS" u32 version (1)
- *   i64 watermark, i64 latest event time of the stream
- *   u32 n_inputs, n_inputs strings             (input names; entries refer to them by index)
- *   u32 n_corr, n_corr strings                 (correlation ids; keys refer to them by index)
- *   u64 n_keys, then per key:
- *     u32 corr index, string group key, i64 max_ts, u8 flags (1 episode, 2 window open),
- *     i64 window start, u32 n_entries, entries (i64 ts, u64 value, u64 record, u32 line,
- *     u16 source, u16 input), u32 n_values, values (u64 hash, string text)
- *   u64 n_suppressed, then (u64 key, i64 until) per silenced key (`suppress`)
+ * Formats (all integers little-endian; strings are a u32 length and the bytes):
+ *   head:  "VGCH" u32 version (1), i64 watermark, i64 latest event time of the stream,
+ *          u64 n_suppressed, then (u64 key, i64 until) per silenced key (`suppress`)
+ *   slot:  "VGSL" u32 version (1), u32 slot,
+ *          u32 n_inputs, n_inputs strings      (input names; entries refer to them by index)
+ *          u32 n_corr, n_corr strings          (correlation ids; keys refer to them by index)
+ *          u64 n_keys, then per key:
+ *            u32 corr index, string group key, i64 max_ts, u8 flags (1 episode, 2 window
+ *            open), i64 window start, u32 n_entries, entries (i64 ts, u64 value, u64 record,
+ *            u32 line, u16 source, u16 input), u32 n_values, values (u64 hash, string text)
+ *   slot records (vg_corr_snapshot_slots): u32 slot, u64 length, a slot blob of that length
+ *          (length 0: the slot holds no key)
+ *   whole: "VGCS" u32 version (2), u64 head length, the head, u32 n_slots, then n_slots
+ *          slot records in slot order (only slots that hold keys)
+ * A slot blob carries its own name tables, so it can be stored, replaced and moved alone.
  * Correlations are named by id, not position, so a snapshot survives a rule reload: keys of
  * a correlation that is no longer loaded, or whose type or source count changed, are
- * skipped and counted. Restoring checks every length against what is left and every index
- * against its table; a malformed snapshot is refused with a message and leaves the
- * correlator empty. Only a fresh correlator (no keys) can be restored into.
+ * skipped and counted. Restoring checks every length against what is left, every index
+ * against its table and every key against its slot; a malformed snapshot is refused with a
+ * message and leaves the correlator empty.
  */
 #include "corr/corr_core.h"
 
@@ -25,56 +31,26 @@
 
 #include <string.h>
 
-#define MAGIC   "VGCS"
-#define VERSION 1u
+#define MAGIC        "VGCS"
+#define VERSION      2u
+#define HEAD_MAGIC   "VGCH"
+#define HEAD_VERSION 1u
+#define SLOT_MAGIC   "VGSL"
+#define SLOT_VERSION 1u
+
+static bool in_set(const uint64_t *set, uint32_t s)
+{
+    return (set[s >> 6] >> (s & 63)) & 1;
+}
 
 /* ---- writing ---- */
 
-vg_status vg_corr_snapshot(const vg_corr *c, vg_buf *out)
+vg_status vg_corr_snapshot_head(const vg_corr *c, vg_buf *out)
 {
-    vg_buf_append(out, MAGIC, 4);
-    vg_bin_u32(out, VERSION);
+    vg_buf_append(out, HEAD_MAGIC, 4);
+    vg_bin_u32(out, HEAD_VERSION);
     vg_bin_u64(out, (uint64_t)c->wm);
     vg_bin_u64(out, (uint64_t)c->max_ts);
-    vg_bin_u32(out, (uint32_t)c->n_inputs);
-    for (size_t i = 0; i < c->n_inputs; i++)
-        vg_bin_str(out, c->inputs[i], strlen(c->inputs[i]));
-    vg_bin_u32(out, (uint32_t)c->rs->corrs.n);
-    for (size_t i = 0; i < c->rs->corrs.n; i++)
-        vg_bin_str(out, c->rs->corrs.v[i].id, strlen(c->rs->corrs.v[i].id));
-    vg_bin_u64(out, c->st.n_live);
-    for (uint32_t id = 0; id < c->st.n; id++) {
-        const ckey *k = &c->st.keys[id];
-        if (!k->live)
-            continue;
-        vg_bin_u32(out, k->corr);
-        vg_bin_str(out, ck_kb(k), k->klen);
-        vg_bin_u64(out, (uint64_t)k->max_ts);
-        unsigned char flags = (k->episode ? 1 : 0) | (k->x && k->x->open ? 2 : 0);
-        vg_buf_append(out, &flags, 1);
-        vg_bin_u64(out, (uint64_t)(k->x ? k->x->w0 : 0));
-        vg_bin_u32(out, k->n - k->off);
-        for (uint32_t x = k->off; x < k->n; x++) {
-            const ck_entry *e = &k->e[x];
-            vg_bin_u64(out, (uint64_t)e->ts);
-            vg_bin_u64(out, e->vh);
-            vg_bin_u64(out, e->rec);
-            vg_bin_u32(out, e->line);
-            vg_bin_u16(out, e->src);
-            vg_bin_u16(out, e->inp);
-        }
-        uint32_t n_vals = 0;
-        for (uint32_t v = 0; k->x && v < k->x->vt_cap; v++)
-            n_vals += k->x->vt[v].used && k->x->vt[v].cnt > 0;
-        vg_bin_u32(out, n_vals);
-        for (uint32_t v = 0; k->x && v < k->x->vt_cap; v++) {
-            const ck_val *val = &k->x->vt[v];
-            if (!val->used || val->cnt == 0)
-                continue;
-            vg_bin_u64(out, val->h);
-            vg_bin_str(out, val->text, val->len);
-        }
-    }
     uint64_t n_sup = 0, key;
     int64_t until;
     for (size_t i = 0; i < vg_suppress_slots(c->sup); i++)
@@ -87,6 +63,170 @@ vg_status vg_corr_snapshot(const vg_corr *c, vg_buf *out)
         vg_bin_u64(out, (uint64_t)until);
     }
     return vg_buf_status(out);
+}
+
+/* The name tables of one slot: global index -> local index (UINT32_MAX: not used yet). */
+typedef struct names {
+    uint32_t *cmap, *clist, nc;
+    uint32_t *imap, *ilist, ni;
+} names;
+
+static void names_use(names *t, const ckey *k)
+{
+    if (t->cmap[k->corr] == UINT32_MAX) {
+        t->cmap[k->corr] = t->nc;
+        t->clist[t->nc++] = k->corr;
+    }
+    for (uint32_t x = k->off; x < k->n; x++) {
+        uint16_t inp = k->e[x].inp;
+        if (t->imap[inp] == UINT32_MAX) {
+            t->imap[inp] = t->ni;
+            t->ilist[t->ni++] = inp;
+        }
+    }
+}
+
+static void names_reset(names *t)
+{
+    for (uint32_t i = 0; i < t->nc; i++)
+        t->cmap[t->clist[i]] = UINT32_MAX;
+    for (uint32_t i = 0; i < t->ni; i++)
+        t->imap[t->ilist[i]] = UINT32_MAX;
+    t->nc = t->ni = 0;
+}
+
+static void write_key(const ckey *k, const names *t, vg_buf *out)
+{
+    vg_bin_u32(out, t->cmap[k->corr]);
+    vg_bin_str(out, ck_kb(k), k->klen);
+    vg_bin_u64(out, (uint64_t)k->max_ts);
+    unsigned char flags = (k->episode ? 1 : 0) | (k->x && k->x->open ? 2 : 0);
+    vg_buf_append(out, &flags, 1);
+    vg_bin_u64(out, (uint64_t)(k->x ? k->x->w0 : 0));
+    vg_bin_u32(out, k->n - k->off);
+    for (uint32_t x = k->off; x < k->n; x++) {
+        const ck_entry *e = &k->e[x];
+        vg_bin_u64(out, (uint64_t)e->ts);
+        vg_bin_u64(out, e->vh);
+        vg_bin_u64(out, e->rec);
+        vg_bin_u32(out, e->line);
+        vg_bin_u16(out, e->src);
+        vg_bin_u16(out, (uint16_t)t->imap[e->inp]);
+    }
+    uint32_t n_vals = 0;
+    for (uint32_t v = 0; k->x && v < k->x->vt_cap; v++)
+        n_vals += k->x->vt[v].used && k->x->vt[v].cnt > 0;
+    vg_bin_u32(out, n_vals);
+    for (uint32_t v = 0; k->x && v < k->x->vt_cap; v++) {
+        const ck_val *val = &k->x->vt[v];
+        if (!val->used || val->cnt == 0)
+            continue;
+        vg_bin_u64(out, val->h);
+        vg_bin_str(out, val->text, val->len);
+    }
+}
+
+/* One slot's blob: its keys are ids[0, n). */
+static void
+write_slot(const vg_corr *c, uint32_t slot, const uint32_t *ids, uint32_t n, names *t, vg_buf *out)
+{
+    for (uint32_t i = 0; i < n; i++)
+        names_use(t, &c->st.keys[ids[i]]);
+    vg_buf_append(out, SLOT_MAGIC, 4);
+    vg_bin_u32(out, SLOT_VERSION);
+    vg_bin_u32(out, slot);
+    vg_bin_u32(out, t->ni);
+    for (uint32_t i = 0; i < t->ni; i++) {
+        const char *name = vg_corr_input_name(c, t->ilist[i]);
+        vg_bin_str(out, name, strlen(name));
+    }
+    vg_bin_u32(out, t->nc);
+    for (uint32_t i = 0; i < t->nc; i++) {
+        const char *id = c->rs->corrs.v[t->clist[i]].id;
+        vg_bin_str(out, id, strlen(id));
+    }
+    vg_bin_u64(out, n);
+    for (uint32_t i = 0; i < n; i++)
+        write_key(&c->st.keys[ids[i]], t, out);
+    names_reset(t);
+}
+
+vg_status
+vg_corr_snapshot_slots(const vg_corr *c, const uint64_t set[VG_CORR_SLOT_WORDS], vg_buf *out)
+{
+    /* the keys of the slots asked for, grouped by slot (counting sort) */
+    uint32_t *start = vg_calloc(VG_CORR_SLOTS + 1, sizeof(uint32_t));
+    uint32_t *pos = vg_calloc(VG_CORR_SLOTS, sizeof(uint32_t));
+    size_t n_corr = c->rs->corrs.n ? c->rs->corrs.n : 1;
+    size_t n_inp = c->n_inputs ? c->n_inputs : 1;
+    names t = {.cmap = vg_malloc(n_corr * sizeof(uint32_t)),
+               .clist = vg_malloc(n_corr * sizeof(uint32_t)),
+               .imap = vg_malloc(n_inp * sizeof(uint32_t)),
+               .ilist = vg_malloc(n_inp * sizeof(uint32_t))};
+    uint32_t *ids = NULL;
+    vg_status rc = VG_ERR_NOMEM;
+    if (!start || !pos || !t.cmap || !t.clist || !t.imap || !t.ilist)
+        goto out;
+    memset(t.cmap, 0xff, n_corr * sizeof(uint32_t));
+    memset(t.imap, 0xff, n_inp * sizeof(uint32_t));
+    for (uint32_t id = 0; id < c->st.n; id++) {
+        const ckey *k = &c->st.keys[id];
+        if (k->live && in_set(set, k->slot))
+            start[k->slot + 1]++;
+    }
+    for (uint32_t s = 0; s < VG_CORR_SLOTS; s++)
+        start[s + 1] += start[s];
+    ids = vg_malloc((start[VG_CORR_SLOTS] ? start[VG_CORR_SLOTS] : 1) * sizeof(uint32_t));
+    if (!ids)
+        goto out;
+    memcpy(pos, start, VG_CORR_SLOTS * sizeof(uint32_t));
+    for (uint32_t id = 0; id < c->st.n; id++) {
+        const ckey *k = &c->st.keys[id];
+        if (k->live && in_set(set, k->slot))
+            ids[pos[k->slot]++] = id;
+    }
+    for (uint32_t s = 0; s < VG_CORR_SLOTS; s++) {
+        if (!in_set(set, s))
+            continue;
+        vg_bin_u32(out, s);
+        size_t at = out->len;
+        vg_bin_u64(out, 0);
+        if (start[s] == start[s + 1])
+            continue;
+        write_slot(c, s, ids + start[s], start[s + 1] - start[s], &t, out);
+        vg_bin_patch_u64(out, at, out->len - at - 8);
+    }
+    rc = vg_buf_status(out);
+out:
+    vg_free(start);
+    vg_free(pos);
+    vg_free(ids);
+    vg_free(t.cmap);
+    vg_free(t.clist);
+    vg_free(t.imap);
+    vg_free(t.ilist);
+    return rc;
+}
+
+vg_status vg_corr_snapshot(const vg_corr *c, vg_buf *out)
+{
+    vg_buf_append(out, MAGIC, 4);
+    vg_bin_u32(out, VERSION);
+    size_t at = out->len;
+    vg_bin_u64(out, 0);
+    vg_corr_snapshot_head(c, out);
+    vg_bin_patch_u64(out, at, out->len - at - 8);
+    /* the slots that hold keys */
+    uint64_t set[VG_CORR_SLOT_WORDS] = {0};
+    for (uint32_t id = 0; id < c->st.n; id++)
+        if (c->st.keys[id].live)
+            set[c->st.keys[id].slot >> 6] |= 1ull << (c->st.keys[id].slot & 63);
+    uint32_t n_slots = 0;
+    for (size_t i = 0; i < VG_CORR_SLOT_WORDS; i++)
+        n_slots += (uint32_t)__builtin_popcountll(set[i]);
+    vg_bin_u32(out, n_slots);
+    vg_status st = vg_corr_snapshot_slots(c, set, out);
+    return st != VG_OK ? st : vg_buf_status(out);
 }
 
 /* ---- reading ---- */
@@ -102,6 +242,7 @@ static uint32_t find_corr(const vg_ruleset *rs, const char *id, size_t len)
 
 static bool read_key(vg_corr *c,
                      vg_bin *r,
+                     uint32_t slot,
                      const uint32_t *corr_map,
                      uint32_t n_corr,
                      const uint16_t *inp_map,
@@ -124,6 +265,10 @@ static bool read_key(vg_corr *c,
     }
     if (ci >= n_corr) {
         vg_bin_fail(r, "key names correlation %u of %u", ci, n_corr);
+        return false;
+    }
+    if (vg_corr_slot_of(kb, klen) != slot) {
+        vg_bin_fail(r, "group key of slot %u stored in slot %u", vg_corr_slot_of(kb, klen), slot);
         return false;
     }
     if (n_e > c->o.max_entries || n_e > (r->n - r->at) / 32) {
@@ -253,6 +398,118 @@ static void clear_state(vg_corr *c)
     }
 }
 
+/* Read a head into c; false (message in r) when malformed. */
+static bool read_head(vg_corr *c, vg_bin *r)
+{
+    if (vg_bin_header(r, HEAD_MAGIC, HEAD_VERSION) != VG_OK)
+        return false;
+    int64_t wm = (int64_t)vg_bin_get(r, 8);
+    int64_t max_ts = (int64_t)vg_bin_get(r, 8);
+    uint64_t n_sup = vg_bin_get(r, 8);
+    if (!r->bad && n_sup > vg_bin_left(r) / 16)
+        vg_bin_fail(r, "%llu suppressed keys", (unsigned long long)n_sup);
+    vg_suppress *sup = r->bad ? NULL : vg_suppress_new();
+    if (!r->bad && !sup)
+        vg_bin_fail(r, "out of memory");
+    for (uint64_t i = 0; i < n_sup && !r->bad; i++) {
+        uint64_t key = vg_bin_get(r, 8);
+        int64_t until = (int64_t)vg_bin_get(r, 8);
+        if (!r->bad && !vg_suppress_put(sup, key, until))
+            vg_bin_fail(r, "suppressed key 0 or out of memory");
+    }
+    if (!r->bad && r->at != r->n)
+        vg_bin_fail(r, "%zu bytes after the head", r->n - r->at);
+    if (r->bad) {
+        vg_suppress_free(sup);
+        return false;
+    }
+    vg_suppress_free(c->sup);
+    c->sup = sup;
+    c->wm = wm;
+    c->max_ts = max_ts;
+    return true;
+}
+
+/* Read one slot blob's keys into c; false (message in r) when malformed. */
+static bool read_slot(vg_corr *c, vg_bin *r, uint32_t want)
+{
+    if (vg_bin_header(r, SLOT_MAGIC, SLOT_VERSION) != VG_OK)
+        return false;
+    uint32_t slot = (uint32_t)vg_bin_get(r, 4);
+    uint32_t n_inp = (uint32_t)vg_bin_get(r, 4);
+    if (r->bad)
+        return false;
+    if (slot >= VG_CORR_SLOTS || (want != UINT32_MAX && slot != want)) {
+        vg_bin_fail(r, "slot %u (%u slots, record of slot %u)", slot, VG_CORR_SLOTS, want);
+        return false;
+    }
+    if (n_inp > 65535 || n_inp > vg_bin_left(r) / 4) {
+        vg_bin_fail(r, "%u inputs", n_inp);
+        return false;
+    }
+    uint16_t *inp_map = vg_calloc(n_inp ? n_inp : 1, sizeof(uint16_t));
+    uint32_t *corr_map = NULL;
+    if (!inp_map) {
+        vg_bin_fail(r, "out of memory");
+        return false;
+    }
+    for (uint32_t i = 0; i < n_inp && !r->bad; i++) {
+        size_t len = 0;
+        const char *s = vg_bin_get_str(r, 4096, &len);
+        if (s) {
+            inp_map[i] = vg_corr_input_owned(c, s, len);
+            if (inp_map[i] == UINT16_MAX)
+                vg_bin_fail(r, "out of memory");
+        }
+    }
+    uint32_t n_corr = (uint32_t)vg_bin_get(r, 4);
+    if (!r->bad && n_corr > vg_bin_left(r) / 4)
+        vg_bin_fail(r, "%u correlations", n_corr);
+    if (!r->bad) {
+        corr_map = vg_calloc(n_corr ? n_corr : 1, sizeof(uint32_t));
+        if (!corr_map)
+            vg_bin_fail(r, "out of memory");
+    }
+    for (uint32_t i = 0; i < n_corr && !r->bad; i++) {
+        size_t len = 0;
+        const char *s = vg_bin_get_str(r, 4096, &len);
+        if (s)
+            corr_map[i] = find_corr(c->rs, s, len);
+    }
+    uint64_t n_keys = vg_bin_get(r, 8);
+    for (uint64_t i = 0; i < n_keys && !r->bad; i++)
+        read_key(c, r, slot, corr_map, n_corr, inp_map, n_inp);
+    if (!r->bad && r->at != r->n)
+        vg_bin_fail(r, "%zu bytes after the last key", r->n - r->at);
+    vg_free(inp_map);
+    vg_free(corr_map);
+    return !r->bad;
+}
+
+vg_status vg_corr_restore_head(vg_corr *c, const void *p, size_t n, char *err, size_t err_len)
+{
+    vg_bin r;
+    vg_bin_init(&r, p, n, "correlation state head", err, err_len);
+    if (err && err_len)
+        err[0] = '\0';
+    if (read_head(c, &r))
+        return VG_OK;
+    clear_state(c);
+    return VG_ERR_INVALID;
+}
+
+vg_status vg_corr_restore_slot(vg_corr *c, const void *p, size_t n, char *err, size_t err_len)
+{
+    vg_bin r;
+    vg_bin_init(&r, p, n, "correlation state slot", err, err_len);
+    if (err && err_len)
+        err[0] = '\0';
+    if (read_slot(c, &r, UINT32_MAX))
+        return VG_OK;
+    clear_state(c);
+    return VG_ERR_INVALID;
+}
+
 vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t err_len)
 {
     vg_bin r;
@@ -266,68 +523,44 @@ vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t
     vg_status st = vg_bin_header(&r, MAGIC, VERSION);
     if (st != VG_OK)
         return st;
-    int64_t wm = (int64_t)vg_bin_get(&r, 8);
-    int64_t max_ts = (int64_t)vg_bin_get(&r, 8);
-    uint32_t n_inp = (uint32_t)vg_bin_get(&r, 4);
-    if (n_inp > 65535 || n_inp > (r.n - r.at) / 4) {
-        vg_bin_fail(&r, "%u inputs", n_inp);
-        return VG_ERR_INVALID;
+    uint64_t head_len = vg_bin_get(&r, 8);
+    if (!r.bad && head_len > vg_bin_left(&r))
+        vg_bin_fail(&r, "head of %llu bytes", (unsigned long long)head_len);
+    if (!r.bad) {
+        vg_bin h;
+        vg_bin_init(&h, r.p + r.at, (size_t)head_len, "correlation state head", err, err_len);
+        r.at += (size_t)head_len;
+        if (!read_head(c, &h))
+            r.bad = true;
     }
-    uint16_t *inp_map = vg_calloc(n_inp ? n_inp : 1, sizeof(uint16_t));
-    uint32_t *corr_map = NULL;
-    vg_status rc = VG_ERR_INVALID;
-    if (!inp_map) {
-        rc = VG_ERR_NOMEM;
-        goto out;
-    }
-    for (uint32_t i = 0; i < n_inp && !r.bad; i++) {
-        size_t len = 0;
-        const char *s = vg_bin_get_str(&r, 4096, &len);
-        if (s) {
-            inp_map[i] = vg_corr_input_owned(c, s, len);
-            if (inp_map[i] == UINT16_MAX)
-                vg_bin_fail(&r, "out of memory");
+    uint32_t n_slots = (uint32_t)vg_bin_get(&r, 4);
+    if (!r.bad && n_slots > VG_CORR_SLOTS)
+        vg_bin_fail(&r, "%u slots", n_slots);
+    uint32_t prev = 0;
+    bool first = true;
+    for (uint32_t i = 0; i < n_slots && !r.bad; i++) {
+        uint32_t slot = (uint32_t)vg_bin_get(&r, 4);
+        uint64_t len = vg_bin_get(&r, 8);
+        if (r.bad)
+            break;
+        if (len > vg_bin_left(&r) || (!first && slot <= prev)) {
+            vg_bin_fail(&r, "slot record %u of %llu bytes", slot, (unsigned long long)len);
+            break;
+        }
+        first = false;
+        prev = slot;
+        vg_bin b;
+        vg_bin_init(&b, r.p + r.at, (size_t)len, "correlation state slot", err, err_len);
+        r.at += (size_t)len;
+        if (len > 0 && !read_slot(c, &b, slot)) {
+            r.bad = true;
+            break;
         }
     }
-    uint32_t n_corr = (uint32_t)vg_bin_get(&r, 4);
-    if (!r.bad && n_corr > (r.n - r.at) / 4)
-        vg_bin_fail(&r, "%u correlations", n_corr);
-    if (r.bad)
-        goto out;
-    corr_map = vg_calloc(n_corr ? n_corr : 1, sizeof(uint32_t));
-    if (!corr_map) {
-        rc = VG_ERR_NOMEM;
-        goto out;
-    }
-    for (uint32_t i = 0; i < n_corr && !r.bad; i++) {
-        size_t len = 0;
-        const char *s = vg_bin_get_str(&r, 4096, &len);
-        if (s)
-            corr_map[i] = find_corr(c->rs, s, len);
-    }
-    uint64_t n_keys = vg_bin_get(&r, 8);
-    for (uint64_t i = 0; i < n_keys && !r.bad; i++)
-        read_key(c, &r, corr_map, n_corr, inp_map, n_inp);
-    uint64_t n_sup = vg_bin_get(&r, 8);
-    if (!r.bad && n_sup > (r.n - r.at) / 16)
-        vg_bin_fail(&r, "%llu suppressed keys", (unsigned long long)n_sup);
-    for (uint64_t i = 0; i < n_sup && !r.bad; i++) {
-        uint64_t key = vg_bin_get(&r, 8);
-        int64_t until = (int64_t)vg_bin_get(&r, 8);
-        if (!r.bad && !vg_suppress_put(c->sup, key, until))
-            vg_bin_fail(&r, "suppressed key 0 or out of memory");
-    }
     if (!r.bad && r.at != r.n)
-        vg_bin_fail(&r, "%zu bytes after the last key", r.n - r.at);
-    if (!r.bad) {
-        c->wm = wm;
-        c->max_ts = max_ts;
-        rc = VG_OK;
-    }
-out:
-    if (rc != VG_OK)
-        clear_state(c);
-    vg_free(inp_map);
-    vg_free(corr_map);
-    return rc;
+        vg_bin_fail(&r, "%zu bytes after the last slot", r.n - r.at);
+    if (!r.bad)
+        return VG_OK;
+    clear_state(c);
+    return VG_ERR_INVALID;
 }

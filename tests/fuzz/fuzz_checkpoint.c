@@ -3,7 +3,8 @@
  * fuzz_checkpoint.c: libFuzzer target: arbitrary bytes read as a daemon checkpoint, as they
  * would come back from Redis: decoded (ckpt.h), the outbox walked record by record
  * (outbox.h), and the state loaded into a pipeline over a small ruleset with a correlation
- * and `suppress` (pl_state_load: the correlator's snapshot and the suppress table). Bytes
+ * and `suppress` (pl_state_load_head: the correlator's head and the suppress tables; the key
+ * slots are the corr_snapshot target's). Bytes
  * that are refused must leave nothing behind; any crash, leak, hang or sanitizer report is
  * a bug.
  */
@@ -54,10 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pl_sink sink = {NULL, sink_alerts, NULL, NULL};
         pl *p = pl_open(&cfg, &sink, stderr);
         if (p) {
-            if (pl_state_load(p, c.state, c.state_len, err, sizeof(err)) == VG_OK) {
+            if (pl_state_load_head(p, c.state, c.state_len, err, sizeof(err)) == VG_OK) {
                 vg_buf out;
                 vg_buf_init(&out, 1u << 26);
-                pl_state_save(p, &out); /* what loaded can be written again */
+                pl_state_save_head(p, &out); /* what loaded can be written again */
                 vg_buf_fini(&out);
             }
             pl_close(p);

@@ -13,7 +13,9 @@
  *   - the Kafka broker down for 10 s mid-stream (the mock's brokers refuse connections),
  *     then back with its data (skipped on a real broker);
  *   - Redis refusing writes (out of memory) for 6 s;
- *   - Redis slow: stopped 700 ms out of every second for 8 s.
+ *   - Redis slow: stopped 700 ms out of every second for 8 s;
+ *   - a standby: a second process of the same group waits while the first owns the
+ *     checkpoint's lease; the first is killed (-9) and the standby takes over.
  * The alert topic must then hold exactly the alerts of an uninterrupted run over the same
  * events (`vigil run` over the file; the scenario's alerts are all correlation alerts,
  * whose ids do not depend on where an event came from): 0 lost, 0 duplicated.
@@ -57,7 +59,8 @@ static env g;
 
 static const char *const topics[] = {"k9-ev:24", "k9-alerts:4", "st-ev:24", "st-alerts:4",
                                      "rd-ev:24", "rd-alerts:4", "kd-ev:24", "kd-alerts:4",
-                                     "om-ev:24", "om-alerts:4", "sl-ev:24", "sl-alerts:4"};
+                                     "om-ev:24", "om-alerts:4", "sl-ev:24", "sl-alerts:4",
+                                     "sb-ev:24", "sb-alerts:4"};
 
 static int cmp_id(const void *a, const void *b)
 {
@@ -150,7 +153,7 @@ static void run_start(run *x, const char *name)
              "inputs:\n  - topic: %s\n    format: json\n"
              "alerts:\n  topic: %s\n"
              "redis:\n  host: 127.0.0.1\n  port: %u\n  key_prefix: \"%s:\"\n  timeout: 500ms\n"
-             "checkpoint:\n  interval: 200ms\n"
+             "checkpoint:\n  interval: 200ms\n  lease: 2s\n"
              "correlation:\n  lateness: 1d\n"
              "metrics:\n  listen: \"off\"\n",
              getenv("VIGIL_SRC"), g.k.bootstrap, name, x->ev, x->alerts, g.r.port, name);
@@ -413,12 +416,42 @@ static void test_kafka_down_10s(void **state)
     run_finish(&x);
 }
 
+static void test_standby_takes_over(void **state)
+{
+    (void)state;
+    run x;
+    run_start(&x, "sb");
+    char blog[512];
+    snprintf(blog, sizeof(blog), "%s/sb-standby.log", harness_tmpdir());
+    log_wait(x.log, "partitions assigned", 0);
+    pid_t standby = svc_procs_add(&g.procs, svc_vigil_start(x.cfg, blog));
+    assert_true(standby > 0);
+    log_wait(blog, "standby: another process owns the checkpoint", 0);
+    /* the standby reads nothing while it waits */
+    assert_int_equal(log_count(blog, "partitions assigned"), 0);
+    double wait = 0.5 + (double)(next_rand() % 2000) / 1000.0;
+    sleep_s(wait);
+    kill(x.vigil, SIGKILL);
+    int st;
+    waitpid(x.vigil, &st, 0);
+    fprintf(stderr, "test_daemon_faults: owner killed (-9) %.2f s after the standby started\n",
+            wait);
+    double t0 = svc_now();
+    log_wait(blog, "lease taken", 0);
+    fprintf(stderr, "test_daemon_faults: the standby took the lease %.2f s after the kill\n",
+            svc_now() - t0);
+    x.vigil = standby;
+    snprintf(x.log, sizeof(x.log), "%s", blog);
+    run_finish(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_kill9_five_times), cmocka_unit_test(test_sigterm_restart),
-            cmocka_unit_test(test_redis_down_10s),   cmocka_unit_test(test_kafka_down_10s),
-            cmocka_unit_test(test_redis_oom),        cmocka_unit_test(test_redis_slow),
+            cmocka_unit_test(test_kill9_five_times),   cmocka_unit_test(test_sigterm_restart),
+            cmocka_unit_test(test_redis_down_10s),     cmocka_unit_test(test_kafka_down_10s),
+            cmocka_unit_test(test_redis_oom),          cmocka_unit_test(test_redis_slow),
+            cmocka_unit_test(test_standby_takes_over),
     };
     const char *only = getenv("VIGIL_TEST_ONLY"); /* e.g. test_kafka_down_10s */
     if (only && only[0])

@@ -95,6 +95,7 @@ static void test_defaults(void **state)
     assert_string_equal(c.redis_prefix, "vigil:");
     assert_int_equal(c.redis_timeout_ms, 2000);
     assert_int_equal(c.checkpoint_ms, 1000);
+    assert_int_equal(c.lease_ms, 10000);
     assert_int_equal(c.lateness_ms, 10000);
     assert_true(c.corr_max_bytes == (uint64_t)1 << 30);
     assert_int_equal(c.max_record, 4u << 20);
@@ -170,6 +171,7 @@ static const char full_yaml[] = "rules:\n"
                                 "  timeout: 500ms\n"
                                 "checkpoint:\n"
                                 "  interval: 2m\n"
+                                "  lease: 30s\n"
                                 "correlation:\n"
                                 "  lateness: 1d\n"
                                 "  max_memory: 64TiB\n"
@@ -234,6 +236,7 @@ static void test_full(void **state)
     assert_string_equal(c.redis_prefix, "");
     assert_int_equal(c.redis_timeout_ms, 500);
     assert_int_equal(c.checkpoint_ms, 120000);
+    assert_int_equal(c.lease_ms, 30000);
     assert_int_equal(c.lateness_ms, 86400000);
     assert_true(c.corr_max_bytes == (uint64_t)64 << 40);
     assert_true(c.max_record == (size_t)2 << 30);
@@ -330,6 +333,8 @@ static const err_row err_rows[] = {
         {BASE "alerts:\n  max_pending: 10000001\n",
          "4:16: alerts.max_pending: must be a number 1..10000000"},
         /* durations */
+        {BASE "checkpoint:\n  lease: 999ms\n",
+         "4:10: checkpoint.lease: must be a duration 1s..1h" DUR},
         {BASE "checkpoint:\n  interval: 9ms\n",
          "4:13: checkpoint.interval: must be a duration 10ms..1h" DUR},
         {BASE "checkpoint: {interval: 61m}\n",

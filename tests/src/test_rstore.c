@@ -112,7 +112,7 @@ static void fill(char *p, size_t n, unsigned seed)
 
 static void save_ok(fixture *f, const char *name, const void *p, size_t n)
 {
-    int rc = rstore_save(f->s, name, p, n, f->err, sizeof(f->err));
+    int rc = rstore_save(f->s, name, p, n, NULL, f->err, sizeof(f->err));
     if (rc != 0)
         fail_msg("save %s: %s", name, f->err);
 }
@@ -121,7 +121,7 @@ static void expect_load(fixture *f, const char *name, const void *p, size_t n)
 {
     vg_buf b;
     vg_buf_init(&b, 0);
-    int rc = rstore_load(f->s, name, &b, f->err, sizeof(f->err));
+    int rc = rstore_load(f->s, name, &b, NULL, f->err, sizeof(f->err));
     if (rc != 1)
         fail_msg("load %s: %d %s", name, rc, f->err);
     assert_int_equal(b.len, n);
@@ -137,7 +137,7 @@ static void expect_load_error(fixture *f, const char *name, const char *want)
     vg_buf_init(&b, 0);
     vg_buf_append(&b, "junk", 4);
     f->err[0] = '\0';
-    assert_int_equal(rstore_load(f->s, name, &b, f->err, sizeof(f->err)), -1);
+    assert_int_equal(rstore_load(f->s, name, &b, NULL, f->err, sizeof(f->err)), -1);
     assert_int_equal(b.len, 0);
     if (!strstr(f->err, want))
         fail_msg("expected '%s' in: %s", want, f->err);
@@ -194,7 +194,7 @@ static void test_load_of_missing_checkpoint_returns_0(void **state)
     f->s = store_on(&f->r, 0);
     vg_buf b;
     vg_buf_init(&b, 0);
-    assert_int_equal(rstore_load(f->s, "nothing", &b, f->err, sizeof(f->err)), 0);
+    assert_int_equal(rstore_load(f->s, "nothing", &b, NULL, f->err, sizeof(f->err)), 0);
     assert_int_equal(b.len, 0);
     vg_buf_fini(&b);
 }
@@ -232,7 +232,7 @@ static void test_del_removes_header_and_chunks(void **state)
     assert_int_equal(count_keys(&f->r, PREFIX "gone*"), 0);
     vg_buf b;
     vg_buf_init(&b, 0);
-    assert_int_equal(rstore_load(f->s, "gone", &b, f->err, sizeof(f->err)), 0);
+    assert_int_equal(rstore_load(f->s, "gone", &b, NULL, f->err, sizeof(f->err)), 0);
     vg_buf_fini(&b);
     expect_load(f, "kept", "abc", 3);
     /* deleting what is not there is fine */
@@ -318,21 +318,21 @@ static void test_bad_names_and_oversized_blobs_are_refused(void **state)
 {
     fixture *f = *state;
     f->s = store_on(&f->r, 0);
-    assert_int_equal(rstore_save(f->s, "a:b", "x", 1, f->err, sizeof(f->err)), -1);
+    assert_int_equal(rstore_save(f->s, "a:b", "x", 1, NULL, f->err, sizeof(f->err)), -1);
     assert_non_null(strstr(f->err, "checkpoint name"));
-    assert_int_equal(rstore_save(f->s, "", "x", 1, f->err, sizeof(f->err)), -1);
-    assert_int_equal(rstore_save(f->s, "a*", "x", 1, f->err, sizeof(f->err)), -1);
+    assert_int_equal(rstore_save(f->s, "", "x", 1, NULL, f->err, sizeof(f->err)), -1);
+    assert_int_equal(rstore_save(f->s, "a*", "x", 1, NULL, f->err, sizeof(f->err)), -1);
     /* sizes are checked before the blob is read: a one-byte buffer with a large length */
     char one = 'x';
-    assert_int_equal(
-            rstore_save(f->s, "big", &one, (size_t)RSTORE_MAX_BLOB + 1, f->err, sizeof(f->err)),
-            -1);
+    assert_int_equal(rstore_save(f->s, "big", &one, (size_t)RSTORE_MAX_BLOB + 1, NULL, f->err,
+                                 sizeof(f->err)),
+                     -1);
     assert_non_null(strstr(f->err, "over the limit"));
     rstore_free(f->s);
     f->s = store_on(&f->r, 1); /* one-byte chunks: too many of them */
-    assert_int_equal(
-            rstore_save(f->s, "many", &one, (size_t)RSTORE_MAX_CHUNKS + 1, f->err, sizeof(f->err)),
-            -1);
+    assert_int_equal(rstore_save(f->s, "many", &one, (size_t)RSTORE_MAX_CHUNKS + 1, NULL, f->err,
+                                 sizeof(f->err)),
+                     -1);
     assert_non_null(strstr(f->err, "over the limit"));
     assert_false(rstore_up(f->s)); /* refused before connecting */
     rstore_stats st;
@@ -350,13 +350,13 @@ static void test_redis_down_fails_fast_then_reconnects_and_data_survived(void **
 
     assert_int_equal(svc_redis_pause(&f->r), 0);
     double t0 = svc_now();
-    assert_int_equal(rstore_save(f->s, "ck", "v2", 2, f->err, sizeof(f->err)), -1);
+    assert_int_equal(rstore_save(f->s, "ck", "v2", 2, NULL, f->err, sizeof(f->err)), -1);
     assert_true(svc_now() - t0 < 3.0); /* timeout_ms is 1000 */
     assert_false(rstore_up(f->s));
     assert_non_null(strstr(f->err, "redis"));
     /* still down: the reconnect fails too, as quickly */
     t0 = svc_now();
-    assert_int_equal(rstore_save(f->s, "ck", "v2", 2, f->err, sizeof(f->err)), -1);
+    assert_int_equal(rstore_save(f->s, "ck", "v2", 2, NULL, f->err, sizeof(f->err)), -1);
     assert_true(svc_now() - t0 < 3.0);
     assert_non_null(strstr(f->err, "connect"));
     assert_false(rstore_up(f->s));
@@ -381,7 +381,7 @@ static void test_hung_redis_times_out_and_the_store_goes_down(void **state)
     save_ok(f, "ck", "v1", 2);
     assert_int_equal(kill(f->r.pid, SIGSTOP), 0); /* connected, but nobody answers */
     double t0 = svc_now();
-    int rc = rstore_save(f->s, "ck", "v2", 2, f->err, sizeof(f->err));
+    int rc = rstore_save(f->s, "ck", "v2", 2, NULL, f->err, sizeof(f->err));
     double took = svc_now() - t0;
     bool up = rstore_up(f->s);
     kill(f->r.pid, SIGCONT);
@@ -401,7 +401,7 @@ static void test_load_while_redis_is_down_fails_then_works_after_restart(void **
     assert_int_equal(svc_redis_pause(&f->r), 0);
     vg_buf b;
     vg_buf_init(&b, 0);
-    assert_int_equal(rstore_load(f->s, "ck", &b, f->err, sizeof(f->err)), -1);
+    assert_int_equal(rstore_load(f->s, "ck", &b, NULL, f->err, sizeof(f->err)), -1);
     assert_false(rstore_up(f->s));
     vg_buf_fini(&b);
     assert_int_equal(svc_redis_restart(&f->r), 0);
@@ -437,7 +437,7 @@ static void test_auth_wrong_password_is_a_clear_error_without_the_password(void 
     assert_null(strstr(f->err, "Right-Pass-42"));
     assert_false(rstore_up(f->s));
     /* a save reports the same, not echoing the password either */
-    assert_int_equal(rstore_save(f->s, "a", "x", 1, f->err, sizeof(f->err)), -1);
+    assert_int_equal(rstore_save(f->s, "a", "x", 1, NULL, f->err, sizeof(f->err)), -1);
     assert_non_null(strstr(f->err, "authentication failed"));
     assert_null(strstr(f->err, "Wrong-Pass-17"));
     rstore_free(f->s);
@@ -516,7 +516,7 @@ static void test_oom_error_reply_fails_the_save_and_keeps_the_previous_checkpoin
     char *p = malloc(n);
     assert_non_null(p);
     fill(p, n, 5);
-    assert_int_equal(rstore_save(f->s, "big", p, n, f->err, sizeof(f->err)), -1);
+    assert_int_equal(rstore_save(f->s, "big", p, n, NULL, f->err, sizeof(f->err)), -1);
     if (!strstr(f->err, "OOM"))
         fail_msg("expected OOM in: %s", f->err);
     assert_true(rstore_up(f->s)); /* an error reply is not a broken connection */
@@ -541,7 +541,7 @@ static void test_readonly_replica_error_reply_fails_the_save(void **state)
     redisContext *c = raw(&f->r);
     /* a replica of nothing that listens: read-only from now on */
     raw_ok(c, redisCommand(c, "REPLICAOF 127.0.0.1 1"));
-    assert_int_equal(rstore_save(f->s, "ro", "after!", 6, f->err, sizeof(f->err)), -1);
+    assert_int_equal(rstore_save(f->s, "ro", "after!", 6, NULL, f->err, sizeof(f->err)), -1);
     if (!strstr(f->err, "READONLY"))
         fail_msg("expected READONLY in: %s", f->err);
     raw_ok(c, redisCommand(c, "REPLICAOF NO ONE"));
@@ -611,7 +611,8 @@ static void against_fake(const char *script, bool load, const char *want)
     char err[512] = "";
     vg_buf b;
     vg_buf_init(&b, 0);
-    int rc = load ? rstore_load(s, "f", &b, err, sizeof(err)) : rstore_connect(s, err, sizeof(err));
+    int rc = load ? rstore_load(s, "f", &b, NULL, err, sizeof(err))
+                  : rstore_connect(s, err, sizeof(err));
     assert_int_equal(rc, -1);
     assert_int_equal(b.len, 0);
     if (!strstr(err, want))
@@ -643,6 +644,155 @@ static void test_wrong_reply_types_from_a_broken_server_are_errors(void **state)
                  true, "unexpected reply");
     /* the server stops answering half-way: the command timeout ends the wait */
     against_fake("+PONG\r\n$64\r\n" FAKE_HDR "\r\n+OK\r\n", true, "redis: load 'f'");
+}
+
+/* ---- parts and ownership ---- */
+
+static void part_rec(vg_buf *b, uint32_t part, const char *v)
+{
+    unsigned char h[12];
+    uint64_t n = strlen(v);
+    for (int i = 0; i < 4; i++)
+        h[i] = (unsigned char)(part >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        h[4 + i] = (unsigned char)(n >> (8 * i));
+    vg_buf_append(b, h, sizeof(h));
+    vg_buf_append(b, v, (size_t)n);
+}
+
+/* The parts of checkpoint name as "part=value" joined by ",", in part order. */
+static void parts_text(rstore *s, const char *name, char *out, size_t cap)
+{
+    vg_buf b, p;
+    vg_buf_init(&b, 0);
+    vg_buf_init(&p, 0);
+    char err[512];
+    int rc = rstore_load(s, name, &b, &p, err, sizeof(err));
+    if (rc != 1)
+        fail_msg("load %s: %d %s", name, rc, err);
+    char vals[16][64];
+    memset(vals, 0, sizeof(vals));
+    for (size_t at = 0; at + 12 <= p.len;) {
+        uint32_t part = 0;
+        uint64_t n = 0;
+        for (int i = 3; i >= 0; i--)
+            part = part << 8 | (unsigned char)p.p[at + (size_t)i];
+        for (int i = 7; i >= 0; i--)
+            n = n << 8 | (unsigned char)p.p[at + 4 + (size_t)i];
+        assert_true(part < 16 && n < 64 && n <= p.len - at - 12);
+        memcpy(vals[part], p.p + at + 12, (size_t)n);
+        at += 12 + (size_t)n;
+    }
+    out[0] = '\0';
+    for (int i = 0; i < 16; i++)
+        if (vals[i][0])
+            snprintf(out + strlen(out), cap - strlen(out), "%s%d=%s", out[0] ? "," : "", i,
+                     vals[i]);
+    vg_buf_fini(&b);
+    vg_buf_fini(&p);
+}
+
+static void test_parts_are_replaced_in_part_and_stale_writers_refused(void **state)
+{
+    fixture *f = *state;
+    f->s = store_on(&f->r, 0);
+    vg_buf b;
+    vg_buf_init(&b, 0);
+    part_rec(&b, 1, "a");
+    part_rec(&b, 7, "bb");
+    rstore_parts all = {b.p, b.len, true};
+    /* a first save of some parts only: nothing is known of what is stored */
+    rstore_parts some = {b.p, b.len, false};
+    assert_int_equal(rstore_save(f->s, "ck", "h1", 2, &some, f->err, sizeof(f->err)), RSTORE_STALE);
+    assert_int_equal(rstore_save(f->s, "ck", "h1", 2, &all, f->err, sizeof(f->err)), 0);
+    char txt[256];
+    parts_text(f->s, "ck", txt, sizeof(txt));
+    assert_string_equal(txt, "1=a,7=bb");
+    /* some parts: 7 removed, 9 added, 1 kept */
+    vg_buf_clear(&b);
+    part_rec(&b, 7, "");
+    part_rec(&b, 9, "c");
+    some = (rstore_parts){b.p, b.len, false};
+    assert_int_equal(rstore_save(f->s, "ck", "h2", 2, &some, f->err, sizeof(f->err)), 0);
+    parts_text(f->s, "ck", txt, sizeof(txt));
+    assert_string_equal(txt, "1=a,9=c");
+    expect_load(f, "ck", "h2", 2);
+    /* another store that has not read the checkpoint may not write some parts ... */
+    rstore *other = store_on(&f->r, 0);
+    vg_buf_clear(&b);
+    part_rec(&b, 3, "x");
+    some = (rstore_parts){b.p, b.len, false};
+    assert_int_equal(rstore_save(other, "ck", "h3", 2, &some, f->err, sizeof(f->err)),
+                     RSTORE_STALE);
+    assert_non_null(strstr(f->err, "every part must be written"));
+    parts_text(f->s, "ck", txt, sizeof(txt));
+    assert_string_equal(txt, "1=a,9=c");
+    /* ... until it has; then the first one is the stale one */
+    parts_text(other, "ck", txt, sizeof(txt));
+    assert_int_equal(rstore_save(other, "ck", "h3", 2, &some, f->err, sizeof(f->err)), 0);
+    assert_int_equal(rstore_save(f->s, "ck", "h4", 2, &some, f->err, sizeof(f->err)), RSTORE_STALE);
+    parts_text(other, "ck", txt, sizeof(txt));
+    assert_string_equal(txt, "1=a,3=x,9=c");
+    /* every part: what is not given goes */
+    vg_buf_clear(&b);
+    part_rec(&b, 2, "z");
+    all = (rstore_parts){b.p, b.len, true};
+    assert_int_equal(rstore_save(f->s, "ck", "h5", 2, &all, f->err, sizeof(f->err)), 0);
+    parts_text(other, "ck", txt, sizeof(txt));
+    assert_string_equal(txt, "2=z");
+    /* malformed records are refused before anything is sent */
+    unsigned char bad[12] = {0, 0, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0}; /* part 65536 */
+    rstore_parts badp = {bad, sizeof(bad), true};
+    assert_int_equal(rstore_save(f->s, "ck", "h6", 2, &badp, f->err, sizeof(f->err)), -1);
+    rstore_free(other);
+    vg_buf_fini(&b);
+}
+
+static void test_lease_fences_a_writer_that_lost_it(void **state)
+{
+    fixture *f = *state;
+    f->s = store_on(&f->r, 4);
+    rstore *b = store_on(&f->r, 4);
+    char holder[RSTORE_MAX_OWNER + 1] = "";
+    assert_int_equal(
+            rstore_lease(f->s, "ck", "proc-a", 400, holder, sizeof(holder), f->err, sizeof(f->err)),
+            1);
+    assert_int_equal(
+            rstore_lease(b, "ck", "proc-b", 400, holder, sizeof(holder), f->err, sizeof(f->err)),
+            0);
+    assert_string_equal(holder, "proc-a");
+    save_ok(f, "ck", "from a, 1", 9);
+    /* saves renew the lease: after two more saves 300 ms apart it is still a's */
+    for (int i = 0; i < 2; i++) {
+        struct timespec ts = {0, 300 * 1000000L};
+        nanosleep(&ts, NULL);
+        save_ok(f, "ck", "from a, 2", 9);
+    }
+    assert_int_equal(
+            rstore_lease(b, "ck", "proc-b", 400, holder, sizeof(holder), f->err, sizeof(f->err)),
+            0);
+    /* a stops renewing: the lease runs out and b takes it */
+    struct timespec ts = {0, 600 * 1000000L};
+    nanosleep(&ts, NULL);
+    assert_int_equal(
+            rstore_lease(b, "ck", "proc-b", 5000, holder, sizeof(holder), f->err, sizeof(f->err)),
+            1);
+    vg_buf got;
+    vg_buf_init(&got, 0);
+    assert_int_equal(rstore_load(b, "ck", &got, NULL, f->err, sizeof(f->err)), 1);
+    assert_int_equal(rstore_save(b, "ck", "from b", 6, NULL, f->err, sizeof(f->err)), 0);
+    /* a's next save is refused and changes nothing */
+    assert_int_equal(rstore_save(f->s, "ck", "from a, 3", 9, NULL, f->err, sizeof(f->err)),
+                     RSTORE_FENCED);
+    assert_non_null(strstr(f->err, "proc-b"));
+    expect_load(f, "ck", "from b", 6);
+    /* and a cannot take it back while b holds it */
+    assert_int_equal(
+            rstore_lease(f->s, "ck", "proc-a", 400, holder, sizeof(holder), f->err, sizeof(f->err)),
+            0);
+    assert_string_equal(holder, "proc-b");
+    vg_buf_fini(&got);
+    rstore_free(b);
 }
 
 int main(void)
@@ -685,6 +835,10 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_readonly_replica_error_reply_fails_the_save, setup,
                                             teardown),
             cmocka_unit_test(test_wrong_reply_types_from_a_broken_server_are_errors),
+            cmocka_unit_test_setup_teardown(
+                    test_parts_are_replaced_in_part_and_stale_writers_refused, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_lease_fences_a_writer_that_lost_it, setup,
+                                            teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,9 @@ VG_API void vg_bin_u8(vg_buf *b, uint8_t v);
 VG_API void vg_bin_u16(vg_buf *b, uint16_t v);
 VG_API void vg_bin_u32(vg_buf *b, uint32_t v);
 VG_API void vg_bin_u64(vg_buf *b, uint64_t v);
+/* Overwrite the 8 bytes at `at` (written before by vg_bin_u64) with v; nothing when b
+ * failed or is shorter. */
+VG_API void vg_bin_patch_u64(vg_buf *b, size_t at, uint64_t v);
 /* u32 length, then the bytes. */
 VG_API void vg_bin_str(vg_buf *b, const void *p, size_t n);
 

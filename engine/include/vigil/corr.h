@@ -20,6 +20,13 @@
  * window (end of input). The engine never reads a clock: the alert's detection time is a
  * parameter too.
  *
+ * Key slots: every group key belongs to one of VG_CORR_SLOTS slots, a hash of its bytes
+ * alone (vg_corr_slot_of: the same in every process, version and ruleset, so that all the
+ * correlations of one group key share a slot). The state is saved slot by slot: a head
+ * (watermark, the correlation rules' `suppress` table) and one self-contained blob per slot
+ * (its keys, naming their correlations by id), so that a checkpoint rewrites only the slots
+ * that changed since the previous one (vg_corr_dirty_take) and a slot can move on its own.
+ *
  * Semantics (bounds, episodes, ordering, ...) are in docs/rules.md, "Correlation".
  *
  * Thread: a vg_corr_sigs belongs to one thread at a time, a vg_corr to one thread. The
@@ -123,6 +130,32 @@ VG_API vg_status vg_corr_snapshot(const vg_corr *c, vg_buf *out);
  * A malformed snapshot is refused (VG_ERR_INVALID or VG_ERR_UNSUPPORTED, message in err)
  * and leaves the correlator empty. Hostile input safe: every length is checked. */
 VG_API vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t err_len);
+
+/* ---- key slots (incremental snapshots) ---- */
+
+#define VG_CORR_SLOTS 1024u
+#define VG_CORR_SLOT_WORDS                                                                         \
+    (VG_CORR_SLOTS / 64u) /* a slot set: this many uint64_t, bit s = slot s */
+
+/* The slot of a group key (its encoded bytes, as in a signal). */
+VG_API uint32_t vg_corr_slot_of(const void *key, size_t len);
+/* OR into set the slots whose keys changed (created, updated, decided or freed) since the
+ * previous call, and forget them. A restore marks nothing. */
+VG_API void vg_corr_dirty_take(vg_corr *c, uint64_t set[VG_CORR_SLOT_WORDS]);
+/* Append the head: watermark, latest event time, the `suppress` table. */
+VG_API vg_status vg_corr_snapshot_head(const vg_corr *c, vg_buf *out);
+/* For every slot in set, in slot order, append a record: u32 slot, u64 length, then that
+ * many bytes: the slot's blob, or nothing when the slot holds no key. */
+VG_API vg_status vg_corr_snapshot_slots(const vg_corr *c,
+                                        const uint64_t set[VG_CORR_SLOT_WORDS],
+                                        vg_buf *out);
+/* Load a head. Refused like vg_corr_restore (the correlator is then left empty). */
+VG_API vg_status
+vg_corr_restore_head(vg_corr *c, const void *p, size_t n, char *err, size_t err_len);
+/* Add the keys of one slot blob; a key already held, or not of the blob's slot, makes the
+ * blob malformed. On refusal the whole correlator is left empty. */
+VG_API vg_status
+vg_corr_restore_slot(vg_corr *c, const void *p, size_t n, char *err, size_t err_len);
 VG_API void vg_corr_counters_get(const vg_corr *c, vg_corr_counters *out);
 
 /* ---- suppression (the `suppress` vigil extension) ---- */
