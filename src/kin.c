@@ -115,8 +115,17 @@ void kin_close(kin *k)
 
 size_t kin_poll(kin *k, int timeout_ms, rd_kafka_message_t **out, size_t n)
 {
-    ssize_t got = rd_kafka_consume_batch_queue(k->q, timeout_ms, out, n);
-    return got > 0 ? (size_t)got : 0;
+    /* A batch call with a timeout waits until the batch is full or the time is up, however
+     * many messages are there: take what is there, and wait only for a first message. */
+    ssize_t got = rd_kafka_consume_batch_queue(k->q, 0, out, n);
+    if (got > 0 || timeout_ms <= 0 || n == 0)
+        return got > 0 ? (size_t)got : 0;
+    rd_kafka_message_t *m = rd_kafka_consume_queue(k->q, timeout_ms);
+    if (!m)
+        return 0;
+    out[0] = m;
+    got = n > 1 ? rd_kafka_consume_batch_queue(k->q, 0, out + 1, n - 1) : 0;
+    return 1 + (got > 0 ? (size_t)got : 0);
 }
 
 void kin_pause(kin *k, bool pause)

@@ -3,7 +3,8 @@
  * pipeline.c: the record pipeline of `vigil run` (see pipeline.h).
  *
  * DESIGN
- * Work moves in batches. A batch holds up to BATCH_ITEMS items of one input, and the bytes
+ * Work moves in batches. A batch holds up to BATCH_ITEMS items (of one input in pl_run; of
+ * any inputs, each item naming its own, when driven), and the bytes
  * of its records (BATCH_BYTES of them, or one record if that is longer): each item is a
  * record copied out of the reader's buffer with its origin (record index, line, byte
  * offset), or a problem the reader met (oversized, unterminated record, input that cannot
@@ -79,6 +80,7 @@ typedef enum item_note {
 } item_note;
 
 typedef struct item {
+    const pl_input *in; /* its input (a driven pipeline's batch mixes inputs) */
     item_kind kind;
     item_note note; /* set by the worker */
     int err_no;
@@ -95,7 +97,7 @@ typedef struct held {
 } held;
 
 typedef struct batch {
-    const pl_input *in;
+    const pl_input *in; /* pl_run: the input of every item; driven: of the last one added */
     size_t in_idx;
     item *items; /* BATCH_ITEMS */
     size_t n_items;
@@ -232,6 +234,7 @@ static item *batch_add(batch *b, item_kind kind, const input_rec *r)
 {
     item *it = &b->items[b->n_items];
     memset(it, 0, sizeof(*it));
+    it->in = b->in;
     it->kind = kind;
     if (r) {
         it->index = r->index;
@@ -263,11 +266,11 @@ static item *batch_add(batch *b, item_kind kind, const input_rec *r)
 static void report(batch *b, item *it, const char *what, size_t off_in_rec, const char *msg)
 {
     if (it->line == 0) /* a message, not a line of a file (Kafka): no line, byte in record */
-        vg_buf_printf(&b->err, "vigil: %s: record %llu (byte %llu): %s%s%s\n", b->in->path,
+        vg_buf_printf(&b->err, "vigil: %s: record %llu (byte %llu): %s%s%s\n", it->in->path,
                       (unsigned long long)it->index, (unsigned long long)off_in_rec, what,
                       msg ? ": " : "", msg ? msg : "");
     else
-        vg_buf_printf(&b->err, "vigil: %s:%llu: record %llu (byte %llu): %s%s%s\n", b->in->path,
+        vg_buf_printf(&b->err, "vigil: %s:%llu: record %llu (byte %llu): %s%s%s\n", it->in->path,
                       (unsigned long long)it->line, (unsigned long long)it->index,
                       (unsigned long long)(it->offset + off_in_rec), what, msg ? ": " : "",
                       msg ? msg : "");
@@ -283,7 +286,7 @@ static int event_time(const vg_event *ev, const pl_input *ri, int64_t *ts)
 
 static void process_record(worker *w, batch *b, item *it)
 {
-    const pl_input *ri = b->in;
+    const pl_input *ri = it->in;
     const char *rec = b->data + it->data_off;
     vg_event_reset(w->ev);
     vg_perr perr = {0, NULL};
@@ -450,10 +453,12 @@ static void sink_reports(pipeline *p, batch *b)
         const char *nl = memchr(r, '\n', rl);
         if (nl)
             rl = (size_t)(nl - r); /* the first line says why */
-        p->sink->bad(p->sink->ud, b->in, b->data + it->data_off, it->data_len, it->index, r, rl);
+        p->sink->bad(p->sink->ud, it->in, b->data + it->data_off, it->data_len, it->index, r, rl);
     }
-    if (b->n_items > 0 && p->sink->done)
-        p->sink->done(p->sink->ud, b->in, b->items[b->n_items - 1].index);
+    /* each input's last record in the batch: at the end of every run of one input */
+    for (size_t i = 0; p->sink->done && i < b->n_items; i++)
+        if (i + 1 == b->n_items || b->items[i + 1].in != b->items[i].in)
+            p->sink->done(p->sink->ud, b->items[i].in, b->items[i].index);
 }
 
 /* Write b's output in item order, applying the per-input report cap. After running out of
@@ -871,13 +876,16 @@ int pl_feed(pl *p, const pl_input *in, const char *rec, size_t len, uint64_t ind
     if (p->oom)
         return -1;
     input_rec r = {rec, len, index, 0, 0};
-    if (p->cur && (p->cur->in != in || batch_full(p->cur, INPUT_RECORD, &r)))
+    /* records of every input share batches: a consumer hands out runs of a few records per
+     * partition, and a batch per run would be small */
+    if (p->cur && batch_full(p->cur, INPUT_RECORD, &r))
         submit_cur(p);
     if (!p->cur) {
         p->cur = batch_get(p, in, 0);
         if (!p->cur)
             return -1;
     }
+    p->cur->in = in; /* batch_add gives it to the item */
     item *it = batch_add(p->cur, IT_RECORD, &r);
     if (!it) {
         submit_cur(p);
