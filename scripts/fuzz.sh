@@ -3,6 +3,8 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     default 600 s each, every tests/fuzz/fuzz_*.c
 #
+# Inputs are capped per target (-max_len: 8 KiB for event and corr_snapshot, whose bounds
+# and snapshots are reached well within that, 64 KiB for the others).
 # Each target starts from its kept inputs (tests/data/fuzz/<name>/, copied to a scratch corpus
 # under build/fuzz/corpus/<name>, which grows run after run) and runs for SECONDS. One line per
 # target: executions, executions/s, coverage (edges and features), corpus size, and the result
