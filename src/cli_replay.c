@@ -467,7 +467,8 @@ static void replay_file(replay *r, size_t file)
                          (unsigned long long)r->o->max_record);
             else
                 snprintf(what, sizeof(what),
-                         "unterminated record: no complete value before the end of input");
+                         "unterminated record: the value opened on this line does not close as "
+                         "valid JSON");
             r->skipped++;
             report_record(r, path, &rec, &shown, what);
             continue;

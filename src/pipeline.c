@@ -382,7 +382,8 @@ static void process_batch(worker *w, batch *b)
         case IT_UNFRAMED:
             w->c.records++;
             w->c.malformed++;
-            report(b, it, "unterminated record", 0, "no complete value before the end of input");
+            report(b, it, "unterminated record", 0,
+                   "the value opened on this line does not close as valid JSON");
             break;
         case IT_OPEN_ERROR:
         case IT_READ_ERROR:

@@ -29,20 +29,30 @@
  * static lower-case message. Limits: "nesting too deep" or "too many fields"; past the
  * arena cap, "string too large".
  *
+ * CHECK ONLY
+ * vg_json_check (event/json_check.h) runs the same pass with no event: containers are a
+ * bit stack instead of nodes, strings are not decoded, and a failure caused by the text
+ * ending early (unexpected end, unterminated string, a number or literal cut short) is told
+ * apart from one that no further bytes could repair.
+ *
  * Thread: reentrant. Allocation: only vg_event_alloc (unescaped strings) and whatever
  * vg_event_add needs to grow the node array.
  */
 #include "vigil/parse.h"
 #include "base/ascii.h"
+#include "event/json_check.h"
 
 #include <string.h>
 
 typedef struct jp {
-    vg_event *ev;
+    vg_event *ev; /* NULL: check only (vg_json_check), nothing is kept */
     const char *s;
     size_t len;
     size_t i; /* current byte */
     vg_perr *err;
+    bool ended;       /* the failure is that the text ended early (it may be a prefix) */
+    uint32_t depth;   /* check only: open containers */
+    uint64_t *arrays; /* check only: bit d set when the container at depth d is an array */
 } jp;
 
 /* Bytes that end the fast scan of a string body: quote, backslash, control characters. */
@@ -64,6 +74,13 @@ static vg_status fail(jp *p, vg_status rc, size_t at, const char *msg)
         p->err->msg = msg;
     }
     return rc;
+}
+
+/* The text ended before the value did: more bytes could still make it valid. */
+static vg_status fail_end(jp *p, size_t at, const char *msg)
+{
+    p->ended = true;
+    return fail(p, VG_ERR_INVALID, at, msg);
 }
 
 /* The message for an unexpected byte: NUL bytes get their own. */
@@ -195,7 +212,7 @@ static vg_status parse_string(jp *p, vg_span *out)
         while (i < p->len && !str_stop[(unsigned char)s[i]])
             i++;
         if (i >= p->len)
-            return fail(p, VG_ERR_INVALID, open, "unterminated string");
+            return fail_end(p, open, "unterminated string");
         unsigned char c = (unsigned char)s[i];
         if (c == '"')
             break;
@@ -204,7 +221,7 @@ static vg_status parse_string(jp *p, vg_span *out)
         /* a backslash */
         escaped = true;
         if (i + 1 >= p->len)
-            return fail(p, VG_ERR_INVALID, open, "unterminated string");
+            return fail_end(p, open, "unterminated string");
         switch (s[i + 1]) {
         case '"':
         case '\\':
@@ -219,7 +236,7 @@ static vg_status parse_string(jp *p, vg_span *out)
         case 'u':
             for (size_t k = 2; k < 6; k++) {
                 if (i + k >= p->len)
-                    return fail(p, VG_ERR_INVALID, open, "unterminated string");
+                    return fail_end(p, open, "unterminated string");
                 if (vg_hex_digit(s[i + k]) < 0)
                     return fail(p, VG_ERR_INVALID, i, "invalid \\u escape");
             }
@@ -231,8 +248,8 @@ static vg_status parse_string(jp *p, vg_span *out)
     }
     size_t n = i - open - 1;
     p->i = i + 1;
-    if (!escaped) {
-        *out = (vg_span){s + open + 1, n};
+    if (!escaped || !p->ev) {
+        *out = (vg_span){s + open + 1, n}; /* check only: the text is not used */
         return VG_OK;
     }
     char *d = vg_event_alloc(p->ev, n);
@@ -249,7 +266,9 @@ static vg_status parse_number(jp *p, vg_span *out)
     size_t b = p->i, i = p->i;
     if (s[i] == '-')
         i++;
-    if (i >= p->len || !vg_is_digit(s[i]))
+    if (i >= p->len)
+        return fail_end(p, i, "invalid number");
+    if (!vg_is_digit(s[i]))
         return fail(p, VG_ERR_INVALID, i, "invalid number");
     if (s[i] == '0') {
         i++;
@@ -261,7 +280,9 @@ static vg_status parse_number(jp *p, vg_span *out)
     }
     if (i < p->len && s[i] == '.') {
         i++;
-        if (i >= p->len || !vg_is_digit(s[i]))
+        if (i >= p->len)
+            return fail_end(p, i, "invalid number");
+        if (!vg_is_digit(s[i]))
             return fail(p, VG_ERR_INVALID, i, "invalid number");
         while (i < p->len && vg_is_digit(s[i]))
             i++;
@@ -270,7 +291,9 @@ static vg_status parse_number(jp *p, vg_span *out)
         i++;
         if (i < p->len && (s[i] == '+' || s[i] == '-'))
             i++;
-        if (i >= p->len || !vg_is_digit(s[i]))
+        if (i >= p->len)
+            return fail_end(p, i, "invalid number");
+        if (!vg_is_digit(s[i]))
             return fail(p, VG_ERR_INVALID, i, "invalid number");
         while (i < p->len && vg_is_digit(s[i]))
             i++;
@@ -294,6 +317,8 @@ static vg_status parse_literal(jp *p, vg_vtype *type, vg_span *out)
     size_t left = p->len - p->i;
     int w = s[0] == 't' ? 0 : s[0] == 'f' ? 1 : 2;
     size_t n = strlen(words[w]);
+    if (left < n && memcmp(s, words[w], left) == 0)
+        return fail_end(p, p->i, "invalid literal");
     if (left < n || memcmp(s, words[w], n) != 0)
         return fail(p, VG_ERR_INVALID, p->i, "invalid literal");
     if (left > n) {
@@ -331,88 +356,138 @@ enum {
     AFTER_VALUE
 };
 
-vg_status vg_parse_json(vg_event *ev, const char *rec, size_t len, vg_perr *err)
+/* Open a container at p->i: parse: a node under *cur, which becomes the open one; check:
+ * one level deeper. */
+static vg_status open_container(jp *p, uint32_t *cur, vg_vtype type, vg_span key)
 {
-    jp p = {ev, rec, len, 0, err};
-    vg_status rc;
-    skip_ws(&p);
-    if (p.i >= len)
-        return fail(&p, VG_ERR_INVALID, p.i, "empty record");
-    if (rec[p.i] != '{')
-        return unexpected(&p, "top-level value is not an object");
-    p.i++;
+    size_t at = p->i;
+    if (p->ev) {
+        uint32_t idx;
+        vg_status rc = vg_event_add(p->ev, *cur, type, key, empty_span, &idx);
+        if (rc != VG_OK)
+            return add_failed(p, rc, at);
+        *cur = idx;
+    } else {
+        if (p->depth == VG_JSON_CHECK_DEPTH)
+            return fail(p, VG_ERR_LIMIT, at, "nesting too deep");
+        uint64_t bit = (uint64_t)1 << (p->depth % 64);
+        if (type == VG_V_ARR)
+            p->arrays[p->depth / 64] |= bit;
+        else
+            p->arrays[p->depth / 64] &= ~bit;
+        p->depth++;
+    }
+    p->i++;
+    return VG_OK;
+}
 
-    uint32_t cur = 0; /* the open container */
+/* Close the open container; false when it was the top-level one. Otherwise the parent is
+ * open again and *in_obj says whether it is an object. */
+static bool close_container(jp *p, uint32_t *cur, bool *in_obj)
+{
+    if (p->ev) {
+        if (*cur == 0)
+            return false;
+        *cur = vg_event_node(p->ev, *cur)->parent;
+        *in_obj = vg_event_node(p->ev, *cur)->type == VG_V_OBJ;
+        return true;
+    }
+    if (--p->depth == 0)
+        return false;
+    uint32_t d = p->depth - 1;
+    *in_obj = !((p->arrays[d / 64] >> (d % 64)) & 1);
+    return true;
+}
+
+/* One value from p->s[p->i]: the whole record. Parse: the top level must be an object and
+ * is node 0; check: an object or an array. */
+static vg_status run(jp *p)
+{
+    const char *rec = p->s;
+    size_t len = p->len;
+    vg_status rc;
+    skip_ws(p);
+    if (p->i >= len)
+        return fail_end(p, p->i, "empty record");
+    uint32_t cur = 0; /* parse: the open container */
     bool in_obj = true;
+    if (p->ev) {
+        if (rec[p->i] != '{')
+            return unexpected(p, "top-level value is not an object");
+        p->i++;
+    } else {
+        if (rec[p->i] != '{' && rec[p->i] != '[')
+            return unexpected(p, "top-level value is not an object or array");
+        in_obj = rec[p->i] == '{';
+        if ((rc = open_container(p, &cur, in_obj ? VG_V_OBJ : VG_V_ARR, empty_span)) != VG_OK)
+            return rc;
+    }
+
     int state = AFTER_OPEN;
     for (;;) {
-        skip_ws(&p);
-        if (p.i >= len)
-            return fail(&p, VG_ERR_INVALID, len, "unexpected end of input");
-        char c = rec[p.i];
+        skip_ws(p);
+        if (p->i >= len)
+            return fail_end(p, len, "unexpected end of input");
+        char c = rec[p->i];
         char closer = in_obj ? '}' : ']';
 
         if (state != AFTER_COMMA && c == closer) {
-            p.i++;
-            if (cur == 0)
+            p->i++;
+            if (!close_container(p, &cur, &in_obj))
                 break;
-            cur = vg_event_node(ev, cur)->parent;
-            in_obj = vg_event_node(ev, cur)->type == VG_V_OBJ;
             state = AFTER_VALUE;
             continue;
         }
         if (state == AFTER_VALUE) {
             if (c != ',')
-                return unexpected(&p, in_obj ? "expected ',' or '}' after object member"
-                                             : "expected ',' or ']' after array element");
-            p.i++;
+                return unexpected(p, in_obj ? "expected ',' or '}' after object member"
+                                            : "expected ',' or ']' after array element");
+            p->i++;
             state = AFTER_COMMA;
             continue;
         }
         if (state == AFTER_COMMA && c == closer)
-            return fail(&p, VG_ERR_INVALID, p.i,
+            return fail(p, VG_ERR_INVALID, p->i,
                         in_obj ? "trailing comma in object" : "trailing comma in array");
 
         vg_span key = empty_span;
         if (in_obj) {
             if (c != '"')
-                return unexpected(&p, "expected string for object key");
-            if ((rc = parse_string(&p, &key)) != VG_OK)
+                return unexpected(p, "expected string for object key");
+            if ((rc = parse_string(p, &key)) != VG_OK)
                 return rc;
-            skip_ws(&p);
-            if (p.i >= len || rec[p.i] != ':')
-                return p.i >= len ? fail(&p, VG_ERR_INVALID, len, "unexpected end of input")
-                                  : unexpected(&p, "expected ':' after object key");
-            p.i++;
-            skip_ws(&p);
-            if (p.i >= len)
-                return fail(&p, VG_ERR_INVALID, len, "unexpected end of input");
-            c = rec[p.i];
+            skip_ws(p);
+            if (p->i >= len)
+                return fail_end(p, len, "unexpected end of input");
+            if (rec[p->i] != ':')
+                return unexpected(p, "expected ':' after object key");
+            p->i++;
+            skip_ws(p);
+            if (p->i >= len)
+                return fail_end(p, len, "unexpected end of input");
+            c = rec[p->i];
         }
 
-        size_t at = p.i;
+        size_t at = p->i;
         vg_span text = empty_span;
         vg_vtype type = VG_V_NULL;
-        uint32_t idx;
         switch (c) {
         case '{':
         case '[':
             type = c == '{' ? VG_V_OBJ : VG_V_ARR;
-            if ((rc = vg_event_add(ev, cur, type, key, empty_span, &idx)) != VG_OK)
-                return add_failed(&p, rc, at);
-            p.i++;
-            cur = idx;
+            if ((rc = open_container(p, &cur, type, key)) != VG_OK)
+                return rc;
             in_obj = type == VG_V_OBJ;
             state = AFTER_OPEN;
             continue;
         case '"':
             type = VG_V_STR;
-            rc = parse_string(&p, &text);
+            rc = parse_string(p, &text);
             break;
         case 't':
         case 'f':
         case 'n':
-            rc = parse_literal(&p, &type, &text);
+            rc = parse_literal(p, &type, &text);
             break;
         case '-':
         case '0':
@@ -426,20 +501,35 @@ vg_status vg_parse_json(vg_event *ev, const char *rec, size_t len, vg_perr *err)
         case '8':
         case '9':
             type = VG_V_NUM;
-            rc = parse_number(&p, &text);
+            rc = parse_number(p, &text);
             break;
         default:
-            return unexpected(&p, "expected a value");
+            return unexpected(p, "expected a value");
         }
         if (rc != VG_OK)
             return rc;
-        if ((rc = vg_event_add(ev, cur, type, key, text, NULL)) != VG_OK)
-            return add_failed(&p, rc, at);
+        if (p->ev && (rc = vg_event_add(p->ev, cur, type, key, text, NULL)) != VG_OK)
+            return add_failed(p, rc, at);
         state = AFTER_VALUE;
     }
 
-    skip_ws(&p);
-    if (p.i < len)
-        return unexpected(&p, "trailing data after the json value");
+    skip_ws(p);
+    if (p->i < len)
+        return unexpected(p, "trailing data after the json value");
     return VG_OK;
+}
+
+vg_status vg_parse_json(vg_event *ev, const char *rec, size_t len, vg_perr *err)
+{
+    jp p = {ev, rec, len, 0, err, false, 0, NULL};
+    return run(&p);
+}
+
+vg_json_verdict vg_json_check(const char *s, size_t len)
+{
+    uint64_t arrays[VG_JSON_CHECK_DEPTH / 64] = {0};
+    jp p = {NULL, s, len, 0, NULL, false, 0, arrays};
+    if (run(&p) == VG_OK)
+        return VG_JSON_VALUE;
+    return p.ended ? VG_JSON_PREFIX : VG_JSON_INVALID;
 }

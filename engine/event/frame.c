@@ -5,10 +5,23 @@
  * DESIGN
  * Stateless: every call looks only at buf[0, len) and says what to do with its head, so a
  * caller can keep any buffer it likes and call again after consuming *used bytes or after
- * reading more. Nothing is copied or validated; records are spans into buf. Bracket matching
- * looks at no more than max bytes of a value, and every other scan stops at a newline that
- * the call then consumes, so a stream is framed in linear time (per buffer refill) even when
- * many records never close.
+ * reading more. Nothing is copied; records are spans into buf. Bracket matching looks at no
+ * more than max bytes of a value, and every other scan stops at a newline that the call then
+ * consumes, so a stream is framed in linear time (per buffer refill) even when many records
+ * never close.
+ *
+ * Resynchronisation: a line of garbage that opens a bracket it never closes (binary bytes
+ * holding '{', a record cut short) must not swallow the good one-per-line records after it.
+ * So a bracket-framed value that spans more than one line is checked to be well-formed JSON
+ * (vg_json_check: the JSON parser's own pass, keeping nothing); if it is not, only its first
+ * line is reported (VG_FRAME_BAD) and framing resumes on the next line. A value that has not
+ * closed yet but already spans lines is checked too: when what is there can no longer
+ * become valid JSON, its first line is reported at once instead of waiting for more bytes
+ * (a live stream) or for max bytes (which would drop the good records inside them). A
+ * value on one line is never checked, so one-per-line and concatenated records cost what
+ * bracket matching costs; a pretty-printed value costs one more pass. A malformed
+ * pretty-printed value is then reported line by line, and one nested deeper than
+ * VG_JSON_CHECK_DEPTH (4096) over several lines counts as malformed.
  *
  * Choice of framing: VG_FMT_JSON frames JSON; VG_FMT_AUTO frames JSON when the first byte
  * that is not JSON whitespace (space, tab, CR, LF) is '{' (only objects are events; a line
@@ -26,11 +39,14 @@
  * JSON framing: leading whitespace is skipped; when the buffer holds nothing else it is one
  * VG_FRAME_SKIP of all of it. Otherwise the skipped prefix is part of *used and *start is
  * past it. From there, one value is found by bracket matching that knows strings and
- * backslash escapes (a '}' inside a string does not count) but checks nothing else; the
- * record ends at its closing bracket (following bytes, even on the same line, are the next
- * call's business). A value that does not start with '{' or '[' (a bare scalar such as 42,
- * or garbage) is framed as one line. Then:
- *   - closed within max bytes: VG_FRAME_RECORD;
+ * backslash escapes (a '}' inside a string does not count); the record ends at its closing
+ * bracket (following bytes, even on the same line, are the next call's business). A value
+ * that does not start with '{' or '[' (a bare scalar such as 42, or garbage) is framed as
+ * one line. Then:
+ *   - closed within max bytes, on one line (content errors are the parser's to report) or
+ *     over several lines and well-formed JSON: VG_FRAME_RECORD;
+ *   - closed over several lines but not well-formed, or not closed yet, spanning lines, and
+ *     already malformed: VG_FRAME_BAD for the first line, *used through its newline;
  *   - not closed, fewer than max bytes, !eof: VG_FRAME_NEED; if whitespace was skipped it
  *     is consumed first with VG_FRAME_SKIP, so a full buffer always makes progress;
  *   - not closed within max bytes (eof or not): VG_FRAME_OVERSIZE, consuming through the
@@ -48,6 +64,7 @@
  * Thread: reentrant. Allocation: none.
  */
 #include "vigil/parse.h"
+#include "event/json_check.h"
 
 #include <string.h>
 
@@ -166,6 +183,17 @@ static size_t match_close(const char *buf, size_t b, size_t stop)
     return 0;
 }
 
+/* The value starting at buf[b] is reported by its first line; framing resumes after it. */
+static vg_frame_result
+first_line_bad(const char *buf, size_t b, size_t len, size_t *rec_len, size_t *used)
+{
+    size_t e, next;
+    line_end(buf, b, len, &e, &next);
+    *rec_len = e - b;
+    *used = next;
+    return VG_FRAME_BAD;
+}
+
 static vg_frame_result frame_json(const char *buf,
                                   size_t len,
                                   bool eof,
@@ -189,10 +217,17 @@ static vg_frame_result frame_json(const char *buf,
         size_t end = match_close(buf, b, stop);
         *start = b;
         if (end) {
-            *rec_len = end - b;
-            *used = end;
-            return VG_FRAME_RECORD;
+            /* one line: as framed (the parser judges it); over several: only when valid */
+            if (!memchr(buf + b, '\n', end - b) ||
+                vg_json_check(buf + b, end - b) == VG_JSON_VALUE) {
+                *rec_len = end - b;
+                *used = end;
+                return VG_FRAME_RECORD;
+            }
+            return first_line_bad(buf, b, len, rec_len, used);
         }
+        if (memchr(buf + b, '\n', stop - b) && vg_json_check(buf + b, stop - b) == VG_JSON_INVALID)
+            return first_line_bad(buf, b, len, rec_len, used);
         if (len - b >= max) {
             size_t e, next;
             line_end(buf, b + max, len, &e, &next);
@@ -200,13 +235,8 @@ static vg_frame_result frame_json(const char *buf,
             *used = next;
             return VG_FRAME_OVERSIZE;
         }
-        if (eof) {
-            size_t e, next;
-            line_end(buf, b, len, &e, &next);
-            *rec_len = e - b;
-            *used = next;
-            return VG_FRAME_BAD;
-        }
+        if (eof)
+            return first_line_bad(buf, b, len, rec_len, used);
         r = VG_FRAME_NEED;
     }
     if (r == VG_FRAME_NEED && b > 0) {

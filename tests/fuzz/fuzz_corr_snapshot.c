@@ -4,6 +4,11 @@
  * over a fixed ruleset with one correlation of every type (and a chain and `suppress`);
  * whatever loads then takes a few signals and is finished. A malformed snapshot must be
  * refused with the correlator left empty; any crash, leak, hang or sanitizer report is a bug.
+ *
+ * The ruleset (YAML, compile, the matcher's databases) and the match scratch do not depend
+ * on the input: they are built once in LLVMFuzzerInitialize (a ruleset is shared read-only
+ * by design); each input gets a new correlator and new events, so everything the input
+ * reaches still runs per input.
  */
 #include "vigil/corr.h"
 #include "vigil/match.h"
@@ -12,6 +17,7 @@
 
 #include <string.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char rules[] =
@@ -40,18 +46,38 @@ static const char *const events[] = {
         "{\"@timestamp\":1767225603000,\"k\":\"a\",\"u\":\"bob\",\"n\":5}",
 };
 
+/* Built once, read-only after LLVMFuzzerInitialize; freed at exit by the process. */
+static struct {
+    vg_ruleset *rs;
+    vg_match_scratch *ms;
+} fixed;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    vg_diags *d = vg_diags_new();
+    fixed.rs = vg_ruleset_new();
+    if (!d || !fixed.rs ||
+        vg_ruleset_add_rules(fixed.rs, "f.yml", rules, sizeof(rules) - 1, d) != VG_OK ||
+        vg_ruleset_finish(fixed.rs, d) != VG_OK)
+        __builtin_trap(); /* the fixed rules must load */
+    vg_diags_free(d);
+    fixed.ms = vg_match_scratch_new(fixed.rs);
+    if (!fixed.ms)
+        __builtin_trap();
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    vg_ruleset *rs = vg_ruleset_new();
-    vg_diags *d = vg_diags_new();
+    const vg_ruleset *rs = fixed.rs;
     vg_corr *c = NULL;
     vg_corr_sigs *sigs = vg_corr_sigs_new();
     vg_event *ev = vg_event_new(NULL);
     vg_buf out;
     vg_buf_init(&out, 1u << 24);
-    if (!rs || !d || !sigs || !ev ||
-        vg_ruleset_add_rules(rs, "f.yml", rules, sizeof(rules) - 1, d) != VG_OK ||
-        vg_ruleset_finish(rs, d) != VG_OK)
+    if (!sigs || !ev)
         goto out;
     c = vg_corr_new(rs, NULL);
     if (!c)
@@ -63,8 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ct.keys != 0)
             __builtin_trap(); /* a refused snapshot must leave nothing behind */
     }
-    vg_match_scratch *ms = vg_match_scratch_new(rs);
-    for (size_t i = 0; ms && i < sizeof(events) / sizeof(events[0]); i++) {
+    vg_match_scratch *ms = fixed.ms;
+    for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
         vg_event_reset(ev);
         vg_perr perr;
         if (vg_parse_json(ev, events[i], strlen(events[i]), &perr) != VG_OK ||
@@ -80,7 +106,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             vg_corr_extract(sigs, rs, hits[h], ev, has, ts, &org);
         vg_corr_push(c, sigs, &out, 0);
     }
-    vg_match_scratch_free(ms);
     vg_buf snap;
     vg_buf_init(&snap, 1u << 26);
     vg_corr_snapshot(c, &snap); /* what loaded can be written again */
@@ -91,7 +116,5 @@ out:
     vg_corr_free(c);
     vg_event_free(ev);
     vg_corr_sigs_free(sigs);
-    vg_diags_free(d);
-    vg_ruleset_free(rs);
     return 0;
 }

@@ -3,6 +3,7 @@
  * replay_main.c: runs a fuzz target's LLVMFuzzerTestOneInput over every file of the
  * directories given on the command line, so that inputs the fuzzers found (kept in
  * tests/data/fuzz/<target>/) are replayed by the normal test suite under the sanitizers.
+ * A target's LLVMFuzzerInitialize, when it has one, runs first, as libFuzzer runs it.
  * Prints "N passed, 0 failed"; a crash or sanitizer report fails the test.
  */
 #include <dirent.h>
@@ -13,6 +14,8 @@
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional: weak, so that a target without one links (the address is then null). */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 static int run_file(const char *path)
 {
@@ -45,6 +48,8 @@ static int run_file(const char *path)
 int main(int argc, char **argv)
 {
     size_t passed = 0, failed = 0;
+    if (LLVMFuzzerInitialize)
+        LLVMFuzzerInitialize(&argc, &argv);
     for (int i = 1; i < argc; i++) {
         DIR *d = opendir(argv[i]);
         if (!d) {

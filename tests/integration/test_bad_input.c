@@ -4,7 +4,8 @@
  * 16 MiB record and 100,000-deep nesting are not worth committing), each run through the
  * vigil binary. Every bad event must be rejected with a report naming its input, line and
  * record, counted in the summary under its reason, and the good event after it must still
- * give its alert; every hostile rule must be refused at file:line:col with its reason (or,
+ * give its alert; a garbage line with an unbalanced '{' must not swallow the good lines after
+ * it; every hostile rule must be refused at file:line:col with its reason (or,
  * for a huge but valid rule, load) while the other rules keep working; a catastrophic regex
  * must hit the match limit, be counted, and not stall.
  */
@@ -161,6 +162,42 @@ static void test_odd_but_valid_events_are_kept(void **state)
     harness_result_free(&r);
 }
 
+/* A garbage line that opens brackets it never closes well, and a record cut short, must not
+ * swallow the one-per-line events after them (even when a later line balances the
+ * brackets): each good event alerts, and each bad line is reported at its own line. */
+static void test_garbage_brace_does_not_swallow_good_events(void **state)
+{
+    (void)state;
+    harness_write("resync.jsonl", "{\"action\":\"hit\",\"n\":1}\n"
+                                  "{\x01\xff garbage [\n"
+                                  "{\"action\":\"hit\",\"n\":2}\n"
+                                  "{\"action\":\"hit\",\"n\":3}\n"
+                                  "]}\n"
+                                  "{\"action\":\"hit\",\"n\":4,\n"
+                                  "{\"action\":\"hit\",\"n\":5}\n");
+    static const char *const formats[] = {"json", "auto"};
+    for (size_t f = 0; f < 2; f++) {
+        harness_result r = harness_run("run --rules %s/hit.yml --format %s --input %s/resync.jsonl",
+                                       harness_tmpdir(), formats[f], harness_tmpdir());
+        if (r.status != 0 || !strstr(r.err, "7 records"))
+            print_error("format %s: status %d\n%s\n", formats[f], r.status, r.err);
+        assert_int_equal(r.status, 0);
+        static const char *const good[] = {"\"n\":1", "\"n\":2", "\"n\":3", "\"n\":5"};
+        for (size_t i = 0; i < 4; i++)
+            assert_non_null(strstr(r.out, good[i]));
+        assert_null(strstr(r.out, "\"n\":4"));
+        assert_non_null(strstr(r.err, "resync.jsonl:2: record 1 (byte 23): unterminated record"));
+        assert_non_null(strstr(r.err, "resync.jsonl:6: record 5 (byte 86): unterminated record"));
+        if (f == 0) { /* "]}" is a malformed JSON line; in auto it is a raw event */
+            assert_non_null(strstr(r.err, "resync.jsonl:5: record 4 (byte 83): json parse error"));
+            assert_non_null(strstr(r.err, "7 records, 4 events, 4 alerts; skipped 3 malformed"));
+        } else {
+            assert_non_null(strstr(r.err, "7 records, 5 events, 4 alerts; skipped 2 malformed"));
+        }
+        harness_result_free(&r);
+    }
+}
+
 typedef struct rule_case {
     const char *file;
     const char *error; /* "file:line:col: error: ..." part */
@@ -244,6 +281,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_bad_events_are_reported_counted_and_skipped),
             cmocka_unit_test(test_odd_but_valid_events_are_kept),
+            cmocka_unit_test(test_garbage_brace_does_not_swallow_good_events),
             cmocka_unit_test(test_hostile_rules_are_refused_with_their_place),
             cmocka_unit_test(test_huge_list_and_catastrophic_regex),
     };

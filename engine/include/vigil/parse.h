@@ -63,16 +63,20 @@ typedef enum vg_frame_result {
     VG_FRAME_OVERSIZE, /* the record is longer than max: consume *used bytes and report; if
                           those bytes do not end with a newline (and !eof), the record goes
                           on: keep discarding through the next newline */
-    VG_FRAME_BAD       /* a record that cannot be framed (e.g. JSON that never closes):
-                          [*start, *start + *len) is reported, *used bytes are consumed */
+    VG_FRAME_BAD       /* a record that cannot be framed (JSON that never closes, or that
+                          spans lines and is malformed): [*start, *start + *len), its first
+                          line, is reported; *used bytes (through that line) are consumed */
 } vg_frame_result;
 
 /*
  * Find the next record in buf[0, len). fmt decides the framing: json (and auto when the
- * first non-blank byte is '{') frames one JSON value by bracket matching, tolerant
- * of content errors (they are for the parser to report); everything else frames one line
- * (without its "\n" or "\r\n"). eof says that no more bytes will follow buf. max is the
- * largest record accepted.
+ * first non-blank byte is '{') frames one JSON value by bracket matching; a value on one
+ * line is framed even with content errors (they are for the parser to report), but one
+ * that spans lines must be well-formed JSON: otherwise (a garbage line with an unbalanced
+ * '{', a record cut short) only its first line is VG_FRAME_BAD and framing resumes on the
+ * next line, so the one-per-line records after it are not lost. Everything else frames
+ * one line (without its "\n" or "\r\n"). eof says that no more bytes will follow buf. max
+ * is the largest record accepted.
  * Callers track line numbers by counting newlines in the bytes they consume.
  */
 VG_API vg_frame_result vg_frame_next(vg_format fmt,

@@ -6,7 +6,8 @@
  * tree shape, unescaped text and numbers as written), plus direct checks on nodes and spans.
  * Malformed documents are one table: each row names itself and gives the status, the error
  * offset and the message. Then the bounds: 100,000-deep nesting, 100,000 fields, a 16 MiB
- * string, allocation failure; and a parse -> write -> parse round trip.
+ * string, allocation failure; and a parse -> write -> parse round trip. Last, the check-only
+ * pass the framer uses (vg_json_check): valid, prefix or invalid, and its depth bound.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "vigil/parse.h"
+#include "event/json_check.h"
 
 typedef struct fixture {
     vg_event *ev;
@@ -559,6 +561,101 @@ static void test_json_round_trip(void **state)
     vg_event_free(ev2);
 }
 
+/* ---- check only (vg_json_check) ---- */
+
+static void test_json_check_verdicts(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        vg_json_verdict want;
+    } rows[] = {
+            {"{}", VG_JSON_VALUE},
+            {" [1, {\"a\": [true, null]}]\n", VG_JSON_VALUE},
+            {"{\n  \"a\": \"x\\\"}\",\n  \"b\": -1.5e3\n}", VG_JSON_VALUE},
+            {"{\"a\":", VG_JSON_PREFIX},
+            {"{\"a\":\n{\"b\":1}", VG_JSON_PREFIX}, /* a cut record and the next one */
+            {"[\n", VG_JSON_PREFIX},
+            {"{\"a\":\"x", VG_JSON_PREFIX},
+            {"{\"a\":\"\\u00", VG_JSON_PREFIX},
+            {"{\"a\":tr", VG_JSON_PREFIX},
+            {"{\"a\":-", VG_JSON_PREFIX},
+            {"{\"a\":1.", VG_JSON_PREFIX},
+            {"{\"a\":1e+", VG_JSON_PREFIX},
+            {"{\"a\":12", VG_JSON_PREFIX},
+            {"{\"a\":\"x\n\"}", VG_JSON_INVALID}, /* raw newline in a string */
+            {"{\"a\":1\n{\"b\":2}", VG_JSON_INVALID},
+            {"{\"a\":\n{\"b\":1}\n{\"c\":2}", VG_JSON_INVALID},
+            {"[\n{\"a\":1}\n{\"b\":2}", VG_JSON_INVALID},
+            {"{ garbage\n{\"a\":1}\n}", VG_JSON_INVALID},
+            {"{\"a\":trx", VG_JSON_INVALID},
+            {"{\"a\":[1}", VG_JSON_INVALID},
+            {"{\"a\":1} x", VG_JSON_INVALID},
+            {"{\"a\":1,}", VG_JSON_INVALID},
+            {"42", VG_JSON_INVALID},
+            {"\"s\"", VG_JSON_INVALID},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        vg_json_verdict got = vg_json_check(rows[i].in, strlen(rows[i].in));
+        if (got != rows[i].want)
+            fail_msg("[%zu: %s] got %d, want %d", i, rows[i].in, (int)got, (int)rows[i].want);
+    }
+    /* a NUL byte outside strings */
+    assert_int_equal(vg_json_check("{\"a\":1,\0}", 9), VG_JSON_INVALID);
+}
+
+/* Every proper prefix of a valid document is a prefix, never invalid; and the checker
+ * agrees with the parser on the whole. */
+static void test_json_check_prefixes(void **state)
+{
+    fixture *f = *state;
+    static const char doc[] = "{\"a\":[1,-2.5e+3,{\"b\":\"x\\ud83d\\ude00\\n\"}],\n"
+                              " \"c\":true,\"d\":null,\"e\":false,\"f\":{},\"g\":[[],[0]]}";
+    size_t len = sizeof(doc) - 1;
+    for (size_t n = 1; n < len; n++) {
+        char *p = vg_malloc(n);
+        assert_non_null(p);
+        memcpy(p, doc, n);
+        vg_json_verdict v = vg_json_check(p, n);
+        vg_free(p);
+        if (v != VG_JSON_PREFIX)
+            fail_msg("[prefix %zu] verdict %d", n, (int)v);
+    }
+    assert_int_equal(vg_json_check(doc, len), VG_JSON_VALUE);
+    vg_perr err;
+    assert_int_equal(parse(f->ev, doc, len, &err), VG_OK);
+}
+
+/* Nesting is followed to VG_JSON_CHECK_DEPTH levels, arrays and objects mixed. */
+static void test_json_check_depth(void **state)
+{
+    (void)state;
+    size_t n = VG_JSON_CHECK_DEPTH;
+    char *p = vg_malloc(n * 6 + 8);
+    assert_non_null(p);
+    for (int over = 0; over < 2; over++) {
+        size_t levels = n + (size_t)over, at = 0;
+        for (size_t i = 0; i < levels; i++) {
+            if (i % 3 == 1) {
+                memcpy(p + at, "{\"k\":", 5);
+                at += 5;
+            } else {
+                p[at++] = '[';
+            }
+        }
+        for (size_t i = levels; i-- > 0;)
+            p[at++] = i % 3 == 1 ? '}' : ']';
+        vg_json_verdict want = over ? VG_JSON_INVALID : VG_JSON_VALUE;
+        assert_int_equal(vg_json_check(p, at), want);
+        /* a closer of the wrong kind deep inside is caught */
+        if (!over) {
+            p[at - 100] = p[at - 100] == ']' ? '}' : ']';
+            assert_int_equal(vg_json_check(p, at), VG_JSON_INVALID);
+        }
+    }
+    vg_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -571,6 +668,9 @@ int main(void)
             cmocka_unit_test(test_json_huge_string),
             cmocka_unit_test(test_json_alloc_failure),
             cmocka_unit_test(test_json_round_trip),
+            cmocka_unit_test(test_json_check_verdicts),
+            cmocka_unit_test(test_json_check_prefixes),
+            cmocka_unit_test(test_json_check_depth),
     };
     return cmocka_run_group_tests_name("event/fmt_json", tests, setup, teardown);
 }

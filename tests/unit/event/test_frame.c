@@ -5,9 +5,9 @@
  * A table of inputs, each framed to the end and written as a script of results
  * ("R<record>|S|N|O<record>|B<record>"), for JSON, line and auto framing. Then the same
  * inputs fed in small pieces must give the same records (framing is stateless), a caller
- * with a buffer no bigger than max must get past oversize records, and the SigmaHQ
- * regression events (pretty-printed, some files with several objects) must all frame and
- * parse.
+ * with a buffer no bigger than max must get past oversize records, a value spanning lines
+ * is followed to the checker's depth bound, and the SigmaHQ regression events
+ * (pretty-printed, some files with several objects) must all frame and parse.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -142,6 +142,24 @@ static const frame_row rows[] = {
         {"oversize, pretty printed resyncs by line", J, "{\n \"a\": 1,\n \"b\": 2\n}\n", true, 8,
          "O{\n \"a\": 1,|R\"b\": 2|R}"},
         {"oversize scalar line", J, "123456789\n7", true, 4, "O123456789|R7"},
+        /* resynchronising after a line that opens a value it never closes well */
+        {"garbage brace resyncs before eof", J, "{\x01\xff\n{\"a\":1}\n{\"b\":2}\n", false, 0,
+         "B{\x01\xff|R{\"a\":1}|R{\"b\":2}|S"},
+        {"open string resyncs before eof", J, "{\"a\":\"x\n{\"b\":1}\n{\"c\":2}\n", false, 0,
+         "B{\"a\":\"x|R{\"b\":1}|R{\"c\":2}|S"},
+        {"cut record resyncs at the next record", J, "{\"a\":1,\"b\":\n{\"c\":1}\n{\"d\":2}\n",
+         false, 0, "B{\"a\":1,\"b\":|R{\"c\":1}|R{\"d\":2}|S"},
+        {"cut record and one good line wait", J, "{\"a\":1,\"b\":\n{\"c\":1}\n", false, 0, "N"},
+        {"garbage brace closed later", J, "{ x\n{\"a\":1}\n}\n{\"b\":2}\n", true, 0,
+         "B{ x|R{\"a\":1}|R}|R{\"b\":2}|S"},
+        {"garbage bracket resyncs", J, "[\n{\"a\":1}\n{\"b\":2}\n", false, 0,
+         "B[|R{\"a\":1}|R{\"b\":2}|S"},
+        {"malformed pretty printed goes line by line", J, "{\n \"a\": 1\n \"b\": 2\n}\n", true, 0,
+         "B{|R\"a\": 1|R\"b\": 2|R}"},
+        {"malformed prefix within max resyncs", J, "{ x\n{\"a\":1}\n{\"b\":2}\n", false, 10,
+         "B{ x|R{\"a\":1}|R{\"b\":2}|S"},
+        {"valid pretty prefix waits", J, "{\n \"a\": [1,\n", false, 0, "N"},
+        {"one line is not checked", J, "{\"a\":1,,}\n{}\n", true, 0, "R{\"a\":1,,}|R{}|S"},
 
         /* line framing */
         {"lines", L, "a\nb\n", true, 0, "Ra|Rb"},
@@ -178,6 +196,8 @@ static const frame_row rows[] = {
         {"auto blank line", A, "  \n", false, 0, "S"},
         {"auto blanks need more", A, "   ", false, 0, "N"},
         {"auto unclosed json at eof", A, "{\"a\":1\nnext\n", true, 0, "B{\"a\":1|Rnext"},
+        {"auto garbage brace resyncs", A, "{\xff\n{\"a\":1}\nplain\n", false, 0,
+         "B{\xff|R{\"a\":1}|S|Rplain"},
 };
 
 static void test_frame_table(void **state)
@@ -272,6 +292,8 @@ static void test_frame_streaming_is_stateless(void **state)
              "{\"e\":1\n"},
             {"lines", L, "one\r\n\n  \ntwo\nthree\r\n\nfour"},
             {"auto", A, "{\"a\":1}\nplain\n\n{\"b\":\n2}\n<13>x\n"},
+            {"json resync", J,
+             "{\x01\n{\"a\":1}\n{\"b\":\n[2]}\n{ x\n{\"c\":\"}\"}\n}\n{\"d\":1,\n{\"e\":2}\n"},
     };
     for (size_t r = 0; r < sizeof(srows) / sizeof(srows[0]); r++) {
         size_t len = strlen(srows[r].in);
@@ -374,6 +396,51 @@ static void test_frame_oversize_with_small_buffer(void **state)
         if (strcmp(got, crows[r].want) != 0)
             fail_msg("[%s] got '%s', want '%s'", crows[r].name, got, crows[r].want);
     }
+}
+
+/*
+ * Nesting over lines is followed to VG_JSON_CHECK_DEPTH: a pretty-printed value that deep
+ * is one record; one level deeper and it is malformed, so its first line is reported and
+ * framing resumes on the next line.
+ */
+static void test_frame_deep_over_lines(void **state)
+{
+    (void)state;
+    size_t n = 4096 + 1;
+    char *p = vg_malloc(n * 4 + 16);
+    assert_non_null(p);
+    for (int over = 0; over < 2; over++) {
+        size_t levels = 4096 + (size_t)over, at = 0;
+        for (size_t i = 0; i < levels; i++) {
+            p[at++] = '[';
+            p[at++] = '\n';
+        }
+        for (size_t i = 0; i < levels; i++)
+            p[at++] = ']';
+        p[at++] = '\n';
+        size_t start, rec_len, used;
+        vg_frame_result r = vg_frame_next(J, p, at, true, 1 << 20, &start, &rec_len, &used);
+        if (!over) {
+            assert_int_equal(r, VG_FRAME_RECORD);
+            assert_int_equal(rec_len, at - 1);
+        } else {
+            assert_int_equal(r, VG_FRAME_BAD);
+            assert_int_equal(rec_len, 1);
+            assert_int_equal(used, 2);
+            /* the rest opens 4096 levels and closes them: one record (the last ']' is
+             * a line of its own after it) */
+            size_t off = used;
+            r = vg_frame_next(J, p + off, at - off, true, 1 << 20, &start, &rec_len, &used);
+            assert_int_equal(r, VG_FRAME_RECORD);
+            assert_int_equal(rec_len, 4096 * 3);
+            off += used;
+            r = vg_frame_next(J, p + off, at - off, true, 1 << 20, &start, &rec_len, &used);
+            assert_int_equal(r, VG_FRAME_RECORD);
+            assert_int_equal(rec_len, 1);
+            assert_int_equal(off + used, at);
+        }
+    }
+    vg_free(p);
 }
 
 /* ---- SigmaHQ regression events ---- */
@@ -524,6 +591,7 @@ int main(void)
             cmocka_unit_test(test_frame_outputs_on_need),
             cmocka_unit_test(test_frame_streaming_is_stateless),
             cmocka_unit_test(test_frame_oversize_with_small_buffer),
+            cmocka_unit_test(test_frame_deep_over_lines),
             cmocka_unit_test(test_frame_sigma_regression),
     };
     return cmocka_run_group_tests_name("event/frame", tests, NULL, NULL);
