@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include "vigil/bin.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define MAGIC        "VGCS"
@@ -36,6 +37,13 @@
 #define HEAD_MAGIC   "VGCH"
 #define HEAD_VERSION 1u
 #define SLOT_MAGIC   "VGSL"
+
+/* the wire layout of an entry, which the little-endian writer copies from memory */
+_Static_assert(sizeof(ck_entry) == 32 && offsetof(ck_entry, ts) == 0 &&
+                       offsetof(ck_entry, vh) == 8 && offsetof(ck_entry, rec) == 16 &&
+                       offsetof(ck_entry, line) == 24 && offsetof(ck_entry, src) == 28 &&
+                       offsetof(ck_entry, inp) == 30,
+               "ck_entry is laid out as an entry on the wire");
 #define SLOT_VERSION 1u
 
 static bool in_set(const uint64_t *set, uint32_t s)
@@ -104,6 +112,19 @@ static void write_key(const ckey *k, const names *t, vg_buf *out)
     vg_buf_append(out, &flags, 1);
     vg_bin_u64(out, (uint64_t)(k->x ? k->x->w0 : 0));
     vg_bin_u32(out, k->n - k->off);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* an entry in memory is its 32 bytes on the wire: copy them all, then put in the input
+     * indexes of this slot's table */
+    size_t at = out->len;
+    vg_buf_append(out, &k->e[k->off], (size_t)(k->n - k->off) * sizeof(ck_entry));
+    if (vg_buf_status(out) == VG_OK) {
+        for (uint32_t x = k->off; x < k->n; x++) {
+            uint16_t local = (uint16_t)t->imap[k->e[x].inp];
+            memcpy(out->p + at + (size_t)(x - k->off) * sizeof(ck_entry) + offsetof(ck_entry, inp),
+                   &local, sizeof(local));
+        }
+    }
+#else
     for (uint32_t x = k->off; x < k->n; x++) {
         const ck_entry *e = &k->e[x];
         vg_bin_u64(out, (uint64_t)e->ts);
@@ -113,6 +134,7 @@ static void write_key(const ckey *k, const names *t, vg_buf *out)
         vg_bin_u16(out, e->src);
         vg_bin_u16(out, (uint16_t)t->imap[e->inp]);
     }
+#endif
     uint32_t n_vals = 0;
     for (uint32_t v = 0; k->x && v < k->x->vt_cap; v++)
         n_vals += k->x->vt[v].used && k->x->vt[v].cnt > 0;
