@@ -558,9 +558,11 @@ push_one(vg_corr *c, const vg_corr_sigs *sigs, const vg_csig *g, uint64_t h, boo
     const char *kb = sigs->bytes ? sigs->bytes + g->key_off : "";
     const char *vb = sigs->bytes ? sigs->bytes + g->val_off : "";
     if (!chained) {
-        if (g->ts > c->max_ts) {
-            c->max_ts = g->ts;
-            int64_t wm = g->ts - c->o.lateness_ms;
+        /* a shard's signal carries the whole stream's time so far (vigil/corr.h) */
+        int64_t t = g->stream_ts > g->ts ? g->stream_ts : g->ts;
+        if (t > c->max_ts) {
+            c->max_ts = t;
+            int64_t wm = t - c->o.lateness_ms;
             if (wm > c->wm) {
                 c->wm = wm;
                 run_timers(c);
@@ -797,6 +799,14 @@ void vg_corr_advance(vg_corr *c, int64_t wm_ms, vg_buf *out, int64_t detect_ms)
     run_timers(c);
     drain_pending(c);
     c->out = NULL;
+}
+
+void vg_corr_see(vg_corr *c, int64_t max_ms, vg_buf *out, int64_t detect_ms)
+{
+    if (max_ms == T_NONE || max_ms <= c->max_ts)
+        return;
+    c->max_ts = max_ms;
+    vg_corr_advance(c, max_ms - c->o.lateness_ms, out, detect_ms);
 }
 
 void vg_corr_finish(vg_corr *c, vg_buf *out, int64_t detect_ms)

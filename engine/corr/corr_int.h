@@ -19,6 +19,8 @@ typedef struct vg_csig {
     uint32_t key_len, val_len;
     double num; /* value_sum / value_avg: the value as a number */
     vg_origin org;
+    int64_t stream_ts; /* the stream's latest event time up to this signal (shards;
+                          INT64_MIN: not stamped, the signal's own time counts) */
 } vg_csig;
 
 struct vg_corr_sigs {
@@ -32,8 +34,10 @@ struct vg_corr_sigs {
 /* Append one encoded value (length + bytes) to the list's bytes; false when out of memory
  * or past 4 GiB. */
 bool vg_csigs_put_value(vg_corr_sigs *s, const char *p, size_t n);
-/* Append a signal slot (zeroed); NULL when out of memory. */
+/* Append a signal slot (zeroed, not stamped); NULL when out of memory. */
 vg_csig *vg_csigs_push(vg_corr_sigs *s);
+/* Append bytes as they are to the list's bytes; false when out of memory or past 4 GiB. */
+bool vg_csigs_put_raw(vg_corr_sigs *s, const char *p, size_t n);
 
 /* The name of input id (correlator's table of origins). */
 const char *vg_corr_input_name(const vg_corr *c, uint32_t id);

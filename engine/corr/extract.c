@@ -44,13 +44,13 @@ void vg_corr_sigs_counters(const vg_corr_sigs *s, vg_corr_xcounters *out)
     *out = s->x;
 }
 
-bool vg_csigs_put_value(vg_corr_sigs *s, const char *p, size_t n)
+bool vg_csigs_put_raw(vg_corr_sigs *s, const char *p, size_t n)
 {
-    if (n > UINT32_MAX - 4 || s->blen + 4 + n > ((size_t)1 << 32))
+    if (n > ((size_t)1 << 32) || s->blen + n > ((size_t)1 << 32))
         return false;
-    if (s->blen + 4 + n > s->bcap) {
+    if (s->blen + n > s->bcap) {
         size_t ncap = s->bcap ? s->bcap : 4096;
-        while (ncap < s->blen + 4 + n)
+        while (ncap < s->blen + n)
             ncap *= 2;
         char *nb = vg_realloc(s->bytes, ncap);
         if (!nb)
@@ -58,15 +58,26 @@ bool vg_csigs_put_value(vg_corr_sigs *s, const char *p, size_t n)
         s->bytes = nb;
         s->bcap = ncap;
     }
-    uint32_t len = (uint32_t)n;
-    unsigned char *d = (unsigned char *)s->bytes + s->blen;
-    d[0] = (unsigned char)len;
-    d[1] = (unsigned char)(len >> 8);
-    d[2] = (unsigned char)(len >> 16);
-    d[3] = (unsigned char)(len >> 24);
     if (n)
-        memcpy(d + 4, p, n);
-    s->blen += 4 + n;
+        memcpy(s->bytes + s->blen, p, n);
+    s->blen += n;
+    return true;
+}
+
+bool vg_csigs_put_value(vg_corr_sigs *s, const char *p, size_t n)
+{
+    if (n > UINT32_MAX - 4)
+        return false;
+    uint32_t len = (uint32_t)n;
+    unsigned char d[4] = {(unsigned char)len, (unsigned char)(len >> 8), (unsigned char)(len >> 16),
+                          (unsigned char)(len >> 24)};
+    size_t at = s->blen;
+    if (!vg_csigs_put_raw(s, (const char *)d, 4))
+        return false;
+    if (!vg_csigs_put_raw(s, p, n)) {
+        s->blen = at;
+        return false;
+    }
     return true;
 }
 
@@ -82,6 +93,7 @@ vg_csig *vg_csigs_push(vg_corr_sigs *s)
     }
     vg_csig *g = &s->v[s->n++];
     memset(g, 0, sizeof(*g));
+    g->stream_ts = INT64_MIN;
     return g;
 }
 

@@ -73,23 +73,28 @@ vg_status vg_corr_snapshot_head(const vg_corr *c, vg_buf *out)
     return vg_buf_status(out);
 }
 
-/* The name tables of one slot: global index -> local index (UINT32_MAX: not used yet). */
+/* The name tables of one slot: global correlation index, and (shard, input id) -> local
+ * index (UINT32_MAX: not used yet). Input ids are each shard's own. */
 typedef struct names {
     uint32_t *cmap, *clist, nc;
-    uint32_t *imap, *ilist, ni;
+    uint32_t **imap;            /* per shard: input id -> local index */
+    uint32_t *ishard, *iid, ni; /* local index -> shard, input id */
+    uint32_t m;
 } names;
 
-static void names_use(names *t, const ckey *k)
+static void names_use(names *t, uint32_t shard, const ckey *k)
 {
     if (t->cmap[k->corr] == UINT32_MAX) {
         t->cmap[k->corr] = t->nc;
         t->clist[t->nc++] = k->corr;
     }
+    uint32_t *imap = t->imap[shard];
     for (uint32_t x = k->off; x < k->n; x++) {
         uint16_t inp = k->e[x].inp;
-        if (t->imap[inp] == UINT32_MAX) {
-            t->imap[inp] = t->ni;
-            t->ilist[t->ni++] = inp;
+        if (imap[inp] == UINT32_MAX) {
+            imap[inp] = t->ni;
+            t->ishard[t->ni] = shard;
+            t->iid[t->ni++] = inp;
         }
     }
 }
@@ -99,13 +104,48 @@ static void names_reset(names *t)
     for (uint32_t i = 0; i < t->nc; i++)
         t->cmap[t->clist[i]] = UINT32_MAX;
     for (uint32_t i = 0; i < t->ni; i++)
-        t->imap[t->ilist[i]] = UINT32_MAX;
+        t->imap[t->ishard[i]][t->iid[i]] = UINT32_MAX;
     t->nc = t->ni = 0;
 }
 
-static void write_key(const ckey *k, const names *t, vg_buf *out)
+static void names_free(names *t)
 {
-    vg_bin_u32(out, t->cmap[k->corr]);
+    for (uint32_t j = 0; t->imap && j < t->m; j++)
+        vg_free(t->imap[j]);
+    vg_free(t->imap);
+    vg_free(t->cmap);
+    vg_free(t->clist);
+    vg_free(t->ishard);
+    vg_free(t->iid);
+}
+
+static bool names_init(names *t, const vg_corr *const *c, uint32_t m)
+{
+    memset(t, 0, sizeof(*t));
+    size_t n_corr = c[0]->rs->corrs.n ? c[0]->rs->corrs.n : 1, n_all = 0;
+    t->m = m;
+    t->cmap = vg_malloc(n_corr * sizeof(uint32_t));
+    t->clist = vg_malloc(n_corr * sizeof(uint32_t));
+    t->imap = vg_calloc(m, sizeof(uint32_t *));
+    if (!t->cmap || !t->clist || !t->imap)
+        return false;
+    memset(t->cmap, 0xff, n_corr * sizeof(uint32_t));
+    for (uint32_t j = 0; j < m; j++) {
+        size_t n_inp = c[j]->n_inputs ? c[j]->n_inputs : 1;
+        n_all += n_inp;
+        t->imap[j] = vg_malloc(n_inp * sizeof(uint32_t));
+        if (!t->imap[j])
+            return false;
+        memset(t->imap[j], 0xff, n_inp * sizeof(uint32_t));
+    }
+    t->ishard = vg_malloc(n_all * sizeof(uint32_t));
+    t->iid = vg_malloc(n_all * sizeof(uint32_t));
+    return t->ishard && t->iid;
+}
+
+static void write_key(const ckey *k, const uint32_t *cmap, const uint32_t *imap, vg_buf *out)
+{
+    vg_bin_u32(out, cmap[k->corr]);
     vg_bin_str(out, ck_kb(k), k->klen);
     vg_bin_u64(out, (uint64_t)k->max_ts);
     unsigned char flags = (k->episode ? 1 : 0) | (k->x && k->x->open ? 2 : 0);
@@ -119,7 +159,7 @@ static void write_key(const ckey *k, const names *t, vg_buf *out)
     vg_buf_append(out, &k->e[k->off], (size_t)(k->n - k->off) * sizeof(ck_entry));
     if (vg_buf_status(out) == VG_OK) {
         for (uint32_t x = k->off; x < k->n; x++) {
-            uint16_t local = (uint16_t)t->imap[k->e[x].inp];
+            uint16_t local = (uint16_t)imap[k->e[x].inp];
             memcpy(out->p + at + (size_t)(x - k->off) * sizeof(ck_entry) + offsetof(ck_entry, inp),
                    &local, sizeof(local));
         }
@@ -132,7 +172,7 @@ static void write_key(const ckey *k, const names *t, vg_buf *out)
         vg_bin_u64(out, e->rec);
         vg_bin_u32(out, e->line);
         vg_bin_u16(out, e->src);
-        vg_bin_u16(out, (uint16_t)t->imap[e->inp]);
+        vg_bin_u16(out, (uint16_t)imap[e->inp]);
     }
 #endif
     uint32_t n_vals = 0;
@@ -148,107 +188,139 @@ static void write_key(const ckey *k, const names *t, vg_buf *out)
     }
 }
 
-/* One slot's blob: its keys are ids[0, n). */
-static void
-write_slot(const vg_corr *c, uint32_t slot, const uint32_t *ids, uint32_t n, names *t, vg_buf *out)
+/* The keys of the slots in set, of one shard, grouped by slot (counting sort): the keys of
+ * slot s are ids[start[s], start[s+1]). */
+typedef struct bucket {
+    uint32_t *start, *ids;
+} bucket;
+
+static bool bucket_fill(bucket *b, const vg_corr *c, const uint64_t *set)
 {
-    for (uint32_t i = 0; i < n; i++)
-        names_use(t, &c->st.keys[ids[i]]);
+    b->start = vg_calloc(VG_CORR_SLOTS + 1, sizeof(uint32_t));
+    uint32_t *pos = vg_malloc(VG_CORR_SLOTS * sizeof(uint32_t));
+    if (!b->start || !pos) {
+        vg_free(pos);
+        return false;
+    }
+    for (uint32_t id = 0; id < c->st.n; id++) {
+        const ckey *k = &c->st.keys[id];
+        if (k->live && in_set(set, k->slot))
+            b->start[k->slot + 1]++;
+    }
+    for (uint32_t s = 0; s < VG_CORR_SLOTS; s++)
+        b->start[s + 1] += b->start[s];
+    b->ids = vg_malloc((b->start[VG_CORR_SLOTS] ? b->start[VG_CORR_SLOTS] : 1) * sizeof(uint32_t));
+    if (b->ids) {
+        memcpy(pos, b->start, VG_CORR_SLOTS * sizeof(uint32_t));
+        for (uint32_t id = 0; id < c->st.n; id++) {
+            const ckey *k = &c->st.keys[id];
+            if (k->live && in_set(set, k->slot))
+                b->ids[pos[k->slot]++] = id;
+        }
+    }
+    vg_free(pos);
+    return b->ids != NULL;
+}
+
+/* One slot's blob: its keys are, on each shard j, bk[j]'s keys of the slot. */
+static void write_slot(
+        const vg_corr *const *c, uint32_t m, uint32_t slot, const bucket *bk, names *t, vg_buf *out)
+{
+    uint64_t n = 0;
+    for (uint32_t j = 0; j < m; j++) {
+        for (uint32_t i = bk[j].start[slot]; i < bk[j].start[slot + 1]; i++)
+            names_use(t, j, &c[j]->st.keys[bk[j].ids[i]]);
+        n += bk[j].start[slot + 1] - bk[j].start[slot];
+    }
     vg_buf_append(out, SLOT_MAGIC, 4);
     vg_bin_u32(out, SLOT_VERSION);
     vg_bin_u32(out, slot);
     vg_bin_u32(out, t->ni);
     for (uint32_t i = 0; i < t->ni; i++) {
-        const char *name = vg_corr_input_name(c, t->ilist[i]);
+        const char *name = vg_corr_input_name(c[t->ishard[i]], t->iid[i]);
         vg_bin_str(out, name, strlen(name));
     }
     vg_bin_u32(out, t->nc);
     for (uint32_t i = 0; i < t->nc; i++) {
-        const char *id = c->rs->corrs.v[t->clist[i]].id;
+        const char *id = c[0]->rs->corrs.v[t->clist[i]].id;
         vg_bin_str(out, id, strlen(id));
     }
     vg_bin_u64(out, n);
-    for (uint32_t i = 0; i < n; i++)
-        write_key(&c->st.keys[ids[i]], t, out);
+    for (uint32_t j = 0; j < m; j++)
+        for (uint32_t i = bk[j].start[slot]; i < bk[j].start[slot + 1]; i++)
+            write_key(&c[j]->st.keys[bk[j].ids[i]], t->cmap, t->imap[j], out);
     names_reset(t);
+}
+
+vg_status vg_corr_snapshot_slots_m(const vg_corr *const *c,
+                                   uint32_t m,
+                                   const uint64_t set[VG_CORR_SLOT_WORDS],
+                                   vg_buf *out)
+{
+    bucket *bk = vg_calloc(m, sizeof(bucket));
+    names t;
+    memset(&t, 0, sizeof(t));
+    vg_status rc = VG_ERR_NOMEM;
+    bool ok = bk && names_init(&t, c, m);
+    for (uint32_t j = 0; ok && j < m; j++)
+        ok = bucket_fill(&bk[j], c[j], set);
+    if (ok) {
+        for (uint32_t s = 0; s < VG_CORR_SLOTS; s++) {
+            if (!in_set(set, s))
+                continue;
+            vg_bin_u32(out, s);
+            size_t at = out->len;
+            vg_bin_u64(out, 0);
+            bool any = false;
+            for (uint32_t j = 0; j < m && !any; j++)
+                any = bk[j].start[s] < bk[j].start[s + 1];
+            if (!any)
+                continue;
+            write_slot(c, m, s, bk, &t, out);
+            vg_bin_patch_u64(out, at, out->len - at - 8);
+        }
+        rc = vg_buf_status(out);
+    }
+    names_free(&t);
+    for (uint32_t j = 0; bk && j < m; j++) {
+        vg_free(bk[j].start);
+        vg_free(bk[j].ids);
+    }
+    vg_free(bk);
+    return rc;
 }
 
 vg_status
 vg_corr_snapshot_slots(const vg_corr *c, const uint64_t set[VG_CORR_SLOT_WORDS], vg_buf *out)
 {
-    /* the keys of the slots asked for, grouped by slot (counting sort) */
-    uint32_t *start = vg_calloc(VG_CORR_SLOTS + 1, sizeof(uint32_t));
-    uint32_t *pos = vg_calloc(VG_CORR_SLOTS, sizeof(uint32_t));
-    size_t n_corr = c->rs->corrs.n ? c->rs->corrs.n : 1;
-    size_t n_inp = c->n_inputs ? c->n_inputs : 1;
-    names t = {.cmap = vg_malloc(n_corr * sizeof(uint32_t)),
-               .clist = vg_malloc(n_corr * sizeof(uint32_t)),
-               .imap = vg_malloc(n_inp * sizeof(uint32_t)),
-               .ilist = vg_malloc(n_inp * sizeof(uint32_t))};
-    uint32_t *ids = NULL;
-    vg_status rc = VG_ERR_NOMEM;
-    if (!start || !pos || !t.cmap || !t.clist || !t.imap || !t.ilist)
-        goto out;
-    memset(t.cmap, 0xff, n_corr * sizeof(uint32_t));
-    memset(t.imap, 0xff, n_inp * sizeof(uint32_t));
-    for (uint32_t id = 0; id < c->st.n; id++) {
-        const ckey *k = &c->st.keys[id];
-        if (k->live && in_set(set, k->slot))
-            start[k->slot + 1]++;
-    }
-    for (uint32_t s = 0; s < VG_CORR_SLOTS; s++)
-        start[s + 1] += start[s];
-    ids = vg_malloc((start[VG_CORR_SLOTS] ? start[VG_CORR_SLOTS] : 1) * sizeof(uint32_t));
-    if (!ids)
-        goto out;
-    memcpy(pos, start, VG_CORR_SLOTS * sizeof(uint32_t));
-    for (uint32_t id = 0; id < c->st.n; id++) {
-        const ckey *k = &c->st.keys[id];
-        if (k->live && in_set(set, k->slot))
-            ids[pos[k->slot]++] = id;
-    }
-    for (uint32_t s = 0; s < VG_CORR_SLOTS; s++) {
-        if (!in_set(set, s))
-            continue;
-        vg_bin_u32(out, s);
-        size_t at = out->len;
-        vg_bin_u64(out, 0);
-        if (start[s] == start[s + 1])
-            continue;
-        write_slot(c, s, ids + start[s], start[s + 1] - start[s], &t, out);
-        vg_bin_patch_u64(out, at, out->len - at - 8);
-    }
-    rc = vg_buf_status(out);
-out:
-    vg_free(start);
-    vg_free(pos);
-    vg_free(ids);
-    vg_free(t.cmap);
-    vg_free(t.clist);
-    vg_free(t.imap);
-    vg_free(t.ilist);
-    return rc;
+    return vg_corr_snapshot_slots_m(&c, 1, set, out);
 }
 
-vg_status vg_corr_snapshot(const vg_corr *c, vg_buf *out)
+vg_status vg_corr_snapshot_m(const vg_corr *const *c, uint32_t m, vg_buf *out)
 {
     vg_buf_append(out, MAGIC, 4);
     vg_bin_u32(out, VERSION);
     size_t at = out->len;
     vg_bin_u64(out, 0);
-    vg_corr_snapshot_head(c, out);
+    vg_corr_snapshot_head(c[0], out);
     vg_bin_patch_u64(out, at, out->len - at - 8);
     /* the slots that hold keys */
     uint64_t set[VG_CORR_SLOT_WORDS] = {0};
-    for (uint32_t id = 0; id < c->st.n; id++)
-        if (c->st.keys[id].live)
-            set[c->st.keys[id].slot >> 6] |= 1ull << (c->st.keys[id].slot & 63);
+    for (uint32_t j = 0; j < m; j++)
+        for (uint32_t id = 0; id < c[j]->st.n; id++)
+            if (c[j]->st.keys[id].live)
+                set[c[j]->st.keys[id].slot >> 6] |= 1ull << (c[j]->st.keys[id].slot & 63);
     uint32_t n_slots = 0;
     for (size_t i = 0; i < VG_CORR_SLOT_WORDS; i++)
         n_slots += (uint32_t)__builtin_popcountll(set[i]);
     vg_bin_u32(out, n_slots);
-    vg_status st = vg_corr_snapshot_slots(c, set, out);
+    vg_status st = vg_corr_snapshot_slots_m(c, m, set, out);
     return st != VG_OK ? st : vg_buf_status(out);
+}
+
+vg_status vg_corr_snapshot(const vg_corr *c, vg_buf *out)
+{
+    return vg_corr_snapshot_m(&c, 1, out);
 }
 
 /* ---- reading ---- */
@@ -262,14 +334,18 @@ static uint32_t find_corr(const vg_ruleset *rs, const char *id, size_t len)
     return UINT32_MAX;
 }
 
-static bool read_key(vg_corr *c,
+/* One key into the shard of cs[0..m) that owns it; inp_maps[j]: the slot's input indexes as
+ * shard j's input ids. */
+static bool read_key(vg_corr *const *cs,
+                     uint32_t m,
                      vg_bin *r,
                      uint32_t slot,
                      const uint32_t *corr_map,
                      uint32_t n_corr,
-                     const uint16_t *inp_map,
+                     uint16_t *const *inp_maps,
                      uint32_t n_inp)
 {
+    vg_corr *c = cs[0];
     uint32_t ci = (uint32_t)vg_bin_get(r, 4);
     size_t klen = 0;
     const char *kb = vg_bin_get_str(r, (size_t)1 << 24, &klen);
@@ -320,6 +396,9 @@ static bool read_key(vg_corr *c,
         return true;
     }
     const vg_corr_rule *rule = &c->rs->corrs.v[corr];
+    uint32_t shard = vg_corr_shard_of(c->rs, corr, kb, klen, m);
+    c = cs[shard];
+    const uint16_t *inp_map = inp_maps[shard];
     uint64_t h = cs_hash(corr, kb, klen);
     if (cs_find(&c->st, h, corr, kb, klen) != UINT32_MAX) {
         vg_bin_fail(r, "group key stored twice");
@@ -407,21 +486,24 @@ static bool read_key(vg_corr *c,
     return true;
 }
 
-static void clear_state(vg_corr *c)
+static void clear_state(vg_corr *const *cs, uint32_t m)
 {
-    for (uint32_t id = 0; id < c->st.n; id++)
-        if (c->st.keys[id].live)
-            cs_del(&c->st, id);
-    c->n_heap = 0;
-    vg_suppress *fresh = vg_suppress_new();
-    if (fresh) {
-        vg_suppress_free(c->sup);
-        c->sup = fresh;
+    for (uint32_t j = 0; j < m; j++) {
+        vg_corr *c = cs[j];
+        for (uint32_t id = 0; id < c->st.n; id++)
+            if (c->st.keys[id].live)
+                cs_del(&c->st, id);
+        c->n_heap = 0;
+        vg_suppress *fresh = vg_suppress_new();
+        if (fresh) {
+            vg_suppress_free(c->sup);
+            c->sup = fresh;
+        }
     }
 }
 
-/* Read a head into c; false (message in r) when malformed. */
-static bool read_head(vg_corr *c, vg_bin *r)
+/* Read a head into every shard; false (message in r) when malformed. */
+static bool read_head(vg_corr *const *cs, uint32_t m, vg_bin *r)
 {
     if (vg_bin_header(r, HEAD_MAGIC, HEAD_VERSION) != VG_OK)
         return false;
@@ -430,30 +512,36 @@ static bool read_head(vg_corr *c, vg_bin *r)
     uint64_t n_sup = vg_bin_get(r, 8);
     if (!r->bad && n_sup > vg_bin_left(r) / 16)
         vg_bin_fail(r, "%llu suppressed keys", (unsigned long long)n_sup);
-    vg_suppress *sup = r->bad ? NULL : vg_suppress_new();
-    if (!r->bad && !sup)
-        vg_bin_fail(r, "out of memory");
-    for (uint64_t i = 0; i < n_sup && !r->bad; i++) {
-        uint64_t key = vg_bin_get(r, 8);
-        int64_t until = (int64_t)vg_bin_get(r, 8);
-        if (!r->bad && !vg_suppress_put(sup, key, until))
-            vg_bin_fail(r, "suppressed key 0 or out of memory");
+    size_t sup_at = r->at;
+    for (uint32_t j = 0; j < m && !r->bad; j++) {
+        /* the table is read by each shard (only shard 0's correlations use it) */
+        r->at = sup_at;
+        vg_suppress *sup = vg_suppress_new();
+        if (!sup)
+            vg_bin_fail(r, "out of memory");
+        for (uint64_t i = 0; i < n_sup && !r->bad; i++) {
+            uint64_t key = vg_bin_get(r, 8);
+            int64_t until = (int64_t)vg_bin_get(r, 8);
+            if (!r->bad && !vg_suppress_put(sup, key, until))
+                vg_bin_fail(r, "suppressed key 0 or out of memory");
+        }
+        if (!r->bad && r->at != r->n)
+            vg_bin_fail(r, "%zu bytes after the head", r->n - r->at);
+        if (r->bad) {
+            vg_suppress_free(sup);
+            return false;
+        }
+        vg_suppress_free(cs[j]->sup);
+        cs[j]->sup = sup;
+        cs[j]->wm = wm;
+        cs[j]->max_ts = max_ts;
     }
-    if (!r->bad && r->at != r->n)
-        vg_bin_fail(r, "%zu bytes after the head", r->n - r->at);
-    if (r->bad) {
-        vg_suppress_free(sup);
-        return false;
-    }
-    vg_suppress_free(c->sup);
-    c->sup = sup;
-    c->wm = wm;
-    c->max_ts = max_ts;
-    return true;
+    return !r->bad;
 }
 
-/* Read one slot blob's keys into c; false (message in r) when malformed. */
-static bool read_slot(vg_corr *c, vg_bin *r, uint32_t want)
+/* Read one slot blob's keys into the shards that own them; false (message in r) when
+ * malformed. */
+static bool read_slot(vg_corr *const *cs, uint32_t m, vg_bin *r, uint32_t want)
 {
     if (vg_bin_header(r, SLOT_MAGIC, SLOT_VERSION) != VG_OK)
         return false;
@@ -469,18 +557,21 @@ static bool read_slot(vg_corr *c, vg_bin *r, uint32_t want)
         vg_bin_fail(r, "%u inputs", n_inp);
         return false;
     }
-    uint16_t *inp_map = vg_calloc(n_inp ? n_inp : 1, sizeof(uint16_t));
+    uint16_t **inp_maps = vg_calloc(m, sizeof(uint16_t *));
     uint32_t *corr_map = NULL;
-    if (!inp_map) {
+    if (!inp_maps)
         vg_bin_fail(r, "out of memory");
-        return false;
+    for (uint32_t j = 0; j < m && !r->bad; j++) {
+        inp_maps[j] = vg_calloc(n_inp ? n_inp : 1, sizeof(uint16_t));
+        if (!inp_maps[j])
+            vg_bin_fail(r, "out of memory");
     }
     for (uint32_t i = 0; i < n_inp && !r->bad; i++) {
         size_t len = 0;
         const char *s = vg_bin_get_str(r, 4096, &len);
-        if (s) {
-            inp_map[i] = vg_corr_input_owned(c, s, len);
-            if (inp_map[i] == UINT16_MAX)
+        for (uint32_t j = 0; s && j < m && !r->bad; j++) {
+            inp_maps[j][i] = vg_corr_input_owned(cs[j], s, len);
+            if (inp_maps[j][i] == UINT16_MAX)
                 vg_bin_fail(r, "out of memory");
         }
     }
@@ -496,51 +587,68 @@ static bool read_slot(vg_corr *c, vg_bin *r, uint32_t want)
         size_t len = 0;
         const char *s = vg_bin_get_str(r, 4096, &len);
         if (s)
-            corr_map[i] = find_corr(c->rs, s, len);
+            corr_map[i] = find_corr(cs[0]->rs, s, len);
     }
     uint64_t n_keys = vg_bin_get(r, 8);
     for (uint64_t i = 0; i < n_keys && !r->bad; i++)
-        read_key(c, r, slot, corr_map, n_corr, inp_map, n_inp);
+        read_key(cs, m, r, slot, corr_map, n_corr, inp_maps, n_inp);
     if (!r->bad && r->at != r->n)
         vg_bin_fail(r, "%zu bytes after the last key", r->n - r->at);
-    vg_free(inp_map);
+    for (uint32_t j = 0; inp_maps && j < m; j++)
+        vg_free(inp_maps[j]);
+    vg_free(inp_maps);
     vg_free(corr_map);
     return !r->bad;
 }
 
-vg_status vg_corr_restore_head(vg_corr *c, const void *p, size_t n, char *err, size_t err_len)
+vg_status vg_corr_restore_head_m(
+        vg_corr *const *cs, uint32_t m, const void *p, size_t n, char *err, size_t err_len)
 {
     vg_bin r;
     vg_bin_init(&r, p, n, "correlation state head", err, err_len);
     if (err && err_len)
         err[0] = '\0';
-    if (read_head(c, &r))
+    if (read_head(cs, m, &r))
         return VG_OK;
-    clear_state(c);
+    clear_state(cs, m);
     return VG_ERR_INVALID;
 }
 
-vg_status vg_corr_restore_slot(vg_corr *c, const void *p, size_t n, char *err, size_t err_len)
+vg_status vg_corr_restore_head(vg_corr *c, const void *p, size_t n, char *err, size_t err_len)
+{
+    return vg_corr_restore_head_m(&c, 1, p, n, err, err_len);
+}
+
+vg_status vg_corr_restore_slot_m(
+        vg_corr *const *cs, uint32_t m, const void *p, size_t n, char *err, size_t err_len)
 {
     vg_bin r;
     vg_bin_init(&r, p, n, "correlation state slot", err, err_len);
     if (err && err_len)
         err[0] = '\0';
-    if (read_slot(c, &r, UINT32_MAX))
+    if (read_slot(cs, m, &r, UINT32_MAX))
         return VG_OK;
-    clear_state(c);
+    clear_state(cs, m);
     return VG_ERR_INVALID;
 }
 
-vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t err_len)
+vg_status vg_corr_restore_slot(vg_corr *c, const void *p, size_t n, char *err, size_t err_len)
+{
+    return vg_corr_restore_slot_m(&c, 1, p, n, err, err_len);
+}
+
+vg_status vg_corr_restore_m(
+        vg_corr *const *cs, uint32_t m, const void *p, size_t n, char *err, size_t err_len)
 {
     vg_bin r;
     vg_bin_init(&r, p, n, "correlation snapshot", err, err_len);
     if (err && err_len)
         err[0] = '\0';
-    if (c->st.n_live > 0) {
-        vg_bin_fail(&r, "the correlator already holds state");
-        return VG_ERR_INVALID;
+    for (uint32_t j = 0; j < m; j++) {
+        if (cs[j]->st.n_live > 0) {
+            vg_bin_fail(&r, "the correlator already holds state");
+            return VG_ERR_INVALID;
+        }
     }
     vg_status st = vg_bin_header(&r, MAGIC, VERSION);
     if (st != VG_OK)
@@ -552,7 +660,7 @@ vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t
         vg_bin h;
         vg_bin_init(&h, r.p + r.at, (size_t)head_len, "correlation state head", err, err_len);
         r.at += (size_t)head_len;
-        if (!read_head(c, &h))
+        if (!read_head(cs, m, &h))
             r.bad = true;
     }
     uint32_t n_slots = (uint32_t)vg_bin_get(&r, 4);
@@ -574,7 +682,7 @@ vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t
         vg_bin b;
         vg_bin_init(&b, r.p + r.at, (size_t)len, "correlation state slot", err, err_len);
         r.at += (size_t)len;
-        if (len > 0 && !read_slot(c, &b, slot)) {
+        if (len > 0 && !read_slot(cs, m, &b, slot)) {
             r.bad = true;
             break;
         }
@@ -583,6 +691,11 @@ vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t
         vg_bin_fail(&r, "%zu bytes after the last slot", r.n - r.at);
     if (!r.bad)
         return VG_OK;
-    clear_state(c);
+    clear_state(cs, m);
     return VG_ERR_INVALID;
+}
+
+vg_status vg_corr_restore(vg_corr *c, const void *p, size_t n, char *err, size_t err_len)
+{
+    return vg_corr_restore_m(&c, 1, p, n, err, err_len);
 }

@@ -156,6 +156,46 @@ vg_corr_restore_head(vg_corr *c, const void *p, size_t n, char *err, size_t err_
  * blob malformed. On refusal the whole correlator is left empty. */
 VG_API vg_status
 vg_corr_restore_slot(vg_corr *c, const void *p, size_t n, char *err, size_t err_len);
+
+/* ---- shards ----
+ * The state can be split among m correlators (shards, each on a thread of its own), each
+ * owning the keys of some slots: slot % m, except that the correlations of a chain (those
+ * feeding another correlation and those fed by one) and those with `suppress` all live on
+ * shard 0, so that a chained signal or a suppression never crosses shards. Every shard sees
+ * the whole stream's time: vg_corr_sigs_split stamps each signal with the latest event time
+ * up to it, and vg_corr_see brings a shard up to the stream's time when another shard's
+ * signals moved it; so the shards decide, alert and free exactly what one correlator would,
+ * only the order of the alerts differs. The saved state (head, slot blobs) does not depend
+ * on m: it can be restored into any number of shards. */
+
+#define VG_CORR_MAX_SHARDS 64u
+
+VG_API uint32_t
+vg_corr_shard_of(const vg_ruleset *rs, uint32_t corr, const void *key, size_t len, uint32_t m);
+/* Append each signal of in to out[shard] (m lists), stamped with the stream's latest event
+ * time up to it; *stream_max carries that time from call to call (INT64_MIN at the start of
+ * a stream). VG_OK or VG_ERR_NOMEM. */
+VG_API vg_status vg_corr_sigs_split(const vg_corr_sigs *in,
+                                    const vg_ruleset *rs,
+                                    uint32_t m,
+                                    vg_corr_sigs *const *out,
+                                    int64_t *stream_max);
+/* The stream's events reached max_ms (seen by other shards): move the watermark and decide
+ * what it passes, as if a signal of that time had come here. */
+VG_API void vg_corr_see(vg_corr *c, int64_t max_ms, vg_buf *out, int64_t detect_ms);
+/* The snapshot and restore calls over shards c[0..m) (m = 1: the calls above). The head is
+ * shard 0's; restoring gives it to every shard, and each key to the shard that owns it. */
+VG_API vg_status vg_corr_snapshot_m(const vg_corr *const *c, uint32_t m, vg_buf *out);
+VG_API vg_status vg_corr_snapshot_slots_m(const vg_corr *const *c,
+                                          uint32_t m,
+                                          const uint64_t set[VG_CORR_SLOT_WORDS],
+                                          vg_buf *out);
+VG_API vg_status vg_corr_restore_m(
+        vg_corr *const *c, uint32_t m, const void *p, size_t n, char *err, size_t err_len);
+VG_API vg_status vg_corr_restore_head_m(
+        vg_corr *const *c, uint32_t m, const void *p, size_t n, char *err, size_t err_len);
+VG_API vg_status vg_corr_restore_slot_m(
+        vg_corr *const *c, uint32_t m, const void *p, size_t n, char *err, size_t err_len);
 VG_API void vg_corr_counters_get(const vg_corr *c, vg_corr_counters *out);
 
 /* ---- suppression (the `suppress` vigil extension) ---- */

@@ -684,6 +684,161 @@ static void test_corr_snapshot_round_trip(void **state)
     assert_int_equal(failed, 0);
 }
 
+/* ---- shards ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The alert lines of buf as "<summary> <id>" strings, sorted, joined by "\n" into out. */
+static void sorted_alerts(const char *buf, char *out, size_t cap)
+{
+    char *lines[512];
+    size_t n = 0;
+    for (const char *line = buf; line && *line && n < 512;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        char *one = malloc(len + 1);
+        assert_non_null(one);
+        memcpy(one, line, len);
+        one[len] = '\0';
+        char sum[1024] = "", id[64] = "";
+        summarise(one, sum, sizeof(sum));
+        json_raw(one, "id", id, sizeof(id));
+        free(one);
+        size_t need = strlen(sum) + strlen(id) + 2;
+        lines[n] = malloc(need);
+        assert_non_null(lines[n]);
+        snprintf(lines[n], need, "%s %s", sum, id);
+        n++;
+        line = nl ? nl + 1 : NULL;
+    }
+    qsort(lines, n, sizeof(lines[0]), cmp_str);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        snprintf(out + strlen(out), cap - strlen(out), "%s\n", lines[i]);
+        free(lines[i]);
+    }
+}
+
+/* The row's events over m shards, in batches of `batch` events as the pipeline hands them
+ * over: a batch's signals are split, pushed to every shard, and each shard is brought up to
+ * the stream's time; with split > 0, the shards' state is snapshotted before event split
+ * and restored into m2 new shards that run the rest. All alert lines in out. */
+static void
+run_shards(env *e, const row *r, uint32_t m, size_t split, uint32_t m2, size_t batch, vg_buf *out)
+{
+    assert_int_equal(vg_ruleset_build_prefilter(e->rs, NULL, 0), VG_OK);
+    vg_match_scratch *ms = vg_match_scratch_new(e->rs);
+    vg_event *ev = vg_event_new(NULL);
+    vg_corr_sigs *sigs = vg_corr_sigs_new();
+    vg_corr_sigs *part[8];
+    vg_corr *c[8];
+    vg_corr_opts o = {0};
+    o.lateness_ms = r->lateness_ms;
+    assert_true(m <= 8 && m2 <= 8);
+    for (uint32_t j = 0; j < 8; j++) {
+        part[j] = vg_corr_sigs_new();
+        c[j] = j < m ? vg_corr_new(e->rs, &o) : NULL;
+        assert_non_null(part[j]);
+    }
+    int64_t stream_max = INT64_MIN;
+    vg_corr_sigs_clear(sigs);
+    for (size_t i = 0; r->events[i]; i++) {
+        if (split && i == split) {
+            vg_buf snap;
+            vg_buf_init(&snap, 0);
+            assert_int_equal(vg_corr_snapshot_m((const vg_corr *const *)c, m, &snap), VG_OK);
+            for (uint32_t j = 0; j < m; j++)
+                vg_corr_free(c[j]);
+            m = m2;
+            for (uint32_t j = 0; j < m; j++)
+                c[j] = vg_corr_new(e->rs, &o);
+            char err[256];
+            vg_status rc = vg_corr_restore_m(c, m, snap.p, snap.len, err, sizeof(err));
+            if (rc != VG_OK)
+                print_error("restore into %u shards: %s\n", m, err);
+            assert_int_equal(rc, VG_OK);
+            vg_buf_fini(&snap);
+        }
+        char json[512];
+        event_json(r->events[i], json, sizeof(json));
+        vg_event_reset(ev);
+        vg_perr perr = {0, NULL};
+        assert_int_equal(vg_parse_json(ev, json, strlen(json), &perr), VG_OK);
+        assert_int_equal(vg_event_index(ev), VG_OK);
+        uint32_t hits[8];
+        size_t n = vg_match_event_fast(e->rs, ms, ev, NULL, hits, 8);
+        int64_t ts = 0;
+        bool has_ts = vg_event_time(ev, &ts);
+        vg_origin org = {"events", i, i + 1};
+        for (size_t h = 0; h < n; h++)
+            vg_corr_extract(sigs, e->rs, hits[h], ev, has_ts, ts, &org);
+        if ((i + 1) % batch != 0 && r->events[i + 1] && i + 1 != split)
+            continue; /* the batch goes on */
+        for (uint32_t j = 0; j < m; j++)
+            vg_corr_sigs_clear(part[j]);
+        assert_int_equal(vg_corr_sigs_split(sigs, e->rs, m, part, &stream_max), VG_OK);
+        for (uint32_t j = 0; j < m; j++)
+            assert_int_equal(vg_corr_push(c[j], part[j], out, 0), VG_OK);
+        for (uint32_t j = 0; j < m; j++)
+            vg_corr_see(c[j], stream_max, out, 0);
+        vg_corr_sigs_clear(sigs);
+    }
+    for (uint32_t j = 0; j < m; j++) {
+        vg_corr_finish(c[j], out, 0);
+        vg_corr_free(c[j]);
+    }
+    for (uint32_t j = 0; j < 8; j++)
+        vg_corr_sigs_free(part[j]);
+    vg_corr_sigs_free(sigs);
+    vg_event_free(ev);
+    vg_match_scratch_free(ms);
+}
+
+/* Shards decide exactly what one correlator decides (the same alerts, ids included, in
+ * another order), and a state saved from some shards goes on in another number of them. */
+static void test_corr_shards_match_one_correlator(void **state)
+{
+    (void)state;
+    int failed = 0;
+    static const uint32_t ms[][2] = {{1, 1}, {2, 2}, {3, 3}, {5, 5}, {2, 3}, {3, 1}};
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        const row *r = &rows[i];
+        env e;
+        assert_true(load(&e, r->corr));
+        vg_buf one;
+        vg_buf_init(&one, 0);
+        run_shards(&e, r, 1, 0, 1, 1, &one);
+        static char want[65536], got[65536];
+        sorted_alerts(one.p ? one.p : "", want, sizeof(want));
+        static const size_t batches[] = {1, 3, 100};
+        for (size_t k = 0; k < sizeof(ms) / sizeof(ms[0]); k++) {
+            for (size_t split = 0; split == 0 || r->events[split]; split++) {
+                for (size_t bi = 0; bi < sizeof(batches) / sizeof(batches[0]); bi++) {
+                    vg_buf b;
+                    vg_buf_init(&b, 0);
+                    run_shards(&e, r, ms[k][0], split, ms[k][1], batches[bi], &b);
+                    sorted_alerts(b.p ? b.p : "", got, sizeof(got));
+                    if (strcmp(got, want) != 0) {
+                        print_error("row '%s', %u shards then %u from event %zu, batches of %zu:\n"
+                                    " got\n%s want\n%s",
+                                    r->name, ms[k][0], ms[k][1], split, batches[bi], got, want);
+                        failed++;
+                    }
+                    vg_buf_fini(&b);
+                }
+                if (ms[k][0] == ms[k][1])
+                    break; /* the restore into as many shards is the other test's */
+            }
+        }
+        vg_buf_fini(&one);
+        env_fini(&e);
+    }
+    assert_int_equal(failed, 0);
+}
+
 /* Push the events of specs into c. */
 static void push_specs(env *e, vg_corr *c, const char *const *specs, size_t n, vg_buf *out)
 {
@@ -1026,6 +1181,7 @@ int main(void)
             cmocka_unit_test(test_corr_ids_are_deterministic),
             cmocka_unit_test(test_corr_snapshot_round_trip),
             cmocka_unit_test(test_corr_snapshot_hostile),
+            cmocka_unit_test(test_corr_shards_match_one_correlator),
             cmocka_unit_test(test_corr_window_cap),
             cmocka_unit_test(test_corr_generate),
             cmocka_unit_test(test_corr_keys_are_evicted),
