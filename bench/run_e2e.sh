@@ -25,6 +25,7 @@
 #   BENCH_E2E_LAT_PLANT_EVERY=1000  one planted attack every this many events (latency)
 #   BENCH_E2E_RATE=20000            events/s of the latency run's replay
 #   BENCH_E2E_THREADS=2             vigil's `threads`
+#   BENCH_E2E_SHARDS=1              vigil's `correlation.shards`
 #   BENCH_E2E_CHECKPOINT=1s         vigil's `checkpoint.interval`
 #   BENCH_E2E_TIMEOUT=300           seconds any one step may take before the run fails
 #   BENCH_BUILD_DIR=build/release
@@ -38,6 +39,7 @@ lat_events=${BENCH_E2E_LAT_EVENTS:-300000}
 lat_plant=${BENCH_E2E_LAT_PLANT_EVERY:-1000}
 rate=${BENCH_E2E_RATE:-20000}
 threads=${BENCH_E2E_THREADS:-2}
+shards=${BENCH_E2E_SHARDS:-1}
 ckpt=${BENCH_E2E_CHECKPOINT:-1s}
 step_timeout=${BENCH_E2E_TIMEOUT:-300}
 build=${BENCH_BUILD_DIR:-build/release}
@@ -49,9 +51,9 @@ die() {
     echo "run_e2e.sh: $*" >&2
     exit 1
 }
-for v in "$events" "$plant" "$lat_events" "$lat_plant" "$rate" "$threads" "$step_timeout"; do
+for v in "$events" "$plant" "$lat_events" "$lat_plant" "$rate" "$threads" "$shards" "$step_timeout"; do
     [[ $v =~ ^[1-9][0-9]*$ ]] || die "BENCH_E2E_EVENTS, _PLANT_EVERY, _LAT_EVENTS," \
-        "_LAT_PLANT_EVERY, _RATE, _THREADS and _TIMEOUT must be numbers >= 1"
+        "_LAT_PLANT_EVERY, _RATE, _THREADS, _SHARDS and _TIMEOUT must be numbers >= 1"
 done
 [[ $ckpt =~ ^[1-9][0-9]*(ms|s|m|h)$ ]] || die "BENCH_E2E_CHECKPOINT must be a duration (500ms, 1s, 2m)"
 for tool in curl redis-server redis-cli; do
@@ -205,6 +207,7 @@ checkpoint:
   interval: $ckpt
 correlation:
   lateness: 1d
+  shards: $shards
 metrics:
   listen: "127.0.0.1:0"
 EOF
@@ -341,7 +344,7 @@ cpu_s=$(calc "%.2f" "$cpu_a / $ticks")
 cpu_pct=$(calc "%.0f" "100 * $cpu_a / $ticks / ($t_done - $t_start)")
 
 report "== service end to end $(date -u +%Y-%m-%dT%H:%M:%SZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo '?') on $(nproc) CPUs; load $load_start -> $load_end"
-report "setup: vigil run --config: threads $threads, checkpoint.interval $ckpt, lateness 1d, rules/sigma ($rules_line); librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?') mock broker (1 broker, in-process), $(redis-server --version | sed -E 's/.*v=([^ ]*).*/redis \1/') on loopback"
+report "setup: vigil run --config: threads $threads, correlation.shards $shards, checkpoint.interval $ckpt, lateness 1d, rules/sigma ($rules_line); librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?') mock broker (1 broker, in-process), $(redis-server --version | sed -E 's/.*v=([^ ]*).*/redis \1/') on loopback"
 report "throughput: $(fmt_num "$events") events, $(calc "%.1f" "$bytes_a / 1e6") MB, pre-filled into $parts_a partitions (vigil replay: $replay_a)"
 report "throughput: vigil: $eps events/s, $mbs MB/s ($consume_s s from partition assignment to every event read, +$startup_s s start-up before it; between the first and last of $updates metrics updates $steady; the counters move at checkpoints, so the end is known to within one checkpoint)"
 report "throughput: vigil: CPU $cpu_s s (user+sys, $cpu_pct% of one core over its $(calc "%.1f" "$t_done - $t_start") s), peak RSS $((rss_a / 1024)) MiB; meanwhile the broker and redis-server $(calc "%.2f" "$svc_cpu_a / $ticks") s CPU"

@@ -71,6 +71,8 @@ static void print_config(const dcfg *c)
            c->redis_socket ? c->redis_socket : c->redis_host, c->redis_socket ? " " : ":",
            c->redis_socket ? 0 : c->redis_port, c->redis_db, c->redis_prefix,
            c->redis_password ? "(set)" : "(none)");
+    printf("correlation: lateness %lldms, max_memory %llu, shards %u\n", (long long)c->lateness_ms,
+           (unsigned long long)c->corr_max_bytes, c->corr_shards);
     printf("checkpoint.interval: %lldms\ncheckpoint.lease: %lldms\nmetrics.listen: %s\n",
            (long long)c->checkpoint_ms, (long long)c->lease_ms,
            c->metrics_listen ? c->metrics_listen : "off");

@@ -83,6 +83,10 @@ static const char run_help[] =
         "                           it new group keys are refused and counted. SIZE: a\n"
         "                           number of bytes, or a number and KiB, MiB, GiB or TiB\n"
         "                           (64MiB = 67108864)\n"
+        "  --corr-shards N          correlator shards (default 1; 1..64): group keys are\n"
+        "                           spread over N correlators on threads of their own (the\n"
+        "                           same alerts; correlation alerts of a batch come shard\n"
+        "                           after shard); the memory cap is shared among them\n"
         "\n"
         "Limits:\n"
         "  --max-record SIZE        largest record accepted (default 4MiB; 64..2GiB;\n"
@@ -153,7 +157,7 @@ int cli_run(int argc, char **argv)
     uint64_t corr_mem = (uint64_t)1 << 30;
     bool strict = false, quiet = false, fast = true;
     uint64_t max_record = 4u << 20, max_depth = 64, max_fields = 65536, max_errors = 100;
-    uint64_t threads = 1;
+    uint64_t threads = 1, shards = 1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         int r = rsrc_parse_opt(&o, argc, argv, &i);
@@ -210,6 +214,12 @@ int cli_run(int argc, char **argv)
             if (!units_size(val, &corr_mem) || corr_mem < (1u << 20) ||
                 corr_mem > (uint64_t)1 << 46) {
                 fprintf(stderr, "vigil run: --corr-max-memory must be 1048576..2^46\n");
+                return CLI_USAGE;
+            }
+        } else if (OPT("--corr-shards")) {
+            VALUE();
+            if (!cli_parse_u64(val, 1, VG_CORR_MAX_SHARDS, &shards)) {
+                fprintf(stderr, "vigil run: --corr-shards must be 1..%u\n", VG_CORR_MAX_SHARDS);
                 return CLI_USAGE;
             }
         } else if (OPT("--max-record")) {
@@ -332,6 +342,7 @@ int cli_run(int argc, char **argv)
     cfg.threads = (unsigned)threads;
     cfg.corr.lateness_ms = lateness;
     cfg.corr.max_bytes = (size_t)corr_mem;
+    cfg.corr_shards = (unsigned)shards;
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
     pl_counts c;

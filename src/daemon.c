@@ -145,6 +145,7 @@ static pl_config *pl_cfg(dmn *d, vg_ruleset *rs)
     c->threads = d->cfg->threads;
     c->corr.lateness_ms = d->cfg->lateness_ms;
     c->corr.max_bytes = (size_t)d->cfg->corr_max_bytes;
+    c->corr_shards = d->cfg->corr_shards;
     c->clock = mono_ns;
     c->profile_every = PROFILE_EVERY;
     return c;

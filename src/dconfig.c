@@ -15,6 +15,7 @@
 #include "dconfig.h"
 #include "fsutil.h"
 #include "units.h"
+#include "vigil/corr.h"
 #include "vigil/ytree.h"
 
 #include <errno.h>
@@ -304,6 +305,8 @@ static const key keys[] = {
          NULL},
         {"correlation.max_memory", K_SIZE64, F(corr_max_bytes), (uint64_t)1 << 20,
          (uint64_t)1 << 46, "must be a size 1MiB..64TiB", NULL},
+        {"correlation.shards", K_UINT, F(corr_shards), 1, VG_CORR_MAX_SHARDS,
+         "must be a number 1..64", NULL},
         {"limits", K_SECTION, 0, 0, 0, NULL, NULL},
         {"limits.max_record", K_SIZE, F(max_record), 64, (uint64_t)1 << 31,
          "must be a size 64..2GiB", NULL},
@@ -729,6 +732,7 @@ int dcfg_defaults(dcfg *c)
     c->redis_timeout_ms = 2000;
     c->checkpoint_ms = 1000;
     c->lease_ms = 10000;
+    c->corr_shards = 1;
     c->lateness_ms = 10000;
     c->corr_max_bytes = (uint64_t)1 << 30;
     c->max_record = (size_t)4 << 20;

@@ -94,6 +94,7 @@ typedef struct dcfg {
     int64_t lease_ms;        /* "checkpoint.lease": the owner lease's length (default 10s) */
     int64_t lateness_ms;     /* "correlation.lateness" duration (default 10s) */
     uint64_t corr_max_bytes; /* "correlation.max_memory" size (default 1 GiB) */
+    unsigned corr_shards;    /* "correlation.shards" (default 1) */
 
     /* limits and operations: */
     size_t max_record;          /* "limits.max_record" size (default 4 MiB, as vigil run) */

@@ -48,6 +48,7 @@
 #include "pipeline.h"
 #include "vigil/bin.h"
 #include "bqueue.h"
+#include "cshard.h"
 #include "input.h"
 #include "vigil/alert.h"
 #include "vigil/match.h"
@@ -142,7 +143,7 @@ typedef struct pl {
     size_t ring_head, ring_len;
     uint64_t *shown; /* pl_run: per input, reports seen so far */
     uint64_t io_errors;
-    vg_corr *corr;  /* NULL when the ruleset has no correlations */
+    cshards *corr;  /* NULL when the ruleset has no correlations */
     vg_buf calerts; /* correlation alerts of the batch being emitted */
     size_t corr_in; /* input whose stream the correlator is on */
     uint64_t corr_alerts;
@@ -483,13 +484,14 @@ static void emit_batch(pipeline *p, batch *b)
         put_alerts(p, b->out.p + from, b->out.len - from);
     if (p->corr && vg_corr_sigs_count(b->sigs) > 0) {
         if (b->in_idx != p->corr_in) {
-            vg_corr_new_stream(p->corr);
+            csh_new_stream(p->corr);
             p->corr_in = b->in_idx;
         }
-        vg_corr_push(p->corr, b->sigs, &p->calerts, wall_ms());
+        if (csh_push(p->corr, b->sigs, &p->calerts, wall_ms()) != VG_OK)
+            say_oom(p);
         write_corr_alerts(p);
         vg_corr_counters cc;
-        vg_corr_counters_get(p->corr, &cc);
+        csh_counters(p->corr, &cc);
         if (cc.cap_keys > 0 && !p->cap_said) {
             fputs("vigil: correlation state reached its memory cap (--corr-max-memory): new "
                   "group keys are refused and counted until keys expire\n",
@@ -746,7 +748,7 @@ static void stop_workers(pipeline *p)
 
 static void pipeline_free(pipeline *p)
 {
-    vg_corr_free(p->corr);
+    csh_free(p->corr);
     vg_suppress_free(p->sup);
     vg_buf_fini(&p->calerts);
     for (size_t i = 0; i < p->n_all; i++)
@@ -780,7 +782,7 @@ static int pipeline_init(pipeline *p, const pl_config *cfg, size_t n_inputs, FIL
     vg_ruleset_stats rst;
     vg_ruleset_stats_get(cfg->rs, &rst);
     if (rst.n_correlations > 0)
-        p->corr = vg_corr_new(cfg->rs, &cfg->corr);
+        p->corr = csh_new(cfg->rs, &cfg->corr, cfg->corr_shards ? cfg->corr_shards : 1);
     p->sup = vg_suppress_new();
     bool ok = p->w && p->all && p->free_list && p->ring && p->shown && p->sup &&
               (rst.n_correlations == 0 || p->corr);
@@ -813,7 +815,7 @@ static void sum_counts(pipeline *p, pl_counts *counts)
         counts->x.no_time += x.no_time;
     }
     if (p->corr)
-        vg_corr_counters_get(p->corr, &counts->corr);
+        csh_counters(p->corr, &counts->corr);
     counts->corr_alerts = p->corr_alerts;
     counts->alerts -= p->suppressed;
     counts->suppressed = p->suppressed;
@@ -838,7 +840,7 @@ int pl_run(const pl_config *cfg,
     drain(&p);
     stop_workers(&p);
     if (p.corr && !p.oom) {
-        vg_corr_finish(p.corr, &p.calerts, wall_ms());
+        csh_finish(p.corr, &p.calerts, wall_ms());
         write_corr_alerts(&p);
     }
     sum_counts(&p, counts);
@@ -926,7 +928,8 @@ vg_status pl_state_save(pl *p, vg_buf *out)
     uint64_t n = 0;
     vg_buf_append(out, &n, sizeof(n));
     if (p->corr) {
-        vg_status st = vg_corr_snapshot(p->corr, out);
+        vg_status st = vg_corr_snapshot_m((const vg_corr *const *)csh_corrs(p->corr),
+                                          csh_count(p->corr), out);
         if (st != VG_OK)
             return st;
     }
@@ -941,15 +944,15 @@ vg_status pl_state_save(pl *p, vg_buf *out)
 /* Load the detection rules' suppress table from [sup, sup+sn) and, when correlations are
  * loaded and cn > 0, the correlator's part [corr, corr+cn) with restore. The table is read
  * aside first, so that a refusal of either part leaves the pipeline's table as it was. */
-static vg_status
-load_with_suppress(pl *p,
-                   vg_status (*restore)(vg_corr *, const void *, size_t, char *, size_t),
-                   const void *corr,
-                   size_t cn,
-                   const void *sup_bytes,
-                   size_t sn,
-                   char *err,
-                   size_t err_len)
+static vg_status load_with_suppress(
+        pl *p,
+        vg_status (*restore)(vg_corr *const *, uint32_t, const void *, size_t, char *, size_t),
+        const void *corr,
+        size_t cn,
+        const void *sup_bytes,
+        size_t sn,
+        char *err,
+        size_t err_len)
 {
     vg_suppress *sup = vg_suppress_new();
     if (!sup) {
@@ -958,7 +961,7 @@ load_with_suppress(pl *p,
     }
     vg_status st = vg_suppress_load(sup, sup_bytes, sn, err, err_len);
     if (st == VG_OK && cn > 0 && p->corr)
-        st = restore(p->corr, corr, cn, err, err_len);
+        st = restore(csh_corrs(p->corr), csh_count(p->corr), corr, cn, err, err_len);
     if (st != VG_OK) {
         vg_suppress_free(sup);
         return st;
@@ -989,7 +992,7 @@ vg_status pl_state_load(pl *p, const void *bytes, size_t n, char *err, size_t er
                  n - 16);
         return VG_ERR_INVALID;
     }
-    return load_with_suppress(p, vg_corr_restore, b + 16, (size_t)cn, b + 16 + cn,
+    return load_with_suppress(p, vg_corr_restore_m, b + 16, (size_t)cn, b + 16 + cn,
                               n - 16 - (size_t)cn, err, err_len);
 }
 
@@ -1001,7 +1004,7 @@ vg_status pl_state_load(pl *p, const void *bytes, size_t n, char *err, size_t er
 void pl_state_dirty(pl *p, uint64_t set[VG_CORR_SLOT_WORDS])
 {
     if (p->corr)
-        vg_corr_dirty_take(p->corr, set);
+        csh_dirty_take(p->corr, set);
 }
 
 vg_status pl_state_save_head(pl *p, vg_buf *out)
@@ -1010,7 +1013,7 @@ vg_status pl_state_save_head(pl *p, vg_buf *out)
     vg_bin_u32(out, PL_HEAD_VERSION);
     size_t at = out->len;
     vg_bin_u64(out, 0);
-    if (p->corr && vg_corr_snapshot_head(p->corr, out) != VG_OK)
+    if (p->corr && vg_corr_snapshot_head(csh_corrs(p->corr)[0], out) != VG_OK)
         return VG_ERR_NOMEM;
     vg_bin_patch_u64(out, at, out->len - at - 8);
     vg_suppress_save(p->sup, out);
@@ -1020,7 +1023,8 @@ vg_status pl_state_save_head(pl *p, vg_buf *out)
 vg_status pl_state_save_slots(pl *p, const uint64_t set[VG_CORR_SLOT_WORDS], vg_buf *out)
 {
     if (p->corr)
-        return vg_corr_snapshot_slots(p->corr, set, out);
+        return vg_corr_snapshot_slots_m((const vg_corr *const *)csh_corrs(p->corr),
+                                        csh_count(p->corr), set, out);
     for (uint32_t s = 0; s < VG_CORR_SLOTS; s++) {
         if (!((set[s >> 6] >> (s & 63)) & 1))
             continue;
@@ -1044,7 +1048,7 @@ vg_status pl_state_load_head(pl *p, const void *bytes, size_t n, char *err, size
         return VG_ERR_INVALID;
     const unsigned char *b = bytes;
     size_t rest = r.at + (size_t)cn;
-    return load_with_suppress(p, vg_corr_restore_head, b + r.at, (size_t)cn, b + rest, n - rest,
+    return load_with_suppress(p, vg_corr_restore_head_m, b + r.at, (size_t)cn, b + rest, n - rest,
                               err, err_len);
 }
 
@@ -1052,7 +1056,7 @@ vg_status pl_state_load_slot(pl *p, const void *bytes, size_t n, char *err, size
 {
     if (!p->corr)
         return VG_OK; /* no correlation loaded: its keys are not wanted */
-    return vg_corr_restore_slot(p->corr, bytes, n, err, err_len);
+    return vg_corr_restore_slot_m(csh_corrs(p->corr), csh_count(p->corr), bytes, n, err, err_len);
 }
 
 void pl_counts_get(pl *p, pl_counts *out)

@@ -49,6 +49,8 @@ typedef struct pl_config {
     vg_event_limits limits; /* each worker's event */
     unsigned threads;       /* 1..PL_MAX_THREADS workers; 1 runs on the calling thread */
     vg_corr_opts corr;      /* the correlator's options (used when rs has correlations) */
+    unsigned corr_shards;   /* correlator shards, 1..VG_CORR_MAX_SHARDS (0: 1); each gets a
+                               thread, and corr.max_bytes / corr_shards */
     vg_clock_ns_fn clock;   /* with profile_every: time rule evaluations (vg_match_rule_costs) */
     uint32_t profile_every; /* one event in this many is timed; 0: none */
 } pl_config;

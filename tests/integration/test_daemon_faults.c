@@ -16,9 +16,10 @@
  *   - Redis slow: stopped 700 ms out of every second for 8 s;
  *   - a standby: a second process of the same group waits while the first owns the
  *     checkpoint's lease; the first is killed (-9) and the standby takes over.
- * The alert topic must then hold exactly the alerts of an uninterrupted run over the same
- * events (`vigil run` over the file; the scenario's alerts are all correlation alerts,
- * whose ids do not depend on where an event came from): 0 lost, 0 duplicated.
+ * The service runs two correlator shards (the uninterrupted run, one). The alert topic must
+ * then hold exactly the alerts of an uninterrupted run over the same events (`vigil run` over the
+ * file; the scenario's alerts are all correlation alerts, whose ids do not depend on where an event
+ * came from): 0 lost, 0 duplicated.
  *
  * Random moments come from VIGIL_TEST_SEED when set, else the clock; the seed is printed.
  * VIGIL_TEST_ONLY=<test name> runs one case.
@@ -154,7 +155,7 @@ static void run_start(run *x, const char *name)
              "alerts:\n  topic: %s\n"
              "redis:\n  host: 127.0.0.1\n  port: %u\n  key_prefix: \"%s:\"\n  timeout: 500ms\n"
              "checkpoint:\n  interval: 200ms\n  lease: 2s\n"
-             "correlation:\n  lateness: 1d\n"
+             "correlation:\n  lateness: 1d\n  shards: 2\n"
              "metrics:\n  listen: \"off\"\n",
              getenv("VIGIL_SRC"), g.k.bootstrap, name, x->ev, x->alerts, g.r.port, name);
     char file[64];
