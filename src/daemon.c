@@ -162,6 +162,8 @@ static void add_counts(pl_counts *a, const pl_counts *b)
     a->regex_limit += b->regex_limit;
     a->suppressed += b->suppressed + b->corr.suppressed;
     a->corr.late += b->corr.late;
+    a->corr.cap_keys += b->corr.cap_keys;
+    a->corr.cap_entries += b->corr.cap_entries;
 }
 
 /* Forget the per-rule series' positions: a new pipeline counts from 0. */
@@ -232,6 +234,8 @@ static void sync_metrics(dmn *d)
     metric_add(d->mt.regex_limit, tot.regex_limit - l->regex_limit);
     metric_add(d->mt.suppressed, tot.suppressed - l->suppressed);
     metric_add(d->mt.corr_late, tot.corr.late - l->corr.late);
+    metric_add(d->mt.corr_cap_keys, tot.corr.cap_keys - l->corr.cap_keys);
+    metric_add(d->mt.corr_cap_entries, tot.corr.cap_entries - l->corr.cap_entries);
     metric_set(d->mt.corr_keys, (double)now.corr.keys);
     d->last = tot;
     sync_rule_costs(d);
@@ -505,6 +509,12 @@ static void metrics_register(dmn *d)
             metrics_gauge(m, "vigil_correlation_keys", "Group keys in correlation state.", NULL);
     t->corr_late = metrics_counter(m, "vigil_correlation_late_total",
                                    "Signals dropped: older than the watermark.", NULL);
+    t->corr_cap_keys = metrics_counter(
+            m, "vigil_correlation_refused_keys_total",
+            "Signals dropped: a new group key refused by correlation.max_memory.", NULL);
+    t->corr_cap_entries = metrics_counter(
+            m, "vigil_correlation_window_cap_total",
+            "Oldest events dropped from a window that held its most (65,536).", NULL);
 }
 
 static int start(dmn *d)

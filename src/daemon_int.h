@@ -67,6 +67,7 @@ typedef struct dmetrics {
     metric *redis_errors, *kafka_errors, *published, *publish_failed, *pending;
     metric *delivery_failed, *queue_full;
     metric *reloads, *reload_failed, *rule_evals, *regex_limit, *corr_keys, *corr_late;
+    metric *corr_cap_keys, *corr_cap_entries;
 } dmetrics;
 
 /* One loaded rule's cost series, and what of them the metrics already have. */

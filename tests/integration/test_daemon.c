@@ -322,6 +322,9 @@ static void test_json_alerts_keys_headers_and_dead_letter(void **state)
     snprintf(series, sizeof(series), "vigil_rule_evaluations_total{rule=\"%s\"}", x.rules[0]);
     assert_true(metric_value(metrics, series) >= 1);
     assert_non_null(strstr(metrics, "vigil_checkpoint_duration_seconds_count "));
+    /* limits: none was hit here, and each has its counter */
+    assert_true(metric_value(metrics, "vigil_correlation_refused_keys_total") == 0);
+    assert_true(metric_value(metrics, "vigil_correlation_window_cap_total") == 0);
     double slots = metric_value(metrics, "vigil_checkpoint_slots");
     assert_true(slots >= 0 && slots <= 1024); /* the last checkpoint's changed key slots */
     assert_non_null(strstr(metrics, "vigil_kafka_consumer_lag{topic="));

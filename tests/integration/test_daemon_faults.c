@@ -15,7 +15,9 @@
  *   - Redis refusing writes (out of memory) for 6 s;
  *   - Redis slow: stopped 700 ms out of every second for 8 s;
  *   - a standby: a second process of the same group waits while the first owns the
- *     checkpoint's lease; the first is killed (-9) and the standby takes over.
+ *     checkpoint's lease; the first is killed (-9) and the standby takes over;
+ *   - Redis losing its data (FLUSHALL): the next checkpoint finds the stored one gone and
+ *     writes every key slot again; then kill -9, so that the restart loads that rewrite.
  * The service runs two correlator shards (the uninterrupted run, one). The alert topic must
  * then hold exactly the alerts of an uninterrupted run over the same events (`vigil run` over the
  * file; the scenario's alerts are all correlation alerts, whose ids do not depend on where an event
@@ -61,7 +63,7 @@ static env g;
 static const char *const topics[] = {"k9-ev:24", "k9-alerts:4", "st-ev:24", "st-alerts:4",
                                      "rd-ev:24", "rd-alerts:4", "kd-ev:24", "kd-alerts:4",
                                      "om-ev:24", "om-alerts:4", "sl-ev:24", "sl-alerts:4",
-                                     "sb-ev:24", "sb-alerts:4"};
+                                     "sb-ev:24", "sb-alerts:4", "fl-ev:24", "fl-alerts:4"};
 
 static int cmp_id(const void *a, const void *b)
 {
@@ -446,13 +448,32 @@ static void test_standby_takes_over(void **state)
     run_finish(&x);
 }
 
+static void test_redis_loses_its_data(void **state)
+{
+    (void)state;
+    run x;
+    run_start(&x, "fl");
+    log_wait(x.log, "partitions assigned", 0);
+    sleep_s(0.5 + (double)(next_rand() % 1500) / 1000.0);
+    assert_int_equal(svc_redis_cmd(&g.r, "FLUSHALL"), 0);
+    log_wait(x.log, "checkpoint: every slot is written again", 0);
+    sleep_s(1.0 + (double)(next_rand() % 1000) / 1000.0); /* checkpoints every 200 ms */
+    kill(x.vigil, SIGKILL);
+    int st;
+    waitpid(x.vigil, &st, 0);
+    x.vigil = svc_procs_add(&g.procs, svc_vigil_start(x.cfg, x.log));
+    assert_true(x.vigil > 0);
+    run_finish(&x);
+    assert_true(log_count(x.log, "\"msg\":\"checkpoint restored\"") >= 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_kill9_five_times),   cmocka_unit_test(test_sigterm_restart),
             cmocka_unit_test(test_redis_down_10s),     cmocka_unit_test(test_kafka_down_10s),
             cmocka_unit_test(test_redis_oom),          cmocka_unit_test(test_redis_slow),
-            cmocka_unit_test(test_standby_takes_over),
+            cmocka_unit_test(test_standby_takes_over), cmocka_unit_test(test_redis_loses_its_data),
     };
     const char *only = getenv("VIGIL_TEST_ONLY"); /* e.g. test_kafka_down_10s */
     if (only && only[0])
