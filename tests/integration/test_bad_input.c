@@ -25,6 +25,10 @@ static const char good_rule[] = "title: Hit\n"
                                 "logsource: {product: vigiltest}\n"
                                 "detection:\n  sel: {action: hit}\n  condition: sel\n";
 static const char good_event[] = "{\"action\":\"hit\",\"n\":1}\n";
+static const char syslog_rule[] = "title: Syslog hit\n"
+                                  "id: 11111111-0000-4000-8000-000000000002\n"
+                                  "logsource: {product: vigiltest}\n"
+                                  "detection:\n  sel: {program: hitter}\n  condition: sel\n";
 
 static int setup(void **state)
 {
@@ -32,6 +36,7 @@ static int setup(void **state)
     if (harness_setup("bad-input") != 0)
         return -1;
     harness_write("hit.yml", good_rule);
+    harness_write("syslog-hit.yml", syslog_rule);
     return 0;
 }
 
@@ -141,6 +146,29 @@ static void test_bad_events_are_reported_counted_and_skipped(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         run_case(&cases[i]);
+}
+
+/* Syslog lines without a header (no PRI, a bad PRI, a PRI and nothing more) are reported
+ * with their line and counted; the good lines between them (RFC 3164 and 5424) alert. */
+static void test_syslog_without_header(void **state)
+{
+    (void)state;
+    harness_write("noheader.log", "no header at all here\n"
+                                  "<13>Oct 11 22:14:15 host hitter: go\n"
+                                  "<999>Oct 11 22:14:15 host x: bad priority\n"
+                                  "<13>\n"
+                                  "<13>1 2003-10-11T22:14:15.003Z host hitter - - - five\n");
+    harness_result r = harness_run("run --rules %s/syslog-hit.yml --format syslog --input %s/%s",
+                                   harness_tmpdir(), harness_tmpdir(), "noheader.log");
+    if (r.status != 0)
+        print_error("status %d\n%s\n", r.status, r.err);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "noheader.log:1: record 0 (byte 0): syslog parse error"));
+    assert_non_null(strstr(r.err, "noheader.log:3: record 2 (byte "));
+    assert_non_null(strstr(r.err, "): syslog parse error: bad priority"));
+    assert_non_null(strstr(r.err, "noheader.log:4: record 3 (byte "));
+    assert_non_null(strstr(r.err, "5 records, 2 events, 2 alerts; skipped 3 malformed"));
+    harness_result_free(&r);
 }
 
 /* Values that are odd but valid are events: huge numbers, duplicate keys, invalid UTF-8
@@ -281,6 +309,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_bad_events_are_reported_counted_and_skipped),
             cmocka_unit_test(test_odd_but_valid_events_are_kept),
+            cmocka_unit_test(test_syslog_without_header),
             cmocka_unit_test(test_garbage_brace_does_not_swallow_good_events),
             cmocka_unit_test(test_hostile_rules_are_refused_with_their_place),
             cmocka_unit_test(test_huge_list_and_catastrophic_regex),
