@@ -958,10 +958,12 @@ static int save_txn(rstore *s,
     int64_t sent = now_us(); /* Redis runs the transaction, and renews the lease, after this */
     rc = txn_exec(&t, &ex);
     if (rc == 1) {
+        /* nothing was applied; whether another process owns it now (fenced) or the keys went
+         * (Redis lost its data: stale) is for the next attempt's checks to say */
         errf(err, errlen,
              "redis: %s: the checkpoint or its owner key was changed by another client meanwhile",
              what);
-        return s->owner ? RSTORE_FENCED : -1;
+        return -1;
     }
     if (rc != 0)
         return -1;

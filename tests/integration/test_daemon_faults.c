@@ -282,6 +282,10 @@ static void log_wait(const char *log, const char *what, int seen)
     double end = svc_now() + 60;
     while (log_count(log, what) <= seen && svc_now() < end)
         sleep_s(0.05);
+    if (log_count(log, what) <= seen) {
+        print_error("waited 60 s for '%s' in %s\n", what, log);
+        print_log(log);
+    }
     assert_true(log_count(log, what) > seen);
 }
 
