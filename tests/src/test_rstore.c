@@ -646,6 +646,33 @@ static void test_wrong_reply_types_from_a_broken_server_are_errors(void **state)
     against_fake("+PONG\r\n$64\r\n" FAKE_HDR "\r\n+OK\r\n", true, "redis: load 'f'");
 }
 
+/* A save whose EXEC comes back nil (a watched key changed: another client, or keys that
+ * went with a FLUSHALL) is an ordinary failure to retry, not a lost lease: the next save's
+ * checks tell which. */
+static void test_aborted_save_is_a_plain_failure_not_fenced(void **state)
+{
+    (void)state;
+    unsigned port;
+    pid_t pid = fake_server("+PONG\r\n"                                /* connect */
+                            ":1\r\n"                                   /* lease taken */
+                            "+OK\r\n$6\r\nproc-a\r\n"                  /* WATCH, GET owner */
+                            "+OK\r\n$-1\r\n"                           /* WATCH, GET header */
+                            "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n" /* MULTI, 3 SETs */
+                            "*-1\r\n",                                 /* EXEC: aborted */
+                            &port);
+    rstore_opts o = {.port = port, .timeout_ms = 1000};
+    rstore *s = rstore_new(&o);
+    assert_non_null(s);
+    char err[512] = "", holder[64] = "";
+    assert_int_equal(
+            rstore_lease(s, "f", "proc-a", 10000, holder, sizeof(holder), err, sizeof(err)), 1);
+    assert_int_equal(rstore_save(s, "f", "x", 1, NULL, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "changed by another client meanwhile"));
+    assert_true(rstore_up(s)); /* the connection stays in step */
+    rstore_free(s);
+    fake_done(pid);
+}
+
 /* ---- parts and ownership ---- */
 
 static void part_rec(vg_buf *b, uint32_t part, const char *v)
@@ -835,6 +862,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_readonly_replica_error_reply_fails_the_save, setup,
                                             teardown),
             cmocka_unit_test(test_wrong_reply_types_from_a_broken_server_are_errors),
+            cmocka_unit_test(test_aborted_save_is_a_plain_failure_not_fenced),
             cmocka_unit_test_setup_teardown(
                     test_parts_are_replaced_in_part_and_stale_writers_refused, setup, teardown),
             cmocka_unit_test_setup_teardown(test_lease_fences_a_writer_that_lost_it, setup,
