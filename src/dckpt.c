@@ -43,6 +43,7 @@
  * checkpoint succeeds. Offsets are never committed past the last saved checkpoint.
  */
 #include "daemon_int.h"
+#include "vigil/bin.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -413,17 +414,21 @@ int dckpt_restore(dmn *d)
         log_err(d, VLOG_ERROR, "checkpoint state refused", err);
         goto out;
     }
-    /* the slots: records of u32 slot, u64 length, bytes (rstore checked their framing) */
-    for (size_t at = 0; at + 12 <= parts.len; n_slots++) {
-        const unsigned char *p = (const unsigned char *)parts.p + at;
-        uint64_t len = 0;
-        for (int i = 7; i >= 0; i--)
-            len = len << 8 | p[4 + i];
-        if (pl_state_load_slot(d->pipe, p + 12, (size_t)len, err, sizeof(err)) != VG_OK) {
+    /* the slots: records of u32 slot, u64 length, bytes (rstore made them from the hash) */
+    vg_bin sr;
+    vg_bin_init(&sr, parts.p, parts.len, "checkpoint slots", err, sizeof(err));
+    while (vg_bin_left(&sr) > 0) {
+        vg_bin_get(&sr, 4);
+        uint64_t len = vg_bin_get(&sr, 8);
+        if (!sr.bad && len > vg_bin_left(&sr))
+            vg_bin_fail(&sr, "slot of %llu bytes", (unsigned long long)len);
+        if (sr.bad ||
+            pl_state_load_slot(d->pipe, sr.p + sr.at, (size_t)len, err, sizeof(err)) != VG_OK) {
             log_err(d, VLOG_ERROR, "checkpoint state refused", err);
             goto out;
         }
-        at += 12 + (size_t)len;
+        sr.at += (size_t)len;
+        n_slots++;
     }
     char topic[256];
     for (size_t i = 0; i < c.n_offsets; i++) {

@@ -47,6 +47,7 @@
 #include "rstore.h"
 #include "base/hash.h"
 #include "vigil/base.h"
+#include "vigil/bin.h"
 
 #include <hiredis/hiredis.h>
 
@@ -757,40 +758,40 @@ static int save_results(rstore *s, const redisReply *ex, const char *what, char 
 }
 
 /* Parts records: u32 part, u64 length, bytes. Reads record *at; false at the end. */
-static bool part_next(const rstore_parts *pp, size_t *at, uint32_t *part, const char **p, size_t *n)
+/* Parts records: u32 part, u64 length, bytes. The next record of r; false at the end or
+ * when it does not fit (r->bad then). */
+static bool part_next(vg_bin *r, uint32_t *part, const char **p, size_t *n)
 {
-    const unsigned char *b = pp->recs;
-    if (*at + 12 > pp->len)
+    if (vg_bin_left(r) == 0)
         return false;
-    uint32_t v = 0;
-    uint64_t len = 0;
-    for (int i = 3; i >= 0; i--)
-        v = v << 8 | b[*at + (size_t)i];
-    for (int i = 7; i >= 0; i--)
-        len = len << 8 | b[*at + 4 + (size_t)i];
-    if (len > pp->len - *at - 12)
+    *part = (uint32_t)vg_bin_get(r, 4);
+    uint64_t len = vg_bin_get(r, 8);
+    if (!r->bad && len > vg_bin_left(r))
+        vg_bin_fail(r, "part of %llu bytes", (unsigned long long)len);
+    if (r->bad)
         return false;
-    *part = v;
-    *p = (const char *)b + *at + 12;
+    *p = (const char *)r->p + r->at;
     *n = (size_t)len;
-    *at += 12 + (size_t)len;
+    r->at += (size_t)len;
     return true;
 }
 
 static int parts_check(const rstore_parts *pp, const char *what, char *err, size_t errlen)
 {
-    size_t at = 0, n;
+    vg_bin r;
+    vg_bin_init(&r, pp->recs, pp->len, "parts", NULL, 0);
+    size_t n;
     uint32_t part;
     const char *p;
-    while (part_next(pp, &at, &part, &p, &n)) {
+    while (part_next(&r, &part, &p, &n)) {
         if (part >= RSTORE_MAX_PARTS || (uint64_t)n > RSTORE_MAX_PART) {
             errf(err, errlen, "%s: part %u of %zu bytes (at most %u parts of %llu bytes)", what,
                  part, n, RSTORE_MAX_PARTS, (unsigned long long)RSTORE_MAX_PART);
             return -1;
         }
     }
-    if (at != pp->len) {
-        errf(err, errlen, "%s: the parts' records are malformed at byte %zu", what, at);
+    if (r.bad) {
+        errf(err, errlen, "%s: the parts' records are malformed at byte %zu", what, r.at);
         return -1;
     }
     return 0;
@@ -815,12 +816,14 @@ static int txn_parts(txn *t, const char *name, const rstore_parts *pp)
         const char *argv[2 + 2 * PART_BATCH];
         size_t lens[2 + 2 * PART_BATCH];
         int argc = 2, nf = 0;
-        size_t at = 0, n;
+        vg_bin r;
+        vg_bin_init(&r, pp->recs, pp->len, "parts", NULL, 0);
+        size_t n;
         uint32_t part;
         const char *p;
         bool more = true;
         while (rc == 0 && more) {
-            more = part_next(pp, &at, &part, &p, &n);
+            more = part_next(&r, &part, &p, &n);
             if (more && (n == 0) == (del == 1)) {
                 lens[argc] = (size_t)snprintf(field[nf], sizeof(field[nf]), "%u", part);
                 argv[argc++] = field[nf++];
@@ -1194,12 +1197,8 @@ static int load_parts(rstore *s,
                      f->str, v->len);
             return corrupt(name, why, err, errlen);
         }
-        unsigned char rec[12];
-        for (int b = 0; b < 4; b++)
-            rec[b] = (unsigned char)(part >> (8 * b));
-        for (int b = 0; b < 8; b++)
-            rec[4 + b] = (unsigned char)((uint64_t)v->len >> (8 * b));
-        vg_buf_append(out, rec, sizeof(rec));
+        vg_bin_u32(out, (uint32_t)part);
+        vg_bin_u64(out, (uint64_t)v->len);
         vg_buf_append(out, v->str, v->len);
     }
     if (vg_buf_status(out) != VG_OK) {

@@ -601,17 +601,29 @@ static bool read_slot(vg_corr *const *cs, uint32_t m, vg_bin *r, uint32_t want)
     return !r->bad;
 }
 
-vg_status vg_corr_restore_head_m(
-        vg_corr *const *cs, uint32_t m, const void *p, size_t n, char *err, size_t err_len)
+/* A head (slot false) or one slot blob into the shards; a refusal leaves them empty. */
+static vg_status restore_part(vg_corr *const *cs,
+                              uint32_t m,
+                              bool slot,
+                              const void *p,
+                              size_t n,
+                              char *err,
+                              size_t err_len)
 {
     vg_bin r;
-    vg_bin_init(&r, p, n, "correlation state head", err, err_len);
+    vg_bin_init(&r, p, n, slot ? "correlation state slot" : "correlation state head", err, err_len);
     if (err && err_len)
         err[0] = '\0';
-    if (read_head(cs, m, &r))
+    if (slot ? read_slot(cs, m, &r, UINT32_MAX) : read_head(cs, m, &r))
         return VG_OK;
     clear_state(cs, m);
     return VG_ERR_INVALID;
+}
+
+vg_status vg_corr_restore_head_m(
+        vg_corr *const *cs, uint32_t m, const void *p, size_t n, char *err, size_t err_len)
+{
+    return restore_part(cs, m, false, p, n, err, err_len);
 }
 
 vg_status vg_corr_restore_head(vg_corr *c, const void *p, size_t n, char *err, size_t err_len)
@@ -622,14 +634,7 @@ vg_status vg_corr_restore_head(vg_corr *c, const void *p, size_t n, char *err, s
 vg_status vg_corr_restore_slot_m(
         vg_corr *const *cs, uint32_t m, const void *p, size_t n, char *err, size_t err_len)
 {
-    vg_bin r;
-    vg_bin_init(&r, p, n, "correlation state slot", err, err_len);
-    if (err && err_len)
-        err[0] = '\0';
-    if (read_slot(cs, m, &r, UINT32_MAX))
-        return VG_OK;
-    clear_state(cs, m);
-    return VG_ERR_INVALID;
+    return restore_part(cs, m, true, p, n, err, err_len);
 }
 
 vg_status vg_corr_restore_slot(vg_corr *c, const void *p, size_t n, char *err, size_t err_len)

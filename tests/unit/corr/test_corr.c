@@ -187,6 +187,25 @@ static void summarise(const char *buf, char *sum, size_t cap)
     }
 }
 
+/* Append the signals of the event of spec (number i in its row) to sigs. */
+static void event_signals(
+        env *e, vg_match_scratch *ms, vg_event *ev, const char *spec, size_t i, vg_corr_sigs *sigs)
+{
+    char json[512];
+    event_json(spec, json, sizeof(json));
+    vg_event_reset(ev);
+    vg_perr perr = {0, NULL};
+    assert_int_equal(vg_parse_json(ev, json, strlen(json), &perr), VG_OK);
+    assert_int_equal(vg_event_index(ev), VG_OK);
+    uint32_t hits[8];
+    size_t n = vg_match_event_fast(e->rs, ms, ev, NULL, hits, 8);
+    int64_t ts = 0;
+    bool has_ts = vg_event_time(ev, &ts);
+    vg_origin org = {"events", i, i + 1};
+    for (size_t h = 0; h < n; h++)
+        vg_corr_extract(sigs, e->rs, hits[h], ev, has_ts, ts, &org);
+}
+
 /* A key-slot store as the daemon keeps one: after every event the slots the correlator
  * changed are written again (vg_corr_dirty_take, vg_corr_snapshot_slots). */
 typedef struct slot_store {
@@ -302,20 +321,8 @@ static void run_events_split(env *e,
             assert_int_equal(rc, VG_OK);
             vg_buf_fini(&snap);
         }
-        char json[512];
-        event_json(r->events[i], json, sizeof(json));
-        vg_event_reset(ev);
-        vg_perr perr = {0, NULL};
-        assert_int_equal(vg_parse_json(ev, json, strlen(json), &perr), VG_OK);
-        assert_int_equal(vg_event_index(ev), VG_OK);
-        uint32_t hits[8];
-        size_t n = vg_match_event_fast(e->rs, ms, ev, NULL, hits, 8);
-        int64_t ts = 0;
-        bool has_ts = vg_event_time(ev, &ts);
-        vg_origin org = {"events", i, i + 1};
         vg_corr_sigs_clear(sigs);
-        for (size_t h = 0; h < n; h++)
-            vg_corr_extract(sigs, e->rs, hits[h], ev, has_ts, ts, &org);
+        event_signals(e, ms, ev, r->events[i], i, sigs);
         assert_int_equal(vg_corr_push(c, sigs, &out, 0), VG_OK);
         if (ss)
             store_update(ss, c);
@@ -762,19 +769,7 @@ run_shards(env *e, const row *r, uint32_t m, size_t split, uint32_t m2, size_t b
             assert_int_equal(rc, VG_OK);
             vg_buf_fini(&snap);
         }
-        char json[512];
-        event_json(r->events[i], json, sizeof(json));
-        vg_event_reset(ev);
-        vg_perr perr = {0, NULL};
-        assert_int_equal(vg_parse_json(ev, json, strlen(json), &perr), VG_OK);
-        assert_int_equal(vg_event_index(ev), VG_OK);
-        uint32_t hits[8];
-        size_t n = vg_match_event_fast(e->rs, ms, ev, NULL, hits, 8);
-        int64_t ts = 0;
-        bool has_ts = vg_event_time(ev, &ts);
-        vg_origin org = {"events", i, i + 1};
-        for (size_t h = 0; h < n; h++)
-            vg_corr_extract(sigs, e->rs, hits[h], ev, has_ts, ts, &org);
+        event_signals(e, ms, ev, r->events[i], i, sigs);
         if ((i + 1) % batch != 0 && r->events[i + 1] && i + 1 != split)
             continue; /* the batch goes on */
         for (uint32_t j = 0; j < m; j++)
@@ -849,20 +844,8 @@ static void push_specs(env *e, vg_corr *c, const char *const *specs, size_t n, v
     assert_non_null(sigs);
     assert_non_null(ev);
     for (size_t i = 0; i < n; i++) {
-        char json[512];
-        event_json(specs[i], json, sizeof(json));
-        vg_event_reset(ev);
-        vg_perr perr = {0, NULL};
-        assert_int_equal(vg_parse_json(ev, json, strlen(json), &perr), VG_OK);
-        assert_int_equal(vg_event_index(ev), VG_OK);
-        uint32_t hits[8];
-        size_t nh = vg_match_event_fast(e->rs, ms, ev, NULL, hits, 8);
-        int64_t ts = 0;
-        bool has_ts = vg_event_time(ev, &ts);
-        vg_origin org = {"events", i, i + 1};
         vg_corr_sigs_clear(sigs);
-        for (size_t h = 0; h < nh; h++)
-            vg_corr_extract(sigs, e->rs, hits[h], ev, has_ts, ts, &org);
+        event_signals(e, ms, ev, specs[i], i, sigs);
         assert_int_equal(vg_corr_push(c, sigs, out, 0), VG_OK);
     }
     vg_event_free(ev);
