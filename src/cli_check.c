@@ -145,10 +145,12 @@ int cli_check(int argc, char **argv)
                 status = CLI_FAILED;
             } else if (vg_ruleset_prefilter_info(rs, &pi)) {
                 fprintf(stderr,
-                        "prefilter: %zu rules need one of their literals to be seen, %zu are "
-                        "evaluated on every event (negations, regexes, numbers, exists, ...); "
-                        "%zu literals in %zu databases, built in %.3f s\n",
-                        pi.n_filtered, pi.n_always, pi.n_literals, pi.n_databases, now_s() - p0);
+                        "prefilter: %zu rules need one of their literals, exact values or "
+                        "fields to be seen, %zu are evaluated on every event (negations, "
+                        "null, ...); %zu literals in %zu databases, %zu exact values, built "
+                        "in %.3f s\n",
+                        pi.n_filtered, pi.n_always, pi.n_literals, pi.n_databases, pi.n_exact,
+                        now_s() - p0);
             }
         }
         if (n_err > 0 || (strict && n_warn > 0))

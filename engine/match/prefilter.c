@@ -18,6 +18,8 @@
 #include "match/present.h"
 #include "match/route.h"
 #include "sigma/ruleset_int.h"
+#include "base/ascii.h"
+#include "base/num.h"
 
 #include <hs.h>
 #include <stdio.h>
@@ -34,13 +36,39 @@
  * the scan report at almost every byte. Such a value gives no requirement, so that AND
  * picks another side (with all SigmaHQ rules: 8k fewer instructions per event). */
 #define MIN_LIT 2
+/* lit_db of a literal that no requirement uses: it is in no database */
+#define UNSCANNED_DB UINT32_MAX
+
+/* What seeing an atom of a requirement means. */
+typedef enum pf_kind {
+    PF_SCAN,    /* the literal occurs in the field's value (vectorscan) */
+    PF_EQ_TEXT, /* the field's value equals the text (folded unless cased) */
+    PF_EQ_NUM,  /* the field's value is a number equal to this integer (p: 8 bytes) */
+    PF_PRESENT  /* the field is present */
+} pf_kind;
 
 typedef struct pf_lit {
     uint32_t slot; /* field slot, or a keyword pseudo slot (KW_BIT set) */
+    uint8_t kind;  /* pf_kind */
     bool cased;
     const char *p;
     size_t len;
+    size_t weight; /* selectivity for choosing among requirements: more is rarer */
 } pf_lit;
+
+/* One exact-value atom in the lookup table: its key hash and its atom id. */
+typedef struct pf_eq {
+    uint64_t h; /* eq_key of (slot, kind, cased, bytes); 0 = empty */
+    uint32_t lit;
+} pf_eq;
+
+/* slot_eq bits: which exact-value keys to compute for a field's values */
+#define EQ_FOLDED 1u /* text, case folded */
+#define EQ_CASED  2u /* text as is */
+#define EQ_NUM    4u /* integer value */
+/* Integers up to 2^53 are exact as doubles, so a double equals one exactly when it has the
+ * same integer value (vg_num_cmp compares an integer with a double as doubles). */
+#define EQ_NUM_MAX (1ll << 53)
 
 typedef struct pf_db {
     uint32_t slot;
@@ -63,7 +91,11 @@ struct vg_prefilter {
     hs_scratch_t *proto; /* scratch big enough for every database */
     uint32_t *kw_dbs;    /* indexes of the keyword databases */
     size_t n_kw_dbs;
-    uint32_t *slot_db; /* per field slot: its database, UINT32_MAX if none */
+    uint32_t *slot_db;      /* per field slot: its database, UINT32_MAX if none */
+    uint8_t *slot_eq;       /* per field slot: EQ_* bits, 0 if no exact-value atom */
+    uint32_t *slot_present; /* per field slot: its PF_PRESENT atom, UINT32_MAX if none */
+    pf_eq *eq;              /* exact-value atoms (open addressing), NULL if none */
+    size_t eq_size;         /* power of two */
     /* value matcher -> the literal all its matches contain (open addressing) */
     const void **vm_keys;
     uint32_t *vm_lit;
@@ -108,9 +140,9 @@ typedef struct builder {
 
 static const req REQ_NONE = {true, NULL, 0};
 
-static uint64_t lit_hash(uint32_t slot, bool cased, const char *p, size_t n)
+static uint64_t lit_hash(uint32_t slot, uint8_t kind, bool cased, const char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ull ^ slot ^ ((uint64_t)cased << 40);
+    uint64_t h = 1469598103934665603ull ^ slot ^ ((uint64_t)cased << 40) ^ ((uint64_t)kind << 44);
     for (size_t i = 0; i < n; i++) {
         h ^= (unsigned char)p[i];
         h *= 1099511628211ull;
@@ -126,7 +158,7 @@ static bool grow_tab(builder *b)
         return false;
     for (size_t i = 0; i < b->n_lits; i++) {
         const pf_lit *l = &b->lits[i];
-        size_t k = lit_hash(l->slot, l->cased, l->p, l->len) & (size - 1);
+        size_t k = lit_hash(l->slot, l->kind, l->cased, l->p, l->len) & (size - 1);
         while (tab[k])
             k = (k + 1) & (size - 1);
         tab[k] = (uint32_t)i + 1;
@@ -137,16 +169,17 @@ static bool grow_tab(builder *b)
     return true;
 }
 
-/* Intern a literal; returns its id or UINT32_MAX when memory runs out. */
-static uint32_t intern(builder *b, uint32_t slot, bool cased, const char *p, size_t n)
+/* Intern an atom; returns its id or UINT32_MAX when memory runs out. */
+static uint32_t intern(builder *b, uint32_t slot, pf_kind kind, bool cased, const char *p, size_t n)
 {
     if ((b->n_lits + 1) * 2 > b->tab_size && !grow_tab(b))
         goto nomem;
     size_t mask = b->tab_size - 1;
-    size_t k = lit_hash(slot, cased, p, n) & mask;
+    size_t k = lit_hash(slot, (uint8_t)kind, cased, p, n) & mask;
     while (b->tab[k]) {
         const pf_lit *l = &b->lits[b->tab[k] - 1];
-        if (l->slot == slot && l->cased == cased && l->len == n && memcmp(l->p, p, n) == 0)
+        if (l->slot == slot && l->kind == kind && l->cased == cased && l->len == n &&
+            (n == 0 || memcmp(l->p, p, n) == 0))
             return b->tab[k] - 1;
         k = (k + 1) & mask;
     }
@@ -158,7 +191,7 @@ static uint32_t intern(builder *b, uint32_t slot, bool cased, const char *p, siz
         b->lits = nv;
         b->cap_lits = cap;
     }
-    b->lits[b->n_lits] = (pf_lit){slot, cased, p, n};
+    b->lits[b->n_lits] = (pf_lit){slot, (uint8_t)kind, cased, p, n, n};
     b->tab[k] = (uint32_t)++b->n_lits;
     return (uint32_t)(b->n_lits - 1);
 nomem:
@@ -168,12 +201,12 @@ nomem:
 
 /* ---- building: requirements ---- */
 
-static size_t min_len(const builder *b, const req *r)
+static size_t min_weight(const builder *b, const req *r)
 {
     size_t m = SIZE_MAX;
     for (size_t i = 0; i < r->n; i++)
-        if (b->lits[r->lits[i]].len < m)
-            m = b->lits[r->lits[i]].len;
+        if (b->lits[r->lits[i]].weight < m)
+            m = b->lits[r->lits[i]].weight;
     return m;
 }
 
@@ -183,7 +216,7 @@ static req better(const builder *b, req x, req y)
         return y;
     if (y.none)
         return x;
-    size_t mx = min_len(b, &x), my = min_len(b, &y);
+    size_t mx = min_weight(b, &x), my = min_weight(b, &y);
     if (mx != my)
         return mx > my ? x : y;
     return x.n <= y.n ? x : y;
@@ -206,13 +239,13 @@ static req unite(builder *b, req x, req y)
     return r;
 }
 
-static req one_lit(builder *b, uint32_t slot, bool cased, const char *p, size_t n)
+static req one_atom(
+        builder *b, uint32_t slot, pf_kind kind, bool cased, const char *p, size_t n, size_t weight)
 {
-    if (n < MIN_LIT)
-        return REQ_NONE;
-    uint32_t id = intern(b, slot, cased, p, n);
+    uint32_t id = intern(b, slot, kind, cased, p, n);
     if (id == UINT32_MAX)
         return REQ_NONE;
+    b->lits[id].weight = weight;
     req r = {false, vg_arena_alloc(b->a, sizeof(uint32_t)), 1};
     if (!r.lits) {
         b->nomem = true;
@@ -220,6 +253,33 @@ static req one_lit(builder *b, uint32_t slot, bool cased, const char *p, size_t 
     }
     r.lits[0] = id;
     return r;
+}
+
+static req one_lit(builder *b, uint32_t slot, bool cased, const char *p, size_t n)
+{
+    if (n < MIN_LIT)
+        return REQ_NONE;
+    return one_atom(b, slot, PF_SCAN, cased, p, n, n);
+}
+
+/* An exact value: weighs more than a literal of its length (equality is rarer than
+ * containment). */
+static req req_exact(builder *b, uint32_t slot, const vg_vmatch *vm)
+{
+    const vg_glob *g = &vm->glob;
+    req r = one_atom(b, slot, PF_EQ_TEXT, g->cased, g->lit.p, g->lit.len, g->lit.len + 2);
+    if (r.none || !vm->num_ok)
+        return r;
+    /* a number also matches values that are equal as numbers ("0x10", 16.0) */
+    if (!vm->num.is_int || vm->num.i > EQ_NUM_MAX || vm->num.i < -EQ_NUM_MAX)
+        return REQ_NONE;
+    char *key = vg_arena_alloc(b->a, sizeof(int64_t));
+    if (!key) {
+        b->nomem = true;
+        return REQ_NONE;
+    }
+    memcpy(key, &vm->num.i, sizeof(int64_t));
+    return unite(b, r, one_atom(b, slot, PF_EQ_NUM, false, key, sizeof(int64_t), g->lit.len + 2));
 }
 
 /* Remember that every match of vm contains the literal of r (one literal). */
@@ -263,7 +323,11 @@ static req req_value(builder *b, const vg_fcond *f, const vg_vmatch *vm)
         }
         return note_value(b, vm, one_lit(b, slot, !caseless, copy, n));
     }
-    if (vm->kind != VG_VM_GLOB || vm->num_ok)
+    if (vm->kind != VG_VM_GLOB || vm->tpart != VG_TP_NONE)
+        return REQ_NONE;
+    if (vm->glob.shape == VG_GLOB_EXACT && f->field)
+        return req_exact(b, slot, vm);
+    if (vm->num_ok)
         return REQ_NONE;
     const vg_sstr *s = &vm->glob.parts;
     const vg_spart *best = NULL;
@@ -275,7 +339,35 @@ static req req_value(builder *b, const vg_fcond *f, const vg_vmatch *vm)
     return note_value(b, vm, one_lit(b, slot, vm->glob.cased, best->p, best->len));
 }
 
+/* Can the field condition only hold when its field is present? (Every value matcher but
+ * null and `exists: false` needs a value.) */
+static bool needs_field(const vg_fcond *f)
+{
+    if (!f->field || f->neg || f->n_vals == 0)
+        return false;
+    for (size_t i = 0; i < f->n_vals; i++)
+        if (f->vals[i].kind == VG_VM_NULL || (f->vals[i].kind == VG_VM_EXISTS && !f->vals[i].want))
+            return false;
+    return true;
+}
+
+/* The weakest requirement: the field is present (weight 0: any literal is preferred). */
+static req presence(builder *b, const vg_fcond *f)
+{
+    if (!needs_field(f))
+        return REQ_NONE;
+    return one_atom(b, f->slot, PF_PRESENT, false, "", 0, 0);
+}
+
+static req req_fcond_values(builder *b, const vg_fcond *f);
+
 static req req_fcond(builder *b, const vg_fcond *f)
+{
+    req r = req_fcond_values(b, f);
+    return r.none ? presence(b, f) : r;
+}
+
+static req req_fcond_values(builder *b, const vg_fcond *f)
 {
     if (f->neg || f->n_vals == 0)
         return REQ_NONE;
@@ -352,6 +444,7 @@ static int cmp_slot(const void *x, const void *y)
 
 static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
 {
+    pf->stats.n_literals = 0;
     if (b->n_lits == 0)
         return true;
     const pf_lit **order = vg_malloc(b->n_lits * sizeof(*order));
@@ -364,14 +457,19 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
     bool ok = order && exprs && flags && ids && lens && pf->dbs && pf->lit_db;
     if (!ok)
         snprintf(err, err_len, "out of memory building the prefilter");
-    for (size_t i = 0; ok && i < b->n_lits; i++)
-        order[i] = &b->lits[i];
+    size_t n_used = 0;
+    for (size_t i = 0; ok && i < b->n_lits; i++) {
+        pf->lit_db[i] = UNSCANNED_DB;
+        if (b->lits[i].kind == PF_SCAN && pf->lit_off[i + 1] > pf->lit_off[i])
+            order[n_used++] = &b->lits[i];
+    }
+    pf->stats.n_literals = n_used;
     if (ok)
-        qsort(order, b->n_lits, sizeof(*order), cmp_slot);
-    for (size_t i = 0; ok && i < b->n_lits;) {
+        qsort(order, n_used, sizeof(*order), cmp_slot);
+    for (size_t i = 0; ok && i < n_used;) {
         size_t j = i;
         unsigned n = 0;
-        for (; j < b->n_lits && order[j]->slot == order[i]->slot; j++, n++) {
+        for (; j < n_used && order[j]->slot == order[i]->slot; j++, n++) {
             exprs[n] = order[j]->p;
             lens[n] = order[j]->len;
             ids[n] = (unsigned)(order[j] - b->lits);
@@ -403,6 +501,66 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
     vg_free(ids);
     vg_free(lens);
     return ok;
+}
+
+/* The lookup key of an exact-value atom, for the builder and the per-event lookup alike.
+ * Never 0 (0 marks an empty table entry). */
+static uint64_t eq_key(uint32_t slot, pf_kind kind, bool fold, const char *p, size_t n)
+{
+    uint64_t h =
+            0xcbf29ce484222325ull ^ ((uint64_t)slot << 8) ^ (uint64_t)kind ^ ((uint64_t)fold << 4);
+    h *= 0x100000001b3ull;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        h ^= fold ? vg_ascii_lower(c) : c;
+        h *= 0x100000001b3ull;
+    }
+    h ^= h >> 29;
+    return h ? h : 1;
+}
+
+/* The exact-value atoms that some requirement uses, in one table; slot_eq says which keys
+ * an event's value of each field needs; slot_present lists the presence atoms. */
+static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
+{
+    size_t n = 0;
+    pf->slot_eq = vg_calloc(n_slots ? n_slots : 1, 1);
+    pf->slot_present = vg_malloc((n_slots ? n_slots : 1) * sizeof(uint32_t));
+    if (!pf->slot_eq || !pf->slot_present)
+        return false;
+    memset(pf->slot_present, 0xff, (n_slots ? n_slots : 1) * sizeof(uint32_t));
+    for (size_t i = 0; i < b->n_lits; i++) {
+        const pf_lit *l = &b->lits[i];
+        if (pf->lit_off[i + 1] == pf->lit_off[i] || l->slot >= n_slots)
+            continue;
+        if (l->kind == PF_EQ_TEXT || l->kind == PF_EQ_NUM)
+            n++;
+        else if (l->kind == PF_PRESENT)
+            pf->slot_present[l->slot] = (uint32_t)i;
+    }
+    pf->stats.n_exact = n;
+    if (!n)
+        return true;
+    pf->eq_size = 64;
+    while (pf->eq_size < n * 2)
+        pf->eq_size <<= 1;
+    pf->eq = vg_calloc(pf->eq_size, sizeof(pf_eq));
+    if (!pf->eq)
+        return false;
+    for (size_t i = 0; i < b->n_lits; i++) {
+        const pf_lit *l = &b->lits[i];
+        if (pf->lit_off[i + 1] == pf->lit_off[i] || l->slot >= n_slots ||
+            (l->kind != PF_EQ_TEXT && l->kind != PF_EQ_NUM))
+            continue;
+        bool fold = l->kind == PF_EQ_TEXT && !l->cased;
+        uint64_t h = eq_key(l->slot, (pf_kind)l->kind, fold, l->p, l->len);
+        size_t k = h & (pf->eq_size - 1);
+        while (pf->eq[k].h)
+            k = (k + 1) & (pf->eq_size - 1);
+        pf->eq[k] = (pf_eq){h, (uint32_t)i};
+        pf->slot_eq[l->slot] |= l->kind == PF_EQ_NUM ? EQ_NUM : fold ? EQ_FOLDED : EQ_CASED;
+    }
+    return true;
 }
 
 /* field slot -> its database; the keyword databases */
@@ -450,20 +608,27 @@ static bool build_vm_table(vg_prefilter *pf, const builder *b)
     return true;
 }
 
-/* rule -> the databases of its literals, as CSR (a database may be listed twice) */
+/* rule -> the databases of its scanned literals, as CSR (a database may be listed twice) */
 static bool build_rule_dbs(vg_prefilter *pf, const req *reqs)
 {
     pf->rule_off = vg_calloc(pf->n_rules + 1, sizeof(uint32_t));
     if (!pf->rule_off)
         return false;
-    for (size_t r = 0; r < pf->n_rules; r++)
-        pf->rule_off[r + 1] = pf->rule_off[r] + (reqs[r].none ? 0 : (uint32_t)reqs[r].n);
+    for (size_t r = 0; r < pf->n_rules; r++) {
+        uint32_t n = 0;
+        for (size_t i = 0; !reqs[r].none && i < reqs[r].n; i++)
+            n += pf->lit_db[reqs[r].lits[i]] != UNSCANNED_DB;
+        pf->rule_off[r + 1] = pf->rule_off[r] + n;
+    }
     pf->rule_dbs = vg_malloc((pf->rule_off[pf->n_rules] + 1) * sizeof(uint32_t));
     if (!pf->rule_dbs)
         return false;
-    for (size_t r = 0; r < pf->n_rules; r++)
+    for (size_t r = 0; r < pf->n_rules; r++) {
+        uint32_t k = pf->rule_off[r];
         for (size_t i = 0; !reqs[r].none && i < reqs[r].n; i++)
-            pf->rule_dbs[pf->rule_off[r] + i] = pf->lit_db[reqs[r].lits[i]];
+            if (pf->lit_db[reqs[r].lits[i]] != UNSCANNED_DB)
+                pf->rule_dbs[k++] = pf->lit_db[reqs[r].lits[i]];
+    }
     return true;
 }
 
@@ -523,7 +688,8 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     vg_free(fill);
     if (!build_dbs(pf, &b, err, err_len))
         goto fail;
-    if (!build_slot_db(pf, rs) || !build_rule_dbs(pf, reqs) || !build_vm_table(pf, &b))
+    if (!build_slot_db(pf, rs) || !build_rule_dbs(pf, reqs) || !build_vm_table(pf, &b) ||
+        !build_eq(pf, &b, rs->fslots.n))
         goto nomem;
     pf->present = vg_present_new(rs);
     if (!pf->present)
@@ -533,7 +699,6 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     if (nomem)
         goto nomem;
     pf->stats.n_rules = rs->rules.n;
-    pf->stats.n_literals = b.n_lits;
     pf->stats.n_databases = pf->n_dbs;
     vg_free(reqs);
     vg_free(b.vm_keys);
@@ -565,6 +730,9 @@ void vg_prefilter_free(vg_prefilter *pf)
     vg_route_free(pf->route);
     vg_free(pf->dbs);
     vg_free(pf->slot_db);
+    vg_free(pf->slot_eq);
+    vg_free(pf->slot_present);
+    vg_free(pf->eq);
     vg_free(pf->vm_keys);
     vg_free(pf->vm_lit);
     vg_free(pf->kw_dbs);
@@ -593,6 +761,8 @@ bool vg_prefilter_value_possible(const vg_prefilter *pf, const vg_pf_scratch *s,
     if (!pf->vm_keys[k])
         return true; /* no literal known for this value */
     uint32_t lit = pf->vm_lit[k];
+    if (pf->lit_db[lit] == UNSCANNED_DB)
+        return true;
     return s->db_gen[pf->lit_db[lit]] != s->gen || s->lit_gen[lit] == s->gen;
 }
 
@@ -666,6 +836,49 @@ typedef struct scan_ctx {
     uint64_t *cand;
 } scan_ctx;
 
+/* Atom id was seen: its rules become candidates. */
+static void mark(scan_ctx *c, uint32_t id)
+{
+    c->s->lit_gen[id] = c->s->gen;
+    for (uint32_t i = c->pf->lit_off[id]; i < c->pf->lit_off[id + 1]; i++) {
+        uint32_t r = c->pf->lit_rules[i];
+        c->cand[r / 64] |= 1ull << (r % 64);
+    }
+}
+
+static void eq_lookup(scan_ctx *c, uint64_t h)
+{
+    const vg_prefilter *pf = c->pf;
+    for (size_t k = h & (pf->eq_size - 1); pf->eq[k].h; k = (k + 1) & (pf->eq_size - 1))
+        if (pf->eq[k].h == h)
+            mark(c, pf->eq[k].lit); /* a 64-bit hash collision only adds a candidate */
+}
+
+/* The exact-value atoms of one field value (node t, a scalar). */
+static void eq_value(scan_ctx *c, uint32_t slot, unsigned bits, const vg_node *t)
+{
+    if (bits & EQ_FOLDED)
+        eq_lookup(c, eq_key(slot, PF_EQ_TEXT, true, t->text.p, t->text.len));
+    if (bits & EQ_CASED)
+        eq_lookup(c, eq_key(slot, PF_EQ_TEXT, false, t->text.p, t->text.len));
+    vg_num x;
+    if ((bits & EQ_NUM) && t->type != VG_V_BOOL && vg_num_parse(t->text.p, t->text.len, &x)) {
+        int64_t i;
+        if (x.is_int)
+            i = x.i;
+        else if (x.d >= (double)-EQ_NUM_MAX && x.d <= (double)EQ_NUM_MAX &&
+                 x.d == (double)(int64_t)x.d)
+            i = (int64_t)x.d;
+        else
+            return; /* equals no integer of at most 2^53 */
+        if (i < -EQ_NUM_MAX || i > EQ_NUM_MAX)
+            return;
+        char key[sizeof(int64_t)];
+        memcpy(key, &i, sizeof(key));
+        eq_lookup(c, eq_key(slot, PF_EQ_NUM, false, key, sizeof(key)));
+    }
+}
+
 static int on_match(unsigned int id,
                     unsigned long long from,
                     unsigned long long to,
@@ -675,12 +888,7 @@ static int on_match(unsigned int id,
     (void)from;
     (void)to;
     (void)flags;
-    scan_ctx *c = vctx;
-    c->s->lit_gen[id] = c->s->gen;
-    for (uint32_t i = c->pf->lit_off[id]; i < c->pf->lit_off[id + 1]; i++) {
-        uint32_t r = c->pf->lit_rules[i];
-        c->cand[r / 64] |= 1ull << (r % 64);
-    }
+    mark(vctx, id);
     return 0;
 }
 
@@ -772,7 +980,19 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
         s->gen = 1;
     }
     for (size_t k = 0; k < n_slots; k++) {
-        uint32_t d = pf->slot_db[slots[k]];
+        uint32_t slot = slots[k];
+        if (pf->slot_present[slot] != UINT32_MAX)
+            mark(&c, pf->slot_present[slot]);
+        if (pf->slot_eq[slot]) {
+            for (uint32_t i = resolve(ctx, slot); i != VG_NODE_NONE;) {
+                const vg_node *nd = vg_event_node(ev, i);
+                const vg_node *t = scan_text(ev, nd);
+                if (t->type == VG_V_STR || t->type == VG_V_NUM || t->type == VG_V_BOOL)
+                    eq_value(&c, slot, pf->slot_eq[slot], t);
+                i = nd->next_same;
+            }
+        }
+        uint32_t d = pf->slot_db[slot];
         if (d == UINT32_MAX || (db_skip && db_skip[d]))
             continue;
         const pf_db *db = &pf->dbs[d];

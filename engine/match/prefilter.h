@@ -4,21 +4,26 @@
  *
  * DESIGN
  * For every rule, the compiler derives a requirement from its condition program: a set of
- * (field, literal) pairs such that the rule can only match if at least one of the literals
- * occurs in that field's value (or, for keyword searches, in any value). AND keeps the most
- * selective side, OR unions both sides, NOT and value types without a literal (regex,
- * numbers, cidr, exists, null, field references) give no requirement. A rule without a
- * requirement is "always a candidate".
+ * atoms such that the rule can only match if at least one of them is seen in the event. An
+ * atom is an exact value of a field (a value without wildcards; numbers also by their
+ * integer value), a literal that occurs in a field's value (or, for keyword searches, in
+ * any value), or the presence of a field (a field condition with neither, such as a regex
+ * without a provable literal or a number comparison). AND keeps the most selective side
+ * (exact values, then the longest literal, presence last), OR unions both sides; NOT, null
+ * and `exists: false` give no requirement. A rule without a requirement is "always a
+ * candidate".
  *
- * The literals are grouped by field and compiled into one vectorscan literal database per
- * field (case-insensitive where the Sigma value is); keyword literals go to one database per
- * logsource mapping entry plus one for rules that apply to every event, so that logsource
- * routing (route.h) can leave the keyword databases of other logsources unscanned. Per
- * event, each field that has a database is scanned once (unless routing says no rule of
- * the database can apply), every literal seen marks its rules, and only the marked rules
- * plus the always-candidates are evaluated. The prefilter never decides a match: it only
- * removes rules that cannot match, so the evaluator's answer is unchanged (the differential
- * test checks this against the reference evaluator).
+ * The literals that some requirement uses are grouped by field and compiled into one
+ * vectorscan literal database per field (case-insensitive where the Sigma value is);
+ * keyword literals go to one database per logsource mapping entry plus one for rules that
+ * apply to every event, so that logsource routing (route.h) can leave the keyword databases
+ * of other logsources unscanned. Exact values sit in one hash table keyed by (field, value).
+ * Per event, each present field that has a database is scanned once (unless routing says no
+ * rule of the database can apply), its values are looked up in the exact-value table, every
+ * atom seen marks its rules, and only the marked rules plus the always-candidates are
+ * evaluated. The prefilter never decides a match: it only removes rules that cannot match,
+ * so the evaluator's answer is unchanged (the differential test checks this against the
+ * reference evaluator).
  *
  * Thread: the prefilter is built once and read-only; each thread has its own vg_pf_scratch.
  */
@@ -36,7 +41,8 @@ typedef struct vg_pf_stats {
     size_t n_rules;
     size_t n_filtered;  /* rules with a literal requirement */
     size_t n_always;    /* rules evaluated on every event */
-    size_t n_literals;  /* distinct (field, literal, case) entries */
+    size_t n_literals;  /* distinct (field, literal, case) entries scanned */
+    size_t n_exact;     /* distinct (field, exact value) entries looked up */
     size_t n_databases; /* vectorscan databases (one per field, keyword ones per entry) */
 } vg_pf_stats;
 

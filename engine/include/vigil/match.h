@@ -27,9 +27,12 @@ typedef struct vg_match_scratch vg_match_scratch;
 
 typedef struct vg_prefilter_info {
     size_t n_rules;
-    size_t n_filtered;  /* rules evaluated only when one of their literals is seen */
-    size_t n_always;    /* rules evaluated on every event (negations, regexes, numbers, ...) */
+    size_t n_filtered;  /* rules evaluated only when one of their literals, exact values or
+                           fields is seen */
+    size_t n_always;    /* rules evaluated on every event (negations, null, keywords
+                           without a literal, ...) */
     size_t n_literals;  /* distinct literals in the multi-pattern databases */
+    size_t n_exact;     /* distinct exact values looked up per event */
     size_t n_databases; /* databases: one per field with literals, keyword ones per logsource */
 } vg_prefilter_info;
 
