@@ -87,20 +87,17 @@ struct vg_prefilter {
     uint32_t *rule_dbs;
     pf_db *dbs;
     size_t n_dbs;
-    vg_route *route;     /* logsource routing, NULL when no entry can be routed */
-    hs_scratch_t *proto; /* scratch big enough for every database */
-    uint32_t *kw_dbs;    /* indexes of the keyword databases */
+    vg_route *route;      /* logsource routing, NULL when no entry can be routed */
+    hs_scratch_t *proto;  /* scratch big enough for every database */
+    hs_database_t *kw_db; /* every keyword literal */
+    uint32_t *kw_dbs;     /* indexes of the keyword databases */
     size_t n_kw_dbs;
     uint32_t *slot_db;      /* per field slot: its database, UINT32_MAX if none */
     uint8_t *slot_eq;       /* per field slot: EQ_* bits, 0 if no exact-value atom */
     uint32_t *slot_present; /* per field slot: its PF_PRESENT atom, UINT32_MAX if none */
     pf_eq *eq;              /* exact-value atoms (open addressing), NULL if none */
     size_t eq_size;         /* power of two */
-    /* value matcher -> the literal all its matches contain (open addressing) */
-    const void **vm_keys;
-    uint32_t *vm_lit;
-    size_t vm_size;      /* power of two, 0 = empty */
-    vg_present *present; /* which slots an event can resolve */
+    vg_present *present;    /* which slots an event can resolve */
     vg_pf_stats stats;
 };
 
@@ -113,7 +110,6 @@ struct vg_pf_scratch {
     size_t n_words;
     char *kw_buf; /* the event's values joined, for the keyword databases */
     size_t kw_cap, kw_len;
-    bool kw_ok; /* kw_buf holds all values (false: out of memory) */
 };
 
 /* ---- building: literal table ---- */
@@ -442,6 +438,32 @@ static int cmp_slot(const void *x, const void *y)
     return a->slot < b->slot ? -1 : a->slot > b->slot ? 1 : 0;
 }
 
+/* One literal database (block mode); the prototype scratch grows to fit it. */
+static bool compile_db(const char *const *exprs,
+                       const unsigned *flags,
+                       const unsigned *ids,
+                       const size_t *lens,
+                       unsigned n,
+                       hs_database_t **db,
+                       hs_scratch_t **proto,
+                       char *err,
+                       size_t err_len)
+{
+    hs_compile_error_t *cerr = NULL;
+    if (hs_compile_lit_multi(exprs, flags, ids, lens, n, HS_MODE_BLOCK, NULL, db, &cerr) !=
+        HS_SUCCESS) {
+        snprintf(err, err_len, "vectorscan: %s",
+                 cerr && cerr->message ? cerr->message : "compile failed");
+        hs_free_compile_error(cerr);
+        return false;
+    }
+    if (hs_alloc_scratch(*db, proto) != HS_SUCCESS) {
+        snprintf(err, err_len, "vectorscan: cannot allocate scratch");
+        return false;
+    }
+    return true;
+}
+
 static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
 {
     pf->stats.n_literals = 0;
@@ -466,35 +488,38 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
     pf->stats.n_literals = n_used;
     if (ok)
         qsort(order, n_used, sizeof(*order), cmp_slot);
+    /* Keyword slots sort last (KW_BIT). Their literals all go into one keyword database
+     * (the values are joined and scanned once), and each keyword slot keeps an entry in
+     * dbs[] without an hs database of its own, for routing and the literal marks. */
+    size_t kw_first = 0, n_kw = 0;
+    while (kw_first < n_used && !(order[kw_first]->slot & KW_BIT))
+        kw_first++;
     for (size_t i = 0; ok && i < n_used;) {
+        bool kw = (order[i]->slot & KW_BIT) != 0;
+        size_t at = kw ? kw_first + n_kw : 0; /* where this group's literals go */
         size_t j = i;
         unsigned n = 0;
         for (; j < n_used && order[j]->slot == order[i]->slot; j++, n++) {
-            exprs[n] = order[j]->p;
-            lens[n] = order[j]->len;
-            ids[n] = (unsigned)(order[j] - b->lits);
-            pf->lit_db[ids[n]] = (uint32_t)pf->n_dbs;
-            flags[n] = HS_FLAG_SINGLEMATCH | (order[j]->cased ? 0u : HS_FLAG_CASELESS);
-        }
-        hs_database_t *db = NULL;
-        hs_compile_error_t *cerr = NULL;
-        if (hs_compile_lit_multi(exprs, flags, ids, lens, n, HS_MODE_BLOCK, NULL, &db, &cerr) !=
-            HS_SUCCESS) {
-            snprintf(err, err_len, "vectorscan: %s",
-                     cerr && cerr->message ? cerr->message : "compile failed");
-            hs_free_compile_error(cerr);
-            ok = false;
-            break;
+            unsigned id = (unsigned)(order[j] - b->lits);
+            exprs[at + n] = order[j]->p;
+            lens[at + n] = order[j]->len;
+            ids[at + n] = id;
+            flags[at + n] = HS_FLAG_SINGLEMATCH | (order[j]->cased ? 0u : HS_FLAG_CASELESS);
+            pf->lit_db[id] = (uint32_t)pf->n_dbs;
         }
         pf->dbs[pf->n_dbs].slot = order[i]->slot;
-        pf->dbs[pf->n_dbs].db = db;
-        pf->n_dbs++;
-        if (hs_alloc_scratch(db, &pf->proto) != HS_SUCCESS) {
-            snprintf(err, err_len, "vectorscan: cannot allocate scratch");
+        pf->dbs[pf->n_dbs].db = NULL;
+        if (kw)
+            n_kw += n;
+        else if (!compile_db(exprs, flags, ids, lens, n, &pf->dbs[pf->n_dbs].db, &pf->proto, err,
+                             err_len))
             ok = false;
-        }
+        pf->n_dbs++;
         i = j;
     }
+    if (ok && n_kw)
+        ok = compile_db(exprs + kw_first, flags + kw_first, ids + kw_first, lens + kw_first,
+                        (unsigned)n_kw, &pf->kw_db, &pf->proto, err, err_len);
     vg_free(order);
     vg_free(exprs);
     vg_free(flags);
@@ -580,32 +605,15 @@ static bool build_slot_db(vg_prefilter *pf, const vg_ruleset *rs)
     return true;
 }
 
-static size_t vm_hash(const void *vm, size_t size)
+/* Every value matcher with a literal notes it (vg_vmatch.pf_lit), so that evaluation finds
+ * it without a lookup. The matchers belong to the ruleset the prefilter is built for, which
+ * vg_ruleset_build_prefilter holds writable; the walk that found them is read-only. */
+static void note_vm_lits(const builder *b)
 {
-    uint64_t h = (uint64_t)(uintptr_t)vm * 0x9e3779b97f4a7c15ull;
-    return (size_t)(h >> 20) & (size - 1);
-}
-
-/* value matcher -> literal, as an open-addressing table */
-static bool build_vm_table(vg_prefilter *pf, const builder *b)
-{
-    if (!b->n_vm)
-        return true;
-    pf->vm_size = 64;
-    while (pf->vm_size < b->n_vm * 2)
-        pf->vm_size <<= 1;
-    pf->vm_keys = vg_calloc(pf->vm_size, sizeof(*pf->vm_keys));
-    pf->vm_lit = vg_calloc(pf->vm_size, sizeof(*pf->vm_lit));
-    if (!pf->vm_keys || !pf->vm_lit)
-        return false;
     for (size_t i = 0; i < b->n_vm; i++) {
-        size_t k = vm_hash(b->vm_keys[i], pf->vm_size);
-        while (pf->vm_keys[k] && pf->vm_keys[k] != b->vm_keys[i])
-            k = (k + 1) & (pf->vm_size - 1);
-        pf->vm_keys[k] = b->vm_keys[i];
-        pf->vm_lit[k] = b->vm_lit[i];
+        vg_vmatch *vm = (vg_vmatch *)(uintptr_t)b->vm_keys[i];
+        vm->pf_lit = b->vm_lit[i] + 1;
     }
-    return true;
 }
 
 /* rule -> the databases of its scanned literals, as CSR (a database may be listed twice) */
@@ -688,9 +696,9 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     vg_free(fill);
     if (!build_dbs(pf, &b, err, err_len))
         goto fail;
-    if (!build_slot_db(pf, rs) || !build_rule_dbs(pf, reqs) || !build_vm_table(pf, &b) ||
-        !build_eq(pf, &b, rs->fslots.n))
+    if (!build_slot_db(pf, rs) || !build_rule_dbs(pf, reqs) || !build_eq(pf, &b, rs->fslots.n))
         goto nomem;
+    note_vm_lits(&b);
     pf->present = vg_present_new(rs);
     if (!pf->present)
         goto nomem;
@@ -699,7 +707,9 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     if (nomem)
         goto nomem;
     pf->stats.n_rules = rs->rules.n;
-    pf->stats.n_databases = pf->n_dbs;
+    pf->stats.n_databases = pf->kw_db ? 1 : 0;
+    for (size_t d = 0; d < pf->n_dbs; d++)
+        pf->stats.n_databases += pf->dbs[d].db != NULL;
     vg_free(reqs);
     vg_free(b.vm_keys);
     vg_free(b.vm_lit);
@@ -726,6 +736,7 @@ void vg_prefilter_free(vg_prefilter *pf)
         return;
     for (size_t i = 0; i < pf->n_dbs; i++)
         hs_free_database(pf->dbs[i].db);
+    hs_free_database(pf->kw_db);
     hs_free_scratch(pf->proto);
     vg_route_free(pf->route);
     vg_free(pf->dbs);
@@ -733,8 +744,6 @@ void vg_prefilter_free(vg_prefilter *pf)
     vg_free(pf->slot_eq);
     vg_free(pf->slot_present);
     vg_free(pf->eq);
-    vg_free(pf->vm_keys);
-    vg_free(pf->vm_lit);
     vg_free(pf->kw_dbs);
     vg_present_free(pf->present);
     vg_free(pf->always);
@@ -751,16 +760,13 @@ void vg_prefilter_stats(const vg_prefilter *pf, vg_pf_stats *out)
     *out = pf->stats;
 }
 
-bool vg_prefilter_value_possible(const vg_prefilter *pf, const vg_pf_scratch *s, const void *vm)
+bool vg_prefilter_value_possible(const vg_prefilter *pf,
+                                 const vg_pf_scratch *s,
+                                 const vg_vmatch *vm)
 {
-    if (!pf->vm_size)
-        return true;
-    size_t k = vm_hash(vm, pf->vm_size);
-    while (pf->vm_keys[k] && pf->vm_keys[k] != vm)
-        k = (k + 1) & (pf->vm_size - 1);
-    if (!pf->vm_keys[k])
+    if (!vm->pf_lit)
         return true; /* no literal known for this value */
-    uint32_t lit = pf->vm_lit[k];
+    uint32_t lit = vm->pf_lit - 1;
     if (pf->lit_db[lit] == UNSCANNED_DB)
         return true;
     return s->db_gen[pf->lit_db[lit]] != s->gen || s->lit_gen[lit] == s->gen;
@@ -906,58 +912,49 @@ static const vg_node *scan_text(const vg_event *ev, const vg_node *n)
     return n;
 }
 
-static void scan_span(const pf_db *db, vg_pf_scratch *s, scan_ctx *c, vg_span t)
+static void scan_span(const hs_database_t *db, vg_pf_scratch *s, scan_ctx *c, vg_span t)
 {
     if (t.len > UINT32_MAX)
         t.len = UINT32_MAX;
-    hs_scan(db->db, t.p ? t.p : "", (unsigned)t.len, 0, s->hs, on_match, c);
+    hs_scan(db, t.p ? t.p : "", (unsigned)t.len, 0, s->hs, on_match, c);
 }
 
 /* Keyword literals may occur in any value: scan all values in one call, joined by a NUL.
  * Joining can only add matches (a literal spanning two values), never lose one, and the
- * prefilter may over-approximate. `again`: the buffer already holds this event's values. */
-static void scan_keywords(const vg_prefilter *pf,
-                          vg_pf_scratch *s,
-                          scan_ctx *c,
-                          const vg_event *ev,
-                          const pf_db *db,
-                          bool again)
+ * prefilter may over-approximate. */
+static void scan_keywords(const vg_prefilter *pf, vg_pf_scratch *s, scan_ctx *c, const vg_event *ev)
 {
-    (void)pf;
     uint32_t n = vg_event_count(ev);
     bool joined = true;
-    if (!again) {
-        s->kw_len = 0;
-        for (uint32_t i = 1; i < n && joined; i++) {
-            const vg_node *nd = vg_event_node(ev, i);
-            if (nd->type != VG_V_STR && nd->type != VG_V_NUM)
-                continue;
-            size_t len = s->kw_len;
-            if (len + nd->text.len + 1 > s->kw_cap) {
-                size_t cap = (len + nd->text.len + 1) * 2;
-                char *nb = vg_realloc(s->kw_buf, cap);
-                if (!nb) {
-                    joined = false;
-                    break;
-                }
-                s->kw_buf = nb;
-                s->kw_cap = cap;
+    s->kw_len = 0;
+    for (uint32_t i = 1; i < n && joined; i++) {
+        const vg_node *nd = vg_event_node(ev, i);
+        if (nd->type != VG_V_STR && nd->type != VG_V_NUM)
+            continue;
+        size_t len = s->kw_len;
+        if (len + nd->text.len + 1 > s->kw_cap) {
+            size_t cap = (len + nd->text.len + 1) * 2;
+            char *nb = vg_realloc(s->kw_buf, cap);
+            if (!nb) {
+                joined = false;
+                break;
             }
-            if (nd->text.len)
-                memcpy(s->kw_buf + len, nd->text.p, nd->text.len);
-            len += nd->text.len;
-            s->kw_buf[len++] = '\0';
-            s->kw_len = len;
+            s->kw_buf = nb;
+            s->kw_cap = cap;
         }
-        s->kw_ok = joined;
+        if (nd->text.len)
+            memcpy(s->kw_buf + len, nd->text.p, nd->text.len);
+        len += nd->text.len;
+        s->kw_buf[len++] = '\0';
+        s->kw_len = len;
     }
-    if (s->kw_ok) {
-        scan_span(db, s, c, (vg_span){s->kw_buf, s->kw_len});
+    if (joined) {
+        scan_span(pf->kw_db, s, c, (vg_span){s->kw_buf, s->kw_len});
     } else { /* out of memory: one value at a time */
         for (uint32_t i = 1; i < n; i++) {
             const vg_node *nd = vg_event_node(ev, i);
             if (nd->type == VG_V_STR || nd->type == VG_V_NUM)
-                scan_span(db, s, c, nd->text);
+                scan_span(pf->kw_db, s, c, nd->text);
         }
     }
 }
@@ -1001,18 +998,21 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
             const vg_node *nd = vg_event_node(ev, i);
             const vg_node *t = scan_text(ev, nd);
             if (t->type == VG_V_STR || t->type == VG_V_NUM || t->type == VG_V_BOOL)
-                scan_span(db, s, &c, t->text);
+                scan_span(db->db, s, &c, t->text);
             i = nd->next_same;
         }
     }
-    bool joined = false; /* kw_buf holds this event's values */
+    /* one scan for every keyword slot that may apply (the others' literals it sees only add
+     * candidates that routing or the evaluation drop) */
+    bool kw = false;
     for (size_t k = 0; k < pf->n_kw_dbs; k++) {
         if (!db_skip || !db_skip[pf->kw_dbs[k]]) {
             s->db_gen[pf->kw_dbs[k]] = s->gen;
-            scan_keywords(pf, s, &c, ev, &pf->dbs[pf->kw_dbs[k]], joined);
-            joined = true;
+            kw = true;
         }
     }
+    if (kw)
+        scan_keywords(pf, s, &c, ev);
     *n_words = pf->n_words;
     return s->cand;
 }

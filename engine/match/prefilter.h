@@ -14,10 +14,11 @@
  * candidate".
  *
  * The literals that some requirement uses are grouped by field and compiled into one
- * vectorscan literal database per field (case-insensitive where the Sigma value is);
- * keyword literals go to one database per logsource mapping entry plus one for rules that
- * apply to every event, so that logsource routing (route.h) can leave the keyword databases
- * of other logsources unscanned. Exact values sit in one hash table keyed by (field, value).
+ * vectorscan literal database per field (case-insensitive where the Sigma value is).
+ * Keyword literals have a pseudo slot per logsource mapping entry plus one for rules that
+ * apply to every event, so that logsource routing (route.h) can tell which of them may
+ * apply; they share one database, scanned once over the event's values joined when any of
+ * them may. Exact values sit in one hash table keyed by (field, value).
  * Per event, each present field that has a database is scanned once (unless routing says no
  * rule of the database can apply), its values are looked up in the exact-value table, every
  * atom seen marks its rules, and only the marked rules plus the always-candidates are
@@ -34,6 +35,7 @@
 #include "vigil/event.h"
 
 struct vg_ruleset;
+struct vg_vmatch;
 typedef struct vg_prefilter vg_prefilter;
 typedef struct vg_pf_scratch vg_pf_scratch;
 
@@ -43,7 +45,7 @@ typedef struct vg_pf_stats {
     size_t n_always;    /* rules evaluated on every event */
     size_t n_literals;  /* distinct (field, literal, case) entries scanned */
     size_t n_exact;     /* distinct (field, exact value) entries looked up */
-    size_t n_databases; /* vectorscan databases (one per field, keyword ones per entry) */
+    size_t n_databases; /* vectorscan databases (one per field, one for keywords) */
 } vg_pf_stats;
 
 /* Build from a finished ruleset. NULL on failure with a message in err. */
@@ -90,6 +92,8 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
  * certainly does not match any value of this event: every match of it contains a literal
  * that a database scanned for this event holds and did not report. true otherwise
  * (including values without a literal, or whose database was not scanned). */
-bool vg_prefilter_value_possible(const vg_prefilter *pf, const vg_pf_scratch *s, const void *vm);
+bool vg_prefilter_value_possible(const vg_prefilter *pf,
+                                 const vg_pf_scratch *s,
+                                 const struct vg_vmatch *vm);
 
 #endif

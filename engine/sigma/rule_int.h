@@ -84,6 +84,8 @@ typedef struct vg_vmatch {
     uint32_t ref_slot; /* FIELDREF: field slot of the other field (see vg_fslot) */
     int ref_mode;      /* FIELDREF: 0 equals, 1 contains, 2 startswith, 3 endswith */
     bool cased;        /* FIELDREF */
+    uint32_t pf_lit;   /* set by the prefilter (prefilter.c): 1 + the id of the literal that
+                          every match contains, 0 if none */
 } vg_vmatch;
 
 typedef struct vg_fcond {

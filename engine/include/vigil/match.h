@@ -33,7 +33,7 @@ typedef struct vg_prefilter_info {
                            without a literal, ...) */
     size_t n_literals;  /* distinct literals in the multi-pattern databases */
     size_t n_exact;     /* distinct exact values looked up per event */
-    size_t n_databases; /* databases: one per field with literals, keyword ones per logsource */
+    size_t n_databases; /* databases: one per field with literals, one for keywords */
 } vg_prefilter_info;
 
 /* Build the literal prefilter of a finished ruleset (vectorscan databases). Needed by
