@@ -174,6 +174,24 @@ static uint64_t hash_more(uint64_t h, const char *p, size_t n)
     return h;
 }
 
+/* The key's hash and its continuation of the parent path's hash (h = hash(parent) + "."),
+ * in one pass: the two multiply chains run side by side instead of one after the other.
+ * Returns whether the key holds a space. */
+static bool hash_key_path(const char *p, size_t n, uint64_t *key, uint64_t *path)
+{
+    uint64_t hk = FNV_OFFSET, hp = *path;
+    bool space = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        space |= c == ' ';
+        hk = (hk ^ c) * FNV_PRIME;
+        hp = (hp ^ c) * FNV_PRIME;
+    }
+    *key = hk;
+    *path = hp;
+    return space;
+}
+
 uint64_t vg_hash_name(const char *p, size_t n)
 {
     return hash_more(FNV_OFFSET, p, n);
@@ -250,14 +268,19 @@ vg_status vg_event_index(vg_event *ev)
         nd->next_same = VG_NODE_NONE;
         if (!nd->key.p)
             nd->key = (vg_span){"", 0};
-        nd->key_hash = vg_hash_name(nd->key.p, nd->key.len);
+        bool space;
         if (par->type == VG_V_ARR) {
+            uint64_t unused = FNV_OFFSET;
+            space = hash_key_path(nd->key.p, nd->key.len, &nd->key_hash, &unused);
             nd->path = par->path;
             nd->path_hash = par->path_hash;
         } else if (nd->parent == 0) {
+            nd->path_hash = FNV_OFFSET;
+            space = hash_key_path(nd->key.p, nd->key.len, &nd->key_hash, &nd->path_hash);
             nd->path = nd->key;
-            nd->path_hash = nd->key_hash;
         } else {
+            nd->path_hash = hash_more(par->path_hash, ".", 1);
+            space = hash_key_path(nd->key.p, nd->key.len, &nd->key_hash, &nd->path_hash);
             size_t len = par->path.len + 1 + nd->key.len;
             char *s = vg_arena_alloc(ev->arena, len + 1);
             if (!s)
@@ -267,7 +290,6 @@ vg_status vg_event_index(vg_event *ev)
             memcpy(s + par->path.len + 1, nd->key.p, nd->key.len);
             s[len] = '\0';
             nd->path = (vg_span){s, len};
-            nd->path_hash = hash_more(hash_more(par->path_hash, ".", 1), nd->key.p, nd->key.len);
         }
         slot *ps = find_slot(ev, ev->paths, size, nd->path_hash, nd->path.p, nd->path.len);
         if (ps->stamp != ev->stamp) {
@@ -281,7 +303,7 @@ vg_status vg_event_index(vg_event *ev)
                 uint32_t pidx = (uint32_t)(ps - ev->paths);
                 register_leaf(ev, nd->key, nd->key_hash, pidx);
                 /* Sigma writes field names without spaces ("Threat Name" -> ThreatName) */
-                if (memchr(nd->key.p, ' ', nd->key.len)) {
+                if (space) {
                     char *st = vg_arena_alloc(ev->arena, nd->key.len);
                     if (!st)
                         return VG_ERR_LIMIT;

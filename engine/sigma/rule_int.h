@@ -62,7 +62,10 @@ typedef enum vg_time_part {
 } vg_time_part;
 
 typedef struct vg_vmatch {
+    /* what evaluation reads for every value comes first (one cache line for a glob) */
     vg_vm_kind kind;
+    uint32_t pf_lit;    /* set by the prefilter (prefilter.c): 1 + the id of the literal that
+                           every match contains, 0 if none */
     uint32_t group;     /* values of one group are alternatives (OR); with `all`, every
                            group must match (one Sigma value may expand to several
                            alternatives: base64offset, placeholders) */
@@ -84,8 +87,6 @@ typedef struct vg_vmatch {
     uint32_t ref_slot; /* FIELDREF: field slot of the other field (see vg_fslot) */
     int ref_mode;      /* FIELDREF: 0 equals, 1 contains, 2 startswith, 3 endswith */
     bool cased;        /* FIELDREF */
-    uint32_t pf_lit;   /* set by the prefilter (prefilter.c): 1 + the id of the literal that
-                          every match contains, 0 if none */
 } vg_vmatch;
 
 typedef struct vg_fcond {
