@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_prefilter.c: the requirements the prefilter derives (exact values, literals, field
+ * presence) and that the fast matcher then leaves rules unevaluated exactly when they cannot
+ * match: a rule is evaluated only on events that hold one of its atoms, and every event
+ * gets the reference evaluator's answer, including numbers written in every form Sigma
+ * compares equal (text, hex, float, "#text" objects, arrays).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vigil/diag.h"
+#include "vigil/event.h"
+#include "vigil/match.h"
+#include "vigil/parse.h"
+#include "vigil/ruleset.h"
+
+#define CAP 16
+
+/* Rule order is rule index order. */
+static const char rules[] =
+        "title: exact number\nid: p0\nlogsource: {product: any}\n"
+        "detection: {sel: {EventID: 16}, condition: sel}\n"
+        "---\n"
+        "title: exact text\nid: p1\nlogsource: {product: any}\n"
+        "detection: {sel: {Image: 'C:\\Tools\\Probe.exe'}, condition: sel}\n"
+        "---\n"
+        "title: regex without a literal\nid: p2\nlogsource: {product: any}\n"
+        "detection: {sel: {Hash|re: '^[a-f0-9]{8}$'}, condition: sel}\n"
+        "---\n"
+        "title: comparison\nid: p3\nlogsource: {product: any}\n"
+        "detection: {sel: {Size|gt: 100}, condition: sel}\n"
+        "---\n"
+        "title: null value\nid: p4\nlogsource: {product: any}\n"
+        "detection: {sel: {Parent: null}, condition: sel}\n"
+        "---\n"
+        "title: negation\nid: p5\nlogsource: {product: any}\n"
+        "detection: {sel: {Image|endswith: '.exe'}, condition: not sel}\n"
+        "---\n"
+        "title: literal and exact\nid: p6\nlogsource: {product: any}\n"
+        "detection: {sel: {CommandLine|contains: 'secretdump', EventID: 1}, condition: sel}\n"
+        "---\n"
+        "title: cased exact\nid: p7\nlogsource: {product: any}\n"
+        "detection: {sel: {User|cased: 'Admin'}, condition: sel}\n";
+
+typedef struct fixture {
+    vg_ruleset *rs;
+    vg_diags *d;
+    vg_match_scratch *fast, *ref;
+    vg_event *ev;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    f->rs = vg_ruleset_new();
+    f->d = vg_diags_new();
+    assert_int_equal(vg_ruleset_add_rules(f->rs, "p.yml", rules, strlen(rules), f->d), VG_OK);
+    assert_int_equal(vg_ruleset_finish(f->rs, f->d), VG_OK);
+    assert_int_equal(vg_diags_errors(f->d), 0);
+    char err[256];
+    assert_int_equal(vg_ruleset_build_prefilter(f->rs, err, sizeof(err)), VG_OK);
+    f->fast = vg_match_scratch_new(f->rs);
+    f->ref = vg_match_scratch_new(f->rs);
+    f->ev = vg_event_new(NULL);
+    assert_non_null(f->fast);
+    assert_non_null(f->ref);
+    assert_non_null(f->ev);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    vg_event_free(f->ev);
+    vg_match_scratch_free(f->fast);
+    vg_match_scratch_free(f->ref);
+    vg_ruleset_free(f->rs);
+    vg_diags_free(f->d);
+    free(f);
+    return 0;
+}
+
+/* Match one event with both matchers; returns the rules evaluated by the fast one and puts
+ * the rules that fire (the same for both, or the test fails) in hits. */
+static uint64_t run(fixture *f, const char *json, uint32_t *hits, size_t *n_hits)
+{
+    char buf[512];
+    size_t n = strlen(json);
+    assert_true(n < sizeof(buf));
+    memcpy(buf, json, n + 1);
+    vg_event_reset(f->ev);
+    vg_perr perr;
+    assert_int_equal(vg_parse_json(f->ev, buf, n, &perr), VG_OK);
+    assert_int_equal(vg_event_index(f->ev), VG_OK);
+    vg_match_counters before, after;
+    vg_match_counters_get(f->fast, &before);
+    uint32_t want[CAP];
+    size_t nw = vg_match_event(f->rs, f->ref, f->ev, NULL, want, CAP);
+    *n_hits = vg_match_event_fast(f->rs, f->fast, f->ev, NULL, hits, CAP);
+    vg_match_counters_get(f->fast, &after);
+    if (nw != *n_hits || memcmp(want, hits, nw * sizeof(uint32_t)) != 0)
+        fail_msg("event %s: fast matcher found %zu rules, reference %zu", json, *n_hits, nw);
+    return after.rule_evals - before.rule_evals;
+}
+
+static void test_requirements(void **state)
+{
+    fixture *f = *state;
+    vg_prefilter_info pi;
+    assert_true(vg_ruleset_prefilter_info(f->rs, &pi));
+    assert_int_equal(pi.n_rules, 8);
+    assert_int_equal(pi.n_always, 2); /* null and negation */
+    assert_int_equal(pi.n_filtered, 6);
+    /* 16 as text and as a number, the path, Admin; p6 keeps its literal, which is rarer
+     * than its exact EventID 1 (ten bytes against one) */
+    assert_int_equal(pi.n_exact, 4);
+    assert_int_equal(pi.n_literals, 1);
+}
+
+/* An event without any rule's field evaluates only the two rules without a requirement. */
+static void test_unrelated_event(void **state)
+{
+    fixture *f = *state;
+    uint32_t hits[CAP];
+    size_t n;
+    assert_int_equal(run(f, "{\"Other\":\"x\"}", hits, &n), 2);
+    assert_int_equal(n, 2); /* p4: Parent is absent; p5: no Image ending in .exe */
+    assert_int_equal(hits[0], 4);
+    assert_int_equal(hits[1], 5);
+}
+
+static void test_numbers(void **state)
+{
+    fixture *f = *state;
+    static const char *const equal[] = {
+            "{\"EventID\":16,\"Parent\":1,\"Image\":\"a.exe\"}",
+            "{\"EventID\":\"16\",\"Parent\":1,\"Image\":\"a.exe\"}",
+            "{\"EventID\":\"0x10\",\"Parent\":1,\"Image\":\"a.exe\"}",
+            "{\"EventID\":16.0,\"Parent\":1,\"Image\":\"a.exe\"}",
+            "{\"EventID\":1.6e1,\"Parent\":1,\"Image\":\"a.exe\"}",
+            "{\"EventID\":{\"#attributes\":{\"Q\":1},\"#text\":16},\"Parent\":1,\"Image\":\"a."
+            "exe\"}",
+            "{\"EventID\":[3,16],\"Parent\":1,\"Image\":\"a.exe\"}",
+    };
+    uint32_t hits[CAP];
+    size_t n;
+    for (size_t i = 0; i < sizeof(equal) / sizeof(equal[0]); i++) {
+        assert_int_equal(run(f, equal[i], hits, &n), 3); /* p0, and p4 and p5 (always) */
+        assert_int_equal(n, 1);
+        assert_int_equal(hits[0], 0);
+    }
+    /* not equal: p0 is not even evaluated */
+    static const char *const other[] = {
+            "{\"EventID\":17,\"Parent\":1,\"Image\":\"a.exe\"}",
+            "{\"EventID\":\"16x\",\"Parent\":1,\"Image\":\"a.exe\"}",
+            "{\"EventID\":16.5,\"Parent\":1,\"Image\":\"a.exe\"}",
+            "{\"EventID\":true,\"Parent\":1,\"Image\":\"a.exe\"}",
+    };
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+        assert_int_equal(run(f, other[i], hits, &n), 2); /* p4 and p5 only */
+        assert_int_equal(n, 0);
+    }
+}
+
+static void test_text_and_presence(void **state)
+{
+    fixture *f = *state;
+    uint32_t hits[CAP];
+    size_t n;
+    /* exact text: case-insensitive unless cased (p4 and p5 are evaluated every time) */
+    assert_int_equal(run(f, "{\"Image\":\"c:\\\\tools\\\\PROBE.EXE\",\"Parent\":1}", hits, &n), 3);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 1);
+    assert_int_equal(run(f, "{\"Image\":\"c:\\\\tools\\\\probe.exe.bak\",\"Parent\":1}", hits, &n),
+                     2);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 5);
+    assert_int_equal(run(f, "{\"User\":\"Admin\",\"Parent\":1}", hits, &n), 3);
+    assert_int_equal(n, 2); /* p5 (no Image) and p7 */
+    assert_int_equal(run(f, "{\"User\":\"admin\",\"Parent\":1}", hits, &n), 2);
+    assert_int_equal(n, 1);
+    /* presence: the regex and the comparison are evaluated when their field is there */
+    assert_int_equal(run(f, "{\"Hash\":\"0badf00d\",\"Size\":\"99\",\"Parent\":1}", hits, &n), 4);
+    assert_int_equal(n, 2); /* p2 and p5 */
+    assert_int_equal(hits[0], 2);
+    assert_int_equal(run(f, "{\"Size\":101,\"Parent\":1}", hits, &n), 3);
+    assert_int_equal(n, 2); /* p3 and p5 */
+    assert_int_equal(hits[0], 3);
+    /* p6 is evaluated because its literal was seen */
+    assert_int_equal(
+            run(f, "{\"EventID\":1,\"CommandLine\":\"x secretdump\",\"Parent\":1}", hits, &n), 3);
+    assert_int_equal(n, 2);
+    assert_int_equal(hits[0], 5);
+    assert_int_equal(hits[1], 6);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_requirements, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_unrelated_event, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_text_and_presence, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("match/prefilter", tests, NULL, NULL);
+}
