@@ -21,7 +21,7 @@ int fs_read_file(const char *path, size_t max, char **out, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f)
         return errno;
-    size_t cap = 64 * 1024, n = 0;
+    size_t cap = max < 64 * 1024 ? max : 64 * 1024, n = 0;
     char *buf = vg_malloc(cap + 1);
     if (!buf) {
         fclose(f);
@@ -30,6 +30,9 @@ int fs_read_file(const char *path, size_t max, char **out, size_t *len)
     for (;;) {
         if (n == cap) {
             if (cap >= max) {
+                /* full: the file fits only if nothing follows */
+                if (fgetc(f) == EOF && !ferror(f))
+                    break;
                 vg_free(buf);
                 fclose(f);
                 return EFBIG;
