@@ -630,15 +630,14 @@ static vg_ruleset *load_rules(const rsrc_opts *ro)
 
 int main(int argc, char **argv)
 {
-    static opts o;
-    o.max_events = UINT64_MAX;
-    o.variants = DEFAULT_VARIANTS;
-    o.seed = DEFAULT_SEED;
-    o.limit_ms = DEFAULT_LIMIT_MS;
-    o.top = DEFAULT_TOP;
-    o.repeat = DEFAULT_REPEAT;
-    o.max_record = 4u << 20;
-    o.reference = true;
+    opts o = {.max_events = UINT64_MAX,
+              .variants = DEFAULT_VARIANTS,
+              .seed = DEFAULT_SEED,
+              .limit_ms = DEFAULT_LIMIT_MS,
+              .top = DEFAULT_TOP,
+              .repeat = DEFAULT_REPEAT,
+              .max_record = 4u << 20,
+              .reference = true};
     int st = parse_opts(&o, argc, argv);
     if (st != 0)
         return st < 0 ? 0 : st;
