@@ -14,16 +14,25 @@
 #      its alerts compared with the default matcher's on those events
 #   4. a detection check of the all-rules alerts against the generator's truth file
 #   5. `vigil check` over the whole SigmaHQ corpus (rules*), best of 3
-# Every run reports wall and CPU time, events/s, MB/s, alerts and peak RSS. The table goes
-# to stdout and is appended to bench/results/throughput-<date>.txt, the plot (gnuplot,
-# events/s against rule count) is written to bench/results/throughput-<date>.png; progress
-# goes to stderr. Needs SigmaHQ's corpus at <source root>/../shared/sigma (skips without it).
-# About 4 minutes on 2 cores with the defaults (3 rounds of every run).
+#   6. the worst case per event: vigil_worst_event (bench/worst_event.c), one thread, every
+#      rules* directory, over the first 100,000 events and every regression event with 80
+#      mutated variants of each: time per event (parse + index + match) of the default and
+#      the reference matcher, the slowest events, PASS/FAIL against 10 ms per event
+# Every run of 1.-3. reports wall and CPU time, events/s, MB/s, alerts and peak RSS. The
+# table goes to stdout and is appended to bench/results/throughput-<date>.txt, the plot
+# (gnuplot, events/s against rule count) is written to bench/results/throughput-<date>.png;
+# progress goes to stderr. Needs SigmaHQ's corpus at <source root>/../shared/sigma (skips
+# without it). About 5 minutes on 2 cores with the defaults (3 rounds of every run, and
+# about a minute for 6.). BENCH_ONLY=worst runs step 6 alone (with the build and the corpus).
 #
 # Environment (all optional):
 #   BENCH_EVENTS=1000000        events in the generated corpus
 #   BENCH_RULES_EVENTS=all      events (first lines of the corpus) for the scaling runs
 #   BENCH_REFERENCE_EVENTS=20000 events for the reference-matcher run (0: skip it)
+#   BENCH_WORST_EVENTS=100000   corpus events (first lines) for the worst-case step (0: skip it)
+#   BENCH_WORST_VARIANTS=80     mutated variants of each regression event in that step
+#   BENCH_WORST_LIMIT_MS=10     its PASS/FAIL limit per event
+#   BENCH_ONLY=                 "worst": only the worst-case step
 #   BENCH_THREADS="1 2 [nproc]" thread counts for the thread scaling (first one is the base)
 #   BENCH_REPEAT=3              rounds of all measurements; the fastest run (wall time) of
 #                               each is kept
@@ -37,6 +46,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 count=${BENCH_EVENTS:-1000000}
 rules_events=${BENCH_RULES_EVENTS:-all}
 ref_events=${BENCH_REFERENCE_EVENTS:-20000}
+worst_events=${BENCH_WORST_EVENTS:-100000}
+worst_variants=${BENCH_WORST_VARIANTS:-80}
+worst_limit=${BENCH_WORST_LIMIT_MS:-10}
+only=${BENCH_ONLY:-}
 repeat=${BENCH_REPEAT:-3}
 seed=${BENCH_SEED:-1}
 tp_every=${BENCH_TP_EVERY:-100}
@@ -57,6 +70,17 @@ for v in "$count" "$seed" "$tp_every" "$ref_events" "$repeat"; do
     [[ $v =~ ^[0-9]+$ ]] || die "BENCH_EVENTS, BENCH_REFERENCE_EVENTS, BENCH_REPEAT," \
         "BENCH_SEED and BENCH_TP_EVERY must be numbers"
 done
+for v in "$worst_events" "$worst_variants" "$worst_limit"; do
+    [[ $v =~ ^[0-9]+$ ]] || die "BENCH_WORST_EVENTS, BENCH_WORST_VARIANTS and" \
+        "BENCH_WORST_LIMIT_MS must be numbers"
+done
+[ "$worst_limit" -ge 1 ] || die "BENCH_WORST_LIMIT_MS must be at least 1"
+[ "$worst_events" -le "$count" ] || worst_events=$count
+case $only in
+    "" | worst) ;;
+    *) die "BENCH_ONLY must be empty or 'worst'" ;;
+esac
+[ "$only" != worst ] || [ "$worst_events" -gt 0 ] || die "BENCH_ONLY=worst with BENCH_WORST_EVENTS=0"
 [ "$repeat" -ge 1 ] || repeat=1
 if [ "$rules_events" = all ] || [ "$rules_events" -gt "$count" ] 2>/dev/null; then
     rules_events=$count
@@ -93,12 +117,14 @@ apt_install() {
 }
 
 timecmd=/usr/bin/time
-if [ ! -x "$timecmd" ]; then
+if [ "$only" = worst ]; then
+    : # neither /usr/bin/time nor gnuplot is needed
+elif [ ! -x "$timecmd" ]; then
     progress "/usr/bin/time missing: trying to install Debian package 'time'"
     apt_install time || progress "could not install 'time': peak RSS is read from /proc (VmHWM) instead"
     [ -x "$timecmd" ] || timecmd=""
 fi
-if ! command -v gnuplot >/dev/null; then
+if [ "$only" != worst ] && ! command -v gnuplot >/dev/null; then
     progress "gnuplot missing: trying to install Debian package 'gnuplot-nox'"
     apt_install gnuplot-nox || progress "could not install 'gnuplot-nox': no plot"
 fi
@@ -112,10 +138,13 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 
 progress "building Release in $build"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j "$jobs" --target vigil vigil_gen_events >/dev/null
+cmake --build "$build" -j "$jobs" --target vigil vigil_gen_events vigil_worst_event >/dev/null
 vigil=$build/src/vigil
 gen=$build/bench/vigil_gen_events
-if [ ! -x "$vigil" ] || [ ! -x "$gen" ]; then die "build did not produce $vigil and $gen"; fi
+worst=$build/bench/vigil_worst_event
+if [ ! -x "$vigil" ] || [ ! -x "$gen" ] || [ ! -x "$worst" ]; then
+    die "build did not produce $vigil, $gen and $worst"
+fi
 
 have_threads=1
 "$vigil" run --help 2>&1 | grep -q -- '--threads' || have_threads=0
@@ -161,6 +190,66 @@ head_of() {
 }
 input=$(head_of "$rules_events")
 input_bytes=$(stat -c %s "$input")
+
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+mem=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || true)
+stamp=$(date +%Y-%m-%d)
+mb() { calc '%.1f' "$1 / 1000000"; }
+ph=$root/tests/data/sigma_placeholders.yml
+
+# header TITLE: the first lines of a report
+header() {
+    echo "== $1, $(date -u +%Y-%m-%dT%H:%M:%SZ) =="
+    echo "commit   $commit"
+    echo "machine  $jobs CPUs (nproc), ${cpu:-unknown CPU}, ${mem:-? GiB} RAM"
+    echo "load     $load_start at the start, $(awk '{ print $1, $2, $3 }' /proc/loadavg 2>/dev/null || echo '?') when done (1/5/15 min load average)"
+}
+
+# 6. the worst case per event (after the other runs; alone with BENCH_ONLY=worst): sets
+# worst_section to the tool's report, indented, under a title line
+worst_section=""
+run_worst() {
+    local in t0 w_rc args=(--variants "$worst_variants" --limit-ms "$worst_limit")
+    [ "$worst_events" -gt 0 ] || return 0
+    in=$(head_of "$worst_events")
+    [ -f "$ph" ] && args+=(--placeholders "$ph")
+    progress "worst case per event: vigil_worst_event over $(fmt_num "$worst_events") events" \
+        "and the regression events with $worst_variants variants each (about a minute)"
+    t0=$(now)
+    set +e
+    # from the corpus directory, so that the regression files print as regression/...
+    (cd "$sigma" && "$worst" --rules rules* --regression regression --events "$in" \
+        "${args[@]}") >"$work/worst.out" 2>"$work/worst.err"
+    w_rc=$?
+    set -e
+    if [ "$w_rc" -ne 0 ]; then
+        tail -5 "$work/worst.err" >&2
+        die "vigil_worst_event failed (exit $w_rc)"
+    fi
+    worst_section=$(
+        echo "worst case per event (vigil_worst_event, 1 thread, every rules* directory; the first"
+        echo "$(fmt_num "$worst_events") events of the corpus and SigmaHQ's regression events with" \
+            "$worst_variants variants each; $(calc '%.0f' "$(now) - $t0") s)"
+        sed 's/^/  /' "$work/worst.out"
+    )
+}
+
+if [ "$only" = worst ]; then
+    run_worst
+    report=$(
+        header "vigil worst case per event"
+        echo "build    Release ($build)"
+        echo "corpus   $(fmt_num "$count") events, $(mb "$bytes") MB, seed $seed, one regression case every $tp_every events"
+        echo
+        echo "$worst_section"
+    )
+    echo "$report"
+    out=$results/throughput-$stamp.txt
+    printf '%s\n\n' "$report" >>"$out"
+    progress "results appended to $out"
+    exit 0
+fi
 
 # ---- rule sets ----
 
@@ -435,7 +524,6 @@ cp "$work/hits.tsv" "$data/hits.tsv"
 
 # 5. vigil check, best of 3
 check_args=(-q)
-ph=$root/tests/data/sigma_placeholders.yml
 [ -f "$ph" ] && check_args+=(--placeholders "$ph")
 check_dirs=("$sigma"/rules*)
 best=""
@@ -451,13 +539,11 @@ for i in 1 2 3; do
 done
 k_summary=$(grep -E '^checked ' "$work/check.out" | tail -1 || true)
 
+# 6. the worst case per event
+run_worst
+
 # ---- report ----
 
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-mem=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || true)
-stamp=$(date +%Y-%m-%d)
-mb() { calc '%.1f' "$1 / 1000000"; }
 # rate N SECONDS: N / SECONDS, rounded, with thousands separators ("-" for no time)
 rate() {
     if awk "BEGIN { exit !($2 > 0) }"; then fmt_num "$(calc '%.0f' "$1 / $2")"; else echo -; fi
@@ -477,10 +563,7 @@ row() {
 met() { if awk "BEGIN { exit !($1) }"; then echo met; else echo "NOT met"; fi; }
 
 report=$(
-    echo "== vigil throughput benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ) =="
-    echo "commit   $commit"
-    echo "machine  $jobs CPUs (nproc), ${cpu:-unknown CPU}, ${mem:-? GiB} RAM"
-    echo "load     $load_start at the start, $(awk '{ print $1, $2, $3 }' /proc/loadavg 2>/dev/null || echo '?') when done (1/5/15 min load average)"
+    header "vigil throughput benchmark"
     echo "build    Release ($build), default matcher; best of $repeat rounds (lowest wall time of each run)"
     echo "corpus   $(fmt_num "$count") events, $(mb "$bytes") MB, seed $seed, one regression case every $tp_every events"
     echo "         ${gen_summary#vigil_gen_events: }"
@@ -591,6 +674,10 @@ report=$(
     echo
     echo "vigil check on the SigmaHQ corpus (${#check_dirs[@]} directories: rules*), best of 3: $best s (exit status $k_rc)"
     if [ -n "$k_summary" ]; then echo "  $k_summary"; fi
+    if [ -n "$worst_section" ]; then
+        echo
+        echo "$worst_section"
+    fi
 )
 
 # ---- plot ----

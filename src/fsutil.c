@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fsutil.c: reading whole files and collecting rule files from directories.
+ * fsutil.c: reading whole files and collecting rule files (or other files by name ending)
+ * from directories.
  * Directory walks sort entries so that rule order (and therefore output order) does not
  * depend on the file system.
  */
@@ -83,11 +84,16 @@ static int push(fs_list *l, const char *s)
     return 0;
 }
 
-static bool is_yaml(const char *name)
+static bool ends_with(const char *name, const char *suffix)
 {
-    size_t n = strlen(name);
-    return (n > 4 && strcmp(name + n - 4, ".yml") == 0) ||
-           (n > 5 && strcmp(name + n - 5, ".yaml") == 0);
+    size_t n = strlen(name), k = strlen(suffix);
+    return n > k && strcmp(name + n - k, suffix) == 0;
+}
+
+/* A file to collect: one ending in suffix, or (suffix NULL) a YAML file. */
+static bool wanted(const char *name, const char *suffix)
+{
+    return suffix ? ends_with(name, suffix) : ends_with(name, ".yml") || ends_with(name, ".yaml");
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -95,7 +101,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int walk(const char *dir, fs_list *out, int depth)
+static int walk(const char *dir, const char *suffix, fs_list *out, int depth)
 {
     if (depth > 32)
         return ELOOP;
@@ -124,8 +130,8 @@ static int walk(const char *dir, fs_list *out, int depth)
         struct stat st;
         if (stat(p, &st) == 0) {
             if (S_ISDIR(st.st_mode))
-                rc = walk(p, out, depth + 1);
-            else if (S_ISREG(st.st_mode) && is_yaml(names.v[i]))
+                rc = walk(p, suffix, out, depth + 1);
+            else if (S_ISREG(st.st_mode) && wanted(names.v[i], suffix))
                 rc = push(out, p);
         }
         vg_free(p);
@@ -135,6 +141,11 @@ static int walk(const char *dir, fs_list *out, int depth)
 }
 
 int fs_collect_yaml(const char *path, fs_list *out)
+{
+    return fs_collect_suffix(path, NULL, out);
+}
+
+int fs_collect_suffix(const char *path, const char *suffix, fs_list *out)
 {
     struct stat st;
     if (stat(path, &st) != 0)
@@ -146,7 +157,7 @@ int fs_collect_yaml(const char *path, fs_list *out)
         char *p = vg_strndup(path, len);
         if (!p)
             return ENOMEM;
-        int rc = walk(p, out, 0);
+        int rc = walk(p, suffix, out, 0);
         vg_free(p);
         return rc;
     }

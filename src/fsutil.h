@@ -21,6 +21,8 @@ typedef struct fs_list {
 /* Append path if it is a file, or every *.yml / *.yaml below it (recursively, sorted, not
  * following hidden directories) if it is a directory. Returns 0 or an errno value. */
 int fs_collect_yaml(const char *path, fs_list *out);
+/* The same for the files whose name ends in suffix (".json"; NULL: *.yml and *.yaml). */
+int fs_collect_suffix(const char *path, const char *suffix, fs_list *out);
 void fs_list_free(fs_list *l);
 
 #endif
