@@ -147,7 +147,10 @@ if [ ! -x "$vigil" ] || [ ! -x "$gen" ] || [ ! -x "$worst" ]; then
 fi
 
 have_threads=1
-"$vigil" run --help 2>&1 | grep -q -- '--threads' || have_threads=0
+# the help text is read whole first: with pipefail, `grep -q` closing the pipe early would
+# make vigil's write fail and the test look false
+run_help=$("$vigil" run --help 2>&1 || true)
+grep -q -- '--threads' <<<"$run_help" || have_threads=0
 [ "$have_threads" -eq 1 ] || threads=(1)
 
 # ---- corpus ----

@@ -96,8 +96,10 @@ struct vg_prefilter {
     uint8_t *slot_eq;       /* per field slot: EQ_* bits, 0 if no exact-value atom */
     uint32_t *slot_present; /* per field slot: its PF_PRESENT atom, UINT32_MAX if none */
     pf_eq *eq;              /* exact-value atoms (open addressing), NULL if none */
-    size_t eq_size;         /* power of two */
-    vg_present *present;    /* which slots an event can resolve */
+    uint32_t *slot_eqlen;   /* per field slot with exact text: its entry in eqlen */
+    struct pf_eqlen *eqlen;
+    size_t eq_size;      /* power of two */
+    vg_present *present; /* which slots an event can resolve */
     vg_pf_stats stats;
 };
 
@@ -530,18 +532,62 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
 
 /* The lookup key of an exact-value atom, for the builder and the per-event lookup alike.
  * Never 0 (0 marks an empty table entry). */
+/* Eight bytes with ASCII upper-case letters made lower-case (other bytes unchanged), as
+ * vg_ascii_lower does one byte at a time. */
+static uint64_t fold8(uint64_t w)
+{
+    const uint64_t hi = 0x8080808080808080ull, low7 = 0x7f7f7f7f7f7f7f7full;
+    uint64_t x = w & low7;
+    uint64_t ge_a = x + 0x3f3f3f3f3f3f3f3full; /* bit 7 set where the byte >= 'A' */
+    uint64_t gt_z = x + 0x2525252525252525ull; /* bit 7 set where the byte > 'Z' */
+    uint64_t upper = ge_a & ~gt_z & ~w & hi;   /* and the byte itself < 0x80 */
+    return w | (upper >> 2);                   /* + 0x20 */
+}
+
+/* The lookup key of an exact-value atom, for the builder and the per-event lookup alike:
+ * eight bytes at a time (length, field and kind mixed in). Never 0 (0 marks an empty table
+ * entry). */
 static uint64_t eq_key(uint32_t slot, pf_kind kind, bool fold, const char *p, size_t n)
 {
-    uint64_t h =
-            0xcbf29ce484222325ull ^ ((uint64_t)slot << 8) ^ (uint64_t)kind ^ ((uint64_t)fold << 4);
-    h *= 0x100000001b3ull;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        h ^= fold ? vg_ascii_lower(c) : c;
-        h *= 0x100000001b3ull;
+    const uint64_t m = 0x9e3779b97f4a7c15ull;
+    uint64_t h = ((uint64_t)slot << 32 | (uint64_t)kind << 8 | (uint64_t)fold) ^ (n * m);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ (fold ? fold8(w) : w)) * m;
+        h ^= h >> 32;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, p + i, n - i);
+        h = (h ^ (fold ? fold8(w) : w)) * m;
+        h ^= h >> 32;
     }
     h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
     return h ? h : 1;
+}
+
+/* The lengths of a field's exact text values: a value of another length equals none of
+ * them and is not hashed. */
+typedef struct pf_eqlen {
+    uint64_t bits[4]; /* lengths 0..255 */
+    bool longer;      /* some value is 256 bytes or more */
+} pf_eqlen;
+
+static void eqlen_add(pf_eqlen *e, size_t n)
+{
+    if (n < 256)
+        e->bits[n / 64] |= 1ull << (n % 64);
+    else
+        e->longer = true;
+}
+
+static bool eqlen_has(const pf_eqlen *e, size_t n)
+{
+    return n < 256 ? (e->bits[n / 64] >> (n % 64)) & 1 : e->longer;
 }
 
 /* The exact-value atoms that some requirement uses, in one table; slot_eq says which keys
@@ -584,6 +630,22 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
             k = (k + 1) & (pf->eq_size - 1);
         pf->eq[k] = (pf_eq){h, (uint32_t)i};
         pf->slot_eq[l->slot] |= l->kind == PF_EQ_NUM ? EQ_NUM : fold ? EQ_FOLDED : EQ_CASED;
+    }
+    /* the lengths of each field's exact text values */
+    size_t n_len = 0;
+    for (size_t f = 0; f < n_slots; f++)
+        n_len += (pf->slot_eq[f] & (EQ_FOLDED | EQ_CASED)) != 0;
+    pf->slot_eqlen = vg_malloc(n_slots * sizeof(uint32_t));
+    pf->eqlen = vg_calloc(n_len ? n_len : 1, sizeof(pf_eqlen));
+    if (!pf->slot_eqlen || !pf->eqlen)
+        return false;
+    n_len = 0;
+    for (size_t f = 0; f < n_slots; f++)
+        pf->slot_eqlen[f] = (pf->slot_eq[f] & (EQ_FOLDED | EQ_CASED)) ? (uint32_t)n_len++ : 0;
+    for (size_t i = 0; i < b->n_lits; i++) {
+        const pf_lit *l = &b->lits[i];
+        if (pf->lit_off[i + 1] > pf->lit_off[i] && l->slot < n_slots && l->kind == PF_EQ_TEXT)
+            eqlen_add(&pf->eqlen[pf->slot_eqlen[l->slot]], l->len);
     }
     return true;
 }
@@ -744,6 +806,8 @@ void vg_prefilter_free(vg_prefilter *pf)
     vg_free(pf->slot_eq);
     vg_free(pf->slot_present);
     vg_free(pf->eq);
+    vg_free(pf->slot_eqlen);
+    vg_free(pf->eqlen);
     vg_free(pf->kw_dbs);
     vg_present_free(pf->present);
     vg_free(pf->always);
@@ -863,10 +927,14 @@ static void eq_lookup(scan_ctx *c, uint64_t h)
 /* The exact-value atoms of one field value (node t, a scalar). */
 static void eq_value(scan_ctx *c, uint32_t slot, unsigned bits, const vg_node *t)
 {
-    if (bits & EQ_FOLDED)
-        eq_lookup(c, eq_key(slot, PF_EQ_TEXT, true, t->text.p, t->text.len));
-    if (bits & EQ_CASED)
-        eq_lookup(c, eq_key(slot, PF_EQ_TEXT, false, t->text.p, t->text.len));
+    const vg_prefilter *pf = c->pf;
+    if ((bits & (EQ_FOLDED | EQ_CASED)) &&
+        eqlen_has(&pf->eqlen[pf->slot_eqlen[slot]], t->text.len)) {
+        if (bits & EQ_FOLDED)
+            eq_lookup(c, eq_key(slot, PF_EQ_TEXT, true, t->text.p, t->text.len));
+        if (bits & EQ_CASED)
+            eq_lookup(c, eq_key(slot, PF_EQ_TEXT, false, t->text.p, t->text.len));
+    }
     vg_num x;
     if ((bits & EQ_NUM) && t->type != VG_V_BOOL && vg_num_parse(t->text.p, t->text.len, &x)) {
         int64_t i;
