@@ -70,6 +70,7 @@ typedef struct pf_eq {
  * same integer value (vg_num_cmp compares an integer with a double as doubles). */
 #define EQ_NUM_MAX (1ll << 53)
 
+/* A field's literals, or a keyword slot's (db NULL: they are in the keyword database). */
 typedef struct pf_db {
     uint32_t slot;
     hs_database_t *db;
@@ -90,7 +91,7 @@ struct vg_prefilter {
     vg_route *route;      /* logsource routing, NULL when no entry can be routed */
     hs_scratch_t *proto;  /* scratch big enough for every database */
     hs_database_t *kw_db; /* every keyword literal */
-    uint32_t *kw_dbs;     /* indexes of the keyword databases */
+    uint32_t *kw_dbs;     /* indexes in dbs[] of the keyword slots */
     size_t n_kw_dbs;
     uint32_t *slot_db;      /* per field slot: its database, UINT32_MAX if none */
     uint8_t *slot_eq;       /* per field slot: EQ_* bits, 0 if no exact-value atom */
@@ -530,8 +531,6 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
     return ok;
 }
 
-/* The lookup key of an exact-value atom, for the builder and the per-event lookup alike.
- * Never 0 (0 marks an empty table entry). */
 /* Eight bytes with ASCII upper-case letters made lower-case (other bytes unchanged), as
  * vg_ascii_lower does one byte at a time. */
 static uint64_t fold8(uint64_t w)

@@ -60,13 +60,15 @@ void vg_pf_scratch_free(vg_pf_scratch *s);
 
 /* The logsource routing built with the prefilter (see route.h); NULL if none. */
 const struct vg_route *vg_prefilter_route(const vg_prefilter *pf);
-/* Databases (one per field with literals, one for keywords). */
+/* Database entries: one per field with literals, and one per keyword slot (a logsource
+ * mapping entry, or the rules that apply to every event). The keyword slots' literals share
+ * one vectorscan database, scanned when any of their entries is not skipped. */
 size_t vg_prefilter_n_dbs(const vg_prefilter *pf);
-/* Keyword literals are kept in one database per logsource mapping entry, and one for
- * the rules that apply to every event. For database d: the mapping entry of a keyword
- * database, -1 for the every-event keyword database, -2 for a field database. */
+/* For database entry d: the mapping entry of a keyword slot, -1 for the every-event
+ * keyword slot, -2 for a field database. */
 int64_t vg_prefilter_kw_entry(const vg_prefilter *pf, size_t d);
-/* The databases holding rule r's literals (none for an always-candidate); may repeat. */
+/* The database entries holding rule r's scanned literals (none for an always-candidate or
+ * a rule whose requirement is exact values or presence); may repeat. */
 const uint32_t *vg_prefilter_rule_dbs(const vg_prefilter *pf, uint32_t r, size_t *n);
 
 /* Which field slots an event can resolve (see present.h), built with the prefilter. */

@@ -16,8 +16,9 @@
  *     conditions or not routed, and rules of routed entries that hold;
  *   - the prefilter databases that only hold literals of rules that cannot apply, which
  *     the scan skips. Rules of entries that are not routed may apply to any key: their
- *     field databases are scanned when the event has the field, and their keyword database
- *     (all values of the event) only when the entry holds for the event (vg_route_skip).
+ *     field databases are scanned when the event has the field, and their keyword slot
+ *     (all values of the event) counts only when the entry holds for the event
+ *     (vg_route_skip).
  * The result is exact (the same `when` evaluation, done once per key instead of once per
  * event), so the matcher's answers do not change. Routing applies only when no logsource
  * is declared for the input (a declared logsource decides applicability by itself).
@@ -62,8 +63,8 @@ const vg_route_res *vg_route_event(const vg_route *rt,
                                    bool (*when)(void *ctx, uint32_t entry),
                                    void *ctx);
 
-/* The databases the prefilter scan may skip for this event: res->db_skip, except that the
- * keyword database is scanned when an entry that routing leaves to lazy evaluation and
+/* The databases the prefilter scan may skip for this event: res->db_skip, except that a
+ * keyword slot is scanned when an entry that routing leaves to lazy evaluation and
  * that has rules with keyword literals holds for the event (holds(ctx, entry) answers,
  * evaluating the entry's `when` at most once per event). Valid until the next call. */
 const uint8_t *vg_route_skip(const vg_route *rt,
