@@ -106,6 +106,20 @@ static void test_json_valid_documents(void **state)
             {"invalid utf-8 accepted", "{\"s\":\"a\xff\xc3z\"}", "{\"s\":\"a\\ufffd\\ufffdz\"}"},
             {"del accepted", "{\"s\":\"\x7f\"}", "{\"s\":\"\\u007f\"}"},
             {"escaped key", "{\"k\\\"e\\u0079\":1}", "{\"k\\\"ey\":1}"},
+            /* strings longer than 16 bytes: the scan for the end of a run goes 16 bytes at a
+             * time; quotes, escapes and bytes >= 0x80 at every position of a block */
+            {"long string", "{\"s\":\"0123456789abcdef0123456789abcdef01\"}", NULL},
+            {"escape after 16 bytes", "{\"s\":\"0123456789abcdefg\\\\h\\\"0123456789abcdefghij\"}",
+             NULL},
+            {"utf-8 across blocks",
+             "{\"s\":\"0123456789abcde\xc3\xa9\xe2\x82\xac"
+             "0123456789\xf0\x9f\x98\x80x\"}",
+             NULL},
+            {"del and 0x80 in a block",
+             "{\"s\":\"0123456789\x7f\x80\xff\xc3\xa9"
+             "0123456789ab\"}",
+             "{\"s\":\"0123456789\\u007f\\ufffd\\ufffd\xc3\xa9"
+             "0123456789ab\"}"},
             {"empty key and value", "{\"\":\"\"}", NULL},
             {"keys with dots", "{\"a.b\":1,\"a\":{\"b\":2},\"c.d.e\":{\"f\":3}}", NULL},
             {"duplicate keys kept", "{\"a\":1,\"a\":2,\"o\":{\"x\":1,\"x\":{}}}", NULL},
@@ -271,6 +285,17 @@ static const bad_row bad_rows[] = {
          "control character in string"},
         {"raw nul in string", "{\"a\":\"x\0\"}", 10, VG_ERR_INVALID, 7,
          "control character in string"},
+        /* stop bytes inside a full 16-byte block past the first */
+        {"raw tab after 16 bytes", "{\"a\":\"0123456789abcdefghij\tklmnopqrstuvwxyz0123\"}", 0,
+         VG_ERR_INVALID, 26, "control character in string"},
+        {"raw 0x1f in a second block",
+         "{\"a\":\"0123456789abcdef0123456789abcdef\x1f"
+         "0123456789abcdef\"}",
+         0, VG_ERR_INVALID, 38, "control character in string"},
+        {"raw nul after 16 bytes", "{\"a\":\"0123456789abcdefg\0hijklmnopqrstuvw\"}", 42,
+         VG_ERR_INVALID, 23, "control character in string"},
+        {"long string unterminated", "{\"a\":\"0123456789abcdef0123456789abcdef", 0, VG_ERR_INVALID,
+         5, "unterminated string"},
         {"nul between members", "{\"a\":1,\0\"b\":2}", 14, VG_ERR_INVALID, 7,
          "nul byte outside string"},
         {"nul before value", "{\"a\":\0}", 7, VG_ERR_INVALID, 5, "nul byte outside string"},
