@@ -44,6 +44,8 @@ typedef enum pf_kind {
     PF_SCAN,    /* the literal occurs in the field's value (vectorscan) */
     PF_EQ_TEXT, /* the field's value equals the text (folded unless cased) */
     PF_EQ_NUM,  /* the field's value is a number equal to this integer (p: 8 bytes) */
+    PF_EQ_BASE, /* the field's value after its last '\\' or '/' equals the text (folded
+                 * unless cased) */
     PF_PRESENT  /* the field is present */
 } pf_kind;
 
@@ -62,10 +64,12 @@ typedef struct pf_eq {
     uint32_t lit;
 } pf_eq;
 
-/* slot_eq bits: which exact-value keys to compute for a field's values */
-#define EQ_FOLDED 1u /* text, case folded */
-#define EQ_CASED  2u /* text as is */
-#define EQ_NUM    4u /* integer value */
+/* pf_slot.eq bits: which exact-value keys to compute for a field's values */
+#define EQ_FOLDED 1u  /* text, case folded */
+#define EQ_CASED  2u  /* text as is */
+#define EQ_NUM    4u  /* integer value */
+#define EQ_BASE   8u  /* text after the last path separator, case folded */
+#define EQ_BASE_C 16u /* the same as is */
 /* Integers up to 2^53 are exact as doubles, so a double equals one exactly when it has the
  * same integer value (vg_num_cmp compares an integer with a double as doubles). */
 #define EQ_NUM_MAX (1ll << 53)
@@ -76,6 +80,14 @@ typedef struct pf_db {
     hs_database_t *db;
 } pf_db;
 
+/* What the scan needs of a field slot, together so that a slot costs one cache miss. */
+typedef struct pf_slot {
+    uint32_t db;      /* its database in dbs[], UINT32_MAX if none */
+    uint32_t present; /* its PF_PRESENT atom, UINT32_MAX if none */
+    uint32_t eqlen;   /* with exact text values: its entry in eqlen */
+    uint8_t eq;       /* EQ_* bits, 0 if no exact-value atom */
+} pf_slot;
+
 struct vg_prefilter {
     uint32_t n_rules;
     size_t n_words;
@@ -83,21 +95,19 @@ struct vg_prefilter {
     uint32_t *lit_off; /* CSR: rules of literal i are lit_rules[lit_off[i]..[i+1]) */
     uint32_t *lit_rules;
     size_t n_lits;
-    uint32_t *lit_db;   /* per literal: its database */
+    uint32_t *lit_db;   /* per literal: its database; basename atoms: n_dbs + slot */
     uint32_t *rule_off; /* CSR: databases of rule r are rule_dbs[rule_off[r]..[r+1]) */
     uint32_t *rule_dbs;
     pf_db *dbs;
     size_t n_dbs;
+    size_t n_slots;
     vg_route *route;      /* logsource routing, NULL when no entry can be routed */
     hs_scratch_t *proto;  /* scratch big enough for every database */
     hs_database_t *kw_db; /* every keyword literal */
     uint32_t *kw_dbs;     /* indexes in dbs[] of the keyword slots */
     size_t n_kw_dbs;
-    uint32_t *slot_db;      /* per field slot: its database, UINT32_MAX if none */
-    uint8_t *slot_eq;       /* per field slot: EQ_* bits, 0 if no exact-value atom */
-    uint32_t *slot_present; /* per field slot: its PF_PRESENT atom, UINT32_MAX if none */
-    pf_eq *eq;              /* exact-value atoms (open addressing), NULL if none */
-    uint32_t *slot_eqlen;   /* per field slot with exact text: its entry in eqlen */
+    pf_slot *slots; /* per field slot (one cache line holds four) */
+    pf_eq *eq;      /* exact-value atoms (open addressing), NULL if none */
     struct pf_eqlen *eqlen;
     size_t eq_size;      /* power of two */
     vg_present *present; /* which slots an event can resolve */
@@ -108,7 +118,8 @@ struct vg_pf_scratch {
     hs_scratch_t *hs;
     uint32_t gen;      /* scan generation */
     uint32_t *lit_gen; /* per literal: == gen when seen by this event's scan */
-    uint32_t *db_gen;  /* per database: == gen when scanned for this event */
+    uint32_t *db_gen;  /* per database, then per field slot (its basename atoms): == gen when
+                        * scanned or looked up for this event */
     uint64_t *cand;
     size_t n_words;
     char *kw_buf; /* the event's values joined, for the keyword databases */
@@ -281,6 +292,27 @@ static req req_exact(builder *b, uint32_t slot, const vg_vmatch *vm)
     return unite(b, r, one_atom(b, slot, PF_EQ_NUM, false, key, sizeof(int64_t), g->lit.len + 2));
 }
 
+/* Path separators for basename atoms. */
+static bool is_sep(char c)
+{
+    return c == '\\' || c == '/';
+}
+
+/* A suffix with a path separator (endswith '\\cmd.exe', '/bin/sh'): a value that ends with
+ * it has the text after the suffix's last separator as its own text after its last
+ * separator, so that text is an exact-value atom of the value's basename, looked up by hash
+ * instead of scanned for. NONE when the suffix has no separator or ends with one. */
+static req req_base(builder *b, uint32_t slot, const vg_vmatch *vm)
+{
+    const vg_span lit = vm->glob.lit;
+    size_t k = lit.len;
+    while (k > 0 && !is_sep(lit.p[k - 1]))
+        k--;
+    if (k == 0 || k == lit.len)
+        return REQ_NONE;
+    return one_atom(b, slot, PF_EQ_BASE, vm->glob.cased, lit.p + k, lit.len - k, lit.len - k + 2);
+}
+
 /* Remember that every match of vm contains the literal of r (one literal). */
 static req note_value(builder *b, const vg_vmatch *vm, req r)
 {
@@ -326,6 +358,11 @@ static req req_value(builder *b, const vg_fcond *f, const vg_vmatch *vm)
         return REQ_NONE;
     if (vm->glob.shape == VG_GLOB_EXACT && f->field)
         return req_exact(b, slot, vm);
+    if (vm->glob.shape == VG_GLOB_SUFFIX && f->field && !vm->num_ok) {
+        req r = req_base(b, slot, vm);
+        if (!r.none)
+            return note_value(b, vm, r);
+    }
     if (vm->num_ok)
         return REQ_NONE;
     const vg_sstr *s = &vm->glob.parts;
@@ -493,7 +530,9 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
         qsort(order, n_used, sizeof(*order), cmp_slot);
     /* Keyword slots sort last (KW_BIT). Their literals all go into one keyword database
      * (the values are joined and scanned once), and each keyword slot keeps an entry in
-     * dbs[] without an hs database of its own, for routing and the literal marks. */
+     * dbs[] without an hs database of its own, for routing and the literal marks. (A
+     * database per keyword slot, scanned for the few slots that apply to an event, was
+     * slower: two scans of a Sysmon event's values cost more than one with every keyword.) */
     size_t kw_first = 0, n_kw = 0;
     while (kw_first < n_used && !(order[kw_first]->slot & KW_BIT))
         kw_first++;
@@ -589,24 +628,19 @@ static bool eqlen_has(const pf_eqlen *e, size_t n)
     return n < 256 ? (e->bits[n / 64] >> (n % 64)) & 1 : e->longer;
 }
 
-/* The exact-value atoms that some requirement uses, in one table; slot_eq says which keys
- * an event's value of each field needs; slot_present lists the presence atoms. */
+/* The exact-value atoms that some requirement uses, in one table; a slot's eq says which
+ * keys an event's value of the field needs, its present is its presence atom. */
 static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
 {
     size_t n = 0;
-    pf->slot_eq = vg_calloc(n_slots ? n_slots : 1, 1);
-    pf->slot_present = vg_malloc((n_slots ? n_slots : 1) * sizeof(uint32_t));
-    if (!pf->slot_eq || !pf->slot_present)
-        return false;
-    memset(pf->slot_present, 0xff, (n_slots ? n_slots : 1) * sizeof(uint32_t));
     for (size_t i = 0; i < b->n_lits; i++) {
         const pf_lit *l = &b->lits[i];
         if (pf->lit_off[i + 1] == pf->lit_off[i] || l->slot >= n_slots)
             continue;
-        if (l->kind == PF_EQ_TEXT || l->kind == PF_EQ_NUM)
+        if (l->kind == PF_EQ_TEXT || l->kind == PF_EQ_NUM || l->kind == PF_EQ_BASE)
             n++;
         else if (l->kind == PF_PRESENT)
-            pf->slot_present[l->slot] = (uint32_t)i;
+            pf->slots[l->slot].present = (uint32_t)i;
     }
     pf->stats.n_exact = n;
     if (!n)
@@ -620,48 +654,56 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
     for (size_t i = 0; i < b->n_lits; i++) {
         const pf_lit *l = &b->lits[i];
         if (pf->lit_off[i + 1] == pf->lit_off[i] || l->slot >= n_slots ||
-            (l->kind != PF_EQ_TEXT && l->kind != PF_EQ_NUM))
+            (l->kind != PF_EQ_TEXT && l->kind != PF_EQ_NUM && l->kind != PF_EQ_BASE))
             continue;
-        bool fold = l->kind == PF_EQ_TEXT && !l->cased;
+        bool fold = l->kind != PF_EQ_NUM && !l->cased;
         uint64_t h = eq_key(l->slot, (pf_kind)l->kind, fold, l->p, l->len);
         size_t k = h & (pf->eq_size - 1);
         while (pf->eq[k].h)
             k = (k + 1) & (pf->eq_size - 1);
         pf->eq[k] = (pf_eq){h, (uint32_t)i};
-        pf->slot_eq[l->slot] |= l->kind == PF_EQ_NUM ? EQ_NUM : fold ? EQ_FOLDED : EQ_CASED;
+        if (l->kind == PF_EQ_BASE) {
+            pf->slots[l->slot].eq |= fold ? EQ_BASE : EQ_BASE_C;
+            pf->lit_db[i] = (uint32_t)(pf->n_dbs + l->slot); /* see value_possible */
+        } else {
+            pf->slots[l->slot].eq |= l->kind == PF_EQ_NUM ? EQ_NUM : fold ? EQ_FOLDED : EQ_CASED;
+        }
     }
     /* the lengths of each field's exact text values */
     size_t n_len = 0;
     for (size_t f = 0; f < n_slots; f++)
-        n_len += (pf->slot_eq[f] & (EQ_FOLDED | EQ_CASED)) != 0;
-    pf->slot_eqlen = vg_malloc(n_slots * sizeof(uint32_t));
+        n_len += (pf->slots[f].eq & (EQ_FOLDED | EQ_CASED)) != 0;
     pf->eqlen = vg_calloc(n_len ? n_len : 1, sizeof(pf_eqlen));
-    if (!pf->slot_eqlen || !pf->eqlen)
+    if (!pf->eqlen)
         return false;
     n_len = 0;
     for (size_t f = 0; f < n_slots; f++)
-        pf->slot_eqlen[f] = (pf->slot_eq[f] & (EQ_FOLDED | EQ_CASED)) ? (uint32_t)n_len++ : 0;
+        pf->slots[f].eqlen = (pf->slots[f].eq & (EQ_FOLDED | EQ_CASED)) ? (uint32_t)n_len++ : 0;
     for (size_t i = 0; i < b->n_lits; i++) {
         const pf_lit *l = &b->lits[i];
         if (pf->lit_off[i + 1] > pf->lit_off[i] && l->slot < n_slots && l->kind == PF_EQ_TEXT)
-            eqlen_add(&pf->eqlen[pf->slot_eqlen[l->slot]], l->len);
+            eqlen_add(&pf->eqlen[pf->slots[l->slot].eqlen], l->len);
     }
     return true;
 }
 
-/* field slot -> its database; the keyword databases */
+/* the per-slot table (no database, no atom); field slot -> its database; the keyword
+ * databases */
 static bool build_slot_db(vg_prefilter *pf, const vg_ruleset *rs)
 {
-    pf->slot_db = vg_malloc((rs->fslots.n ? rs->fslots.n : 1) * sizeof(uint32_t));
+    size_t n_slots = rs->fslots.n ? rs->fslots.n : 1;
+    pf->n_slots = rs->fslots.n;
+    pf->slots = vg_malloc(n_slots * sizeof(pf_slot));
     pf->kw_dbs = vg_malloc((pf->n_dbs ? pf->n_dbs : 1) * sizeof(uint32_t));
-    if (!pf->slot_db || !pf->kw_dbs)
+    if (!pf->slots || !pf->kw_dbs)
         return false;
-    memset(pf->slot_db, 0xff, (rs->fslots.n ? rs->fslots.n : 1) * sizeof(uint32_t));
+    for (size_t f = 0; f < n_slots; f++)
+        pf->slots[f] = (pf_slot){UINT32_MAX, UINT32_MAX, 0, 0};
     for (size_t d = 0; d < pf->n_dbs; d++) {
         if (pf->dbs[d].slot & KW_BIT)
             pf->kw_dbs[pf->n_kw_dbs++] = (uint32_t)d;
         else
-            pf->slot_db[pf->dbs[d].slot] = (uint32_t)d;
+            pf->slots[pf->dbs[d].slot].db = (uint32_t)d;
     }
     return true;
 }
@@ -801,11 +843,8 @@ void vg_prefilter_free(vg_prefilter *pf)
     hs_free_scratch(pf->proto);
     vg_route_free(pf->route);
     vg_free(pf->dbs);
-    vg_free(pf->slot_db);
-    vg_free(pf->slot_eq);
-    vg_free(pf->slot_present);
+    vg_free(pf->slots);
     vg_free(pf->eq);
-    vg_free(pf->slot_eqlen);
     vg_free(pf->eqlen);
     vg_free(pf->kw_dbs);
     vg_present_free(pf->present);
@@ -878,7 +917,7 @@ vg_pf_scratch *vg_pf_scratch_new(const vg_prefilter *pf)
     s->n_words = pf->n_words;
     s->cand = vg_calloc(pf->n_words ? pf->n_words : 1, sizeof(uint64_t));
     s->lit_gen = vg_calloc(pf->n_lits ? pf->n_lits : 1, sizeof(uint32_t));
-    s->db_gen = vg_calloc(pf->n_dbs ? pf->n_dbs : 1, sizeof(uint32_t));
+    s->db_gen = vg_calloc(pf->n_dbs + pf->n_slots + 1, sizeof(uint32_t));
     if (!s->cand || !s->lit_gen || !s->db_gen ||
         (pf->proto && hs_clone_scratch(pf->proto, &s->hs) != HS_SUCCESS)) {
         vg_pf_scratch_free(s);
@@ -928,11 +967,23 @@ static void eq_value(scan_ctx *c, uint32_t slot, unsigned bits, const vg_node *t
 {
     const vg_prefilter *pf = c->pf;
     if ((bits & (EQ_FOLDED | EQ_CASED)) &&
-        eqlen_has(&pf->eqlen[pf->slot_eqlen[slot]], t->text.len)) {
+        eqlen_has(&pf->eqlen[pf->slots[slot].eqlen], t->text.len)) {
         if (bits & EQ_FOLDED)
             eq_lookup(c, eq_key(slot, PF_EQ_TEXT, true, t->text.p, t->text.len));
         if (bits & EQ_CASED)
             eq_lookup(c, eq_key(slot, PF_EQ_TEXT, false, t->text.p, t->text.len));
+    }
+    if (bits & (EQ_BASE | EQ_BASE_C)) {
+        size_t k = t->text.len;
+        while (k > 0 && !is_sep(t->text.p[k - 1]))
+            k--;
+        if (k > 0 && k < t->text.len) { /* only such a value ends with a basename suffix */
+            const char *q = t->text.p + k;
+            if (bits & EQ_BASE)
+                eq_lookup(c, eq_key(slot, PF_EQ_BASE, true, q, t->text.len - k));
+            if (bits & EQ_BASE_C)
+                eq_lookup(c, eq_key(slot, PF_EQ_BASE, false, q, t->text.len - k));
+        }
     }
     vg_num x;
     if ((bits & EQ_NUM) && t->type != VG_V_BOOL && vg_num_parse(t->text.p, t->text.len, &x)) {
@@ -1040,23 +1091,26 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
     scan_ctx c = {pf, s, s->cand};
     if (++s->gen == 0) { /* wrapped: forget every mark */
         memset(s->lit_gen, 0, (pf->n_lits ? pf->n_lits : 1) * sizeof(uint32_t));
-        memset(s->db_gen, 0, (pf->n_dbs ? pf->n_dbs : 1) * sizeof(uint32_t));
+        memset(s->db_gen, 0, (pf->n_dbs + pf->n_slots + 1) * sizeof(uint32_t));
         s->gen = 1;
     }
     for (size_t k = 0; k < n_slots; k++) {
         uint32_t slot = slots[k];
-        if (pf->slot_present[slot] != UINT32_MAX)
-            mark(&c, pf->slot_present[slot]);
-        if (pf->slot_eq[slot]) {
+        const pf_slot *ps = &pf->slots[slot];
+        if (ps->present != UINT32_MAX)
+            mark(&c, ps->present);
+        if (ps->eq) {
+            if (ps->eq & (EQ_BASE | EQ_BASE_C))
+                s->db_gen[pf->n_dbs + slot] = s->gen; /* its basename atoms are looked up */
             for (uint32_t i = resolve(ctx, slot); i != VG_NODE_NONE;) {
                 const vg_node *nd = vg_event_node(ev, i);
                 const vg_node *t = scan_text(ev, nd);
                 if (t->type == VG_V_STR || t->type == VG_V_NUM || t->type == VG_V_BOOL)
-                    eq_value(&c, slot, pf->slot_eq[slot], t);
+                    eq_value(&c, slot, ps->eq, t);
                 i = nd->next_same;
             }
         }
-        uint32_t d = pf->slot_db[slot];
+        uint32_t d = ps->db;
         if (d == UINT32_MAX || (db_skip && db_skip[d]))
             continue;
         const pf_db *db = &pf->dbs[d];

@@ -56,13 +56,17 @@ typedef struct fixture {
     vg_event *ev;
 } fixture;
 
-static int setup(void **state)
+static int setup_with(void **state, const char *logsources, const char *text)
 {
     fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
     f->rs = vg_ruleset_new();
     f->d = vg_diags_new();
-    assert_int_equal(vg_ruleset_add_rules(f->rs, "p.yml", rules, strlen(rules), f->d), VG_OK);
+    if (logsources)
+        assert_int_equal(
+                vg_ruleset_add_logsources(f->rs, "l.yml", logsources, strlen(logsources), f->d),
+                VG_OK);
+    assert_int_equal(vg_ruleset_add_rules(f->rs, "p.yml", text, strlen(text), f->d), VG_OK);
     assert_int_equal(vg_ruleset_finish(f->rs, f->d), VG_OK);
     assert_int_equal(vg_diags_errors(f->d), 0);
     char err[256];
@@ -75,6 +79,11 @@ static int setup(void **state)
     assert_non_null(f->ev);
     *state = f;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_with(state, NULL, rules);
 }
 
 static int teardown(void **state)
@@ -203,6 +212,138 @@ static void test_text_and_presence(void **state)
     assert_int_equal(hits[1], 6);
 }
 
+/* Keyword rules of several logsources, their literals in one database: a keyword rule is
+ * evaluated, and fires, only where its logsource applies and its keyword occurs (in any
+ * value, however deep). */
+static const char kw_logsources[] =
+        "logsources:\n"
+        "  - logsource: {product: windows}\n"
+        "    when: [{Channel|exists: true, EventID|exists: true, Computer|exists: true}]\n"
+        "  - logsource: {product: windows, service: security}\n"
+        "    when: [{Channel: Security}]\n"
+        "  - logsource: {product: windows, service: system}\n"
+        "    when: [{Channel: System}]\n"
+        "  - logsource: {product: windows, category: process_creation}\n"
+        "    when: [{Channel: Security, EventID: 4688}]\n";
+static const char kw_rules[] =
+        "title: kw windows\nid: k0\nlogsource: {product: windows}\n"
+        "detection: {keywords: [alphaword], condition: keywords}\n"
+        "---\n"
+        "title: kw security\nid: k1\nlogsource: {product: windows, service: security}\n"
+        "detection: {keywords: [bravoword], condition: keywords}\n"
+        "---\n"
+        "title: kw system\nid: k2\nlogsource: {product: windows, service: system}\n"
+        "detection: {keywords: [charlieword], condition: keywords}\n"
+        "---\n"
+        "title: kw process creation\nid: k3\n"
+        "logsource: {product: windows, category: process_creation}\n"
+        "detection: {keywords: [deltaword], condition: keywords}\n"
+        "---\n"
+        "title: kw unmapped\nid: k4\nlogsource: {product: nowhere}\n"
+        "detection: {keywords: [echoword], condition: keywords}\n";
+
+static int setup_kw(void **state)
+{
+    return setup_with(state, kw_logsources, kw_rules);
+}
+
+static void test_keyword_slots(void **state)
+{
+    fixture *f = *state;
+    uint32_t hits[CAP];
+    size_t n;
+    /* System: windows, system and unmapped apply */
+    const char *sys = "{\"Channel\":\"System\",\"EventID\":7045,\"Computer\":\"h\","
+                      "\"M\":\"alphaword bravoword charlieword deltaword echoword\"}";
+    assert_int_equal(run(f, sys, hits, &n), 3);
+    assert_int_equal(n, 3);
+    assert_int_equal(hits[0], 0);
+    assert_int_equal(hits[1], 2);
+    assert_int_equal(hits[2], 4);
+    /* Security 4688: windows, security, process creation and unmapped */
+    const char *sec = "{\"Channel\":\"Security\",\"EventID\":4688,\"Computer\":\"h\","
+                      "\"M\":\"alphaword bravoword charlieword deltaword echoword\"}";
+    assert_int_equal(run(f, sec, hits, &n), 4);
+    assert_int_equal(n, 4);
+    assert_int_equal(hits[0], 0);
+    assert_int_equal(hits[1], 1);
+    assert_int_equal(hits[2], 3);
+    assert_int_equal(hits[3], 4);
+    /* the keywords in another value, one of them missing: only the others are evaluated */
+    const char *part = "{\"Channel\":\"Security\",\"EventID\":4688,\"Computer\":\"h\","
+                       "\"A\":{\"B\":[\"x bravoword\",17]},\"C\":\"ECHOWORD\"}";
+    assert_int_equal(run(f, part, hits, &n), 2);
+    assert_int_equal(n, 2);
+    assert_int_equal(hits[0], 1);
+    assert_int_equal(hits[1], 4);
+    /* no keyword at all: nothing is evaluated */
+    assert_int_equal(run(f, "{\"Channel\":\"System\",\"EventID\":1,\"Computer\":\"h\"}", hits, &n),
+                     0);
+    assert_int_equal(n, 0);
+}
+
+/* A suffix with a path separator needs the value's basename (the text after its last '\\'
+ * or '/') to equal the suffix's: looked up by hash, not scanned for. */
+static const char base_rules[] =
+        "title: basename\nid: b0\nlogsource: {product: any}\n"
+        "detection: {sel: {Image|endswith: '\\Probe.exe'}, condition: sel}\n"
+        "---\n"
+        "title: cased basename of a longer suffix\nid: b1\nlogsource: {product: any}\n"
+        "detection: {sel: {Path|endswith|cased: '\\Data\\Secret.TXT'}, condition: sel}\n"
+        "---\n"
+        "title: slash\nid: b2\nlogsource: {product: any}\n"
+        "detection: {sel: {Image|endswith: '/bin/sh'}, condition: sel}\n"
+        "---\n"
+        "title: no separator\nid: b3\nlogsource: {product: any}\n"
+        "detection: {sel: {Image|endswith: '.scr'}, condition: sel}\n";
+
+static int setup_base(void **state)
+{
+    return setup_with(state, NULL, base_rules);
+}
+
+static void test_basename(void **state)
+{
+    fixture *f = *state;
+    vg_prefilter_info pi;
+    assert_true(vg_ruleset_prefilter_info(f->rs, &pi));
+    assert_int_equal(pi.n_always, 0);
+    assert_int_equal(pi.n_exact, 3);    /* probe.exe, Secret.TXT, sh */
+    assert_int_equal(pi.n_literals, 1); /* .scr */
+    uint32_t hits[CAP];
+    size_t n;
+    /* the basename, in any case, after either separator, in an array */
+    assert_int_equal(run(f, "{\"Image\":\"C:\\\\Tools\\\\PROBE.EXE\"}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 0);
+    assert_int_equal(run(f, "{\"Image\":\"C:/x\\\\probe.exe\"}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(run(f, "{\"Image\":[\"C:\\\\a.exe\",\"D:\\\\probe.exe\"]}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    /* another basename, none, or one that ends with a separator: not evaluated */
+    assert_int_equal(run(f, "{\"Image\":\"C:\\\\Tools\\\\xprobe.exe\"}", hits, &n), 0);
+    assert_int_equal(run(f, "{\"Image\":\"probe.exe\"}", hits, &n), 0);
+    assert_int_equal(run(f, "{\"Image\":\"C:\\\\probe.exe\\\\\"}", hits, &n), 0);
+    assert_int_equal(n, 0);
+    /* cased: only the exact bytes; the rest of the suffix is left to the evaluation */
+    assert_int_equal(run(f, "{\"Path\":\"D:\\\\Data\\\\Secret.TXT\"}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 1);
+    assert_int_equal(run(f, "{\"Path\":\"D:\\\\Data\\\\secret.txt\"}", hits, &n), 0);
+    assert_int_equal(run(f, "{\"Path\":\"D:\\\\Other\\\\Secret.TXT\"}", hits, &n), 1);
+    assert_int_equal(n, 0);
+    /* '/bin/sh': every basename sh is evaluated, only the suffix fires */
+    assert_int_equal(run(f, "{\"Image\":\"/usr/bin/sh\"}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 2);
+    assert_int_equal(run(f, "{\"Image\":\"/usr/sbin/sh\"}", hits, &n), 1);
+    assert_int_equal(n, 0);
+    /* the suffix without a separator is scanned for as before */
+    assert_int_equal(run(f, "{\"Image\":\"C:\\\\x\\\\screen.SCR\"}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +351,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_unrelated_event, setup, teardown),
             cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
             cmocka_unit_test_setup_teardown(test_text_and_presence, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_keyword_slots, setup_kw, teardown),
+            cmocka_unit_test_setup_teardown(test_basename, setup_base, teardown),
     };
     return cmocka_run_group_tests_name("match/prefilter", tests, NULL, NULL);
 }
