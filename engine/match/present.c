@@ -3,28 +3,32 @@
  * present.c: candidate names -> field slots, and the per-event pass over the event's names
  * (see present.h).
  *
- * The table is a chained hash over (name, slot) entries, bucketed by vg_hash_name, the hash
- * the event index already computed for every node's path and key, so the pass hashes only
- * keys that contain spaces (their space-less form).
+ * The table is open addressing over (hash, slot) entries of eight bytes, keyed by
+ * vg_hash_name, the hash the event index already computed for every node's path and key,
+ * so the pass hashes only keys that contain spaces (their space-less form). An event name
+ * marks every slot whose entry has its hash: names are not compared, since equal names have
+ * equal hashes and a collision only marks a slot too many (harmless, see present.h). One
+ * lookup is then one cache line instead of a bucket, an entry and the name's bytes.
  */
 #include "match/present.h"
 #include "sigma/ruleset_int.h"
 
 #include <string.h>
 
-typedef struct pname {
-    const char *name;
-    size_t len;
-    uint32_t slot;
-    uint32_t next; /* next entry in the bucket, UINT32_MAX = end */
-} pname;
+typedef struct pentry {
+    uint32_t tag;  /* the hash's upper half; with the bucket (lower bits) it is the key */
+    uint32_t slot; /* UINT32_MAX: empty */
+} pentry;
 
 struct vg_present {
-    pname *names;
-    size_t n_names;
-    uint32_t *buckets; /* head entry per bucket, UINT32_MAX = empty */
-    size_t n_buckets;  /* power of two */
+    pentry *tab;
+    size_t size; /* power of two, at least twice the entries */
 };
+
+static uint32_t tag_of(uint64_t h)
+{
+    return (uint32_t)(h >> 32);
+}
 
 vg_present *vg_present_new(const vg_ruleset *rs)
 {
@@ -34,26 +38,26 @@ vg_present *vg_present_new(const vg_ruleset *rs)
     size_t total = 0;
     for (size_t f = 0; f < rs->fslots.n; f++)
         total += rs->fslots.v[f].n_cands;
-    p->n_buckets = 64;
-    while (p->n_buckets < total * 2)
-        p->n_buckets <<= 1;
-    p->names = vg_malloc((total ? total : 1) * sizeof(pname));
-    p->buckets = vg_malloc(p->n_buckets * sizeof(uint32_t));
-    if (!p->names || !p->buckets) {
+    p->size = 64;
+    while (p->size < total * 2)
+        p->size <<= 1;
+    p->tab = vg_malloc(p->size * sizeof(pentry));
+    if (!p->tab) {
         vg_present_free(p);
         return NULL;
     }
-    memset(p->buckets, 0xff, p->n_buckets * sizeof(uint32_t));
+    for (size_t i = 0; i < p->size; i++)
+        p->tab[i] = (pentry){0, UINT32_MAX};
     for (size_t f = 0; f < rs->fslots.n; f++) {
         const vg_fslot *fs = &rs->fslots.v[f];
         for (size_t c = 0; c < fs->n_cands; c++) {
-            pname *e = &p->names[p->n_names];
-            e->name = fs->cands[c];
-            e->len = fs->cand_len[c];
-            e->slot = (uint32_t)f;
-            size_t bkt = fs->cand_hash[c] & (p->n_buckets - 1);
-            e->next = p->buckets[bkt];
-            p->buckets[bkt] = (uint32_t)p->n_names++;
+            uint64_t h = fs->cand_hash[c];
+            size_t k = h & (p->size - 1);
+            bool dup = false;
+            for (; p->tab[k].slot != UINT32_MAX; k = (k + 1) & (p->size - 1))
+                dup = dup || (p->tab[k].tag == tag_of(h) && p->tab[k].slot == (uint32_t)f);
+            if (!dup) /* a slot may list a name twice (a field and its mapping) */
+                p->tab[k] = (pentry){tag_of(h), (uint32_t)f};
         }
     }
     return p;
@@ -63,8 +67,7 @@ void vg_present_free(vg_present *p)
 {
     if (!p)
         return;
-    vg_free(p->names);
-    vg_free(p->buckets);
+    vg_free(p->tab);
     vg_free(p);
 }
 
@@ -83,41 +86,26 @@ static void mark_slot(mark_ctx *m, uint32_t slot)
     }
 }
 
-/* Mark the slots with a candidate name equal to q[0, n) (hash h). */
-static void mark_name(const vg_present *p, mark_ctx *m, const char *q, size_t n, uint64_t h)
+/* Mark the slots with a candidate name of hash h. */
+static void mark_hash(const vg_present *p, mark_ctx *m, uint64_t h)
 {
-    for (uint32_t e = p->buckets[h & (p->n_buckets - 1)]; e != UINT32_MAX;) {
-        const pname *nm = &p->names[e];
-        if (nm->len == n && memcmp(nm->name, q, n) == 0)
-            mark_slot(m, nm->slot);
-        e = nm->next;
-    }
+    uint32_t tag = tag_of(h);
+    for (size_t k = h & (p->size - 1); p->tab[k].slot != UINT32_MAX; k = (k + 1) & (p->size - 1))
+        if (p->tab[k].tag == tag)
+            mark_slot(m, p->tab[k].slot);
 }
 
-/* mark_name for a key with its spaces removed ("Threat Name" -> ThreatName). */
-static void mark_name_nospace(const vg_present *p, mark_ctx *m, const char *q, size_t n)
+/* The hash of a key with its spaces removed ("Threat Name" -> ThreatName). */
+static uint64_t hash_nospace(const char *q, size_t n)
 {
     uint64_t h = vg_hash_name("", 0);
-    size_t len = 0;
     for (size_t i = 0; i < n; i++) {
         if (q[i] == ' ')
             continue;
         h ^= (unsigned char)q[i];
         h *= 1099511628211ull; /* FNV-1a step, as vg_hash_name */
-        len++;
     }
-    for (uint32_t e = p->buckets[h & (p->n_buckets - 1)]; e != UINT32_MAX;) {
-        const pname *nm = &p->names[e];
-        bool eq = nm->len == len;
-        for (size_t i = 0, k = 0; eq && i < n; i++) {
-            if (q[i] == ' ')
-                continue;
-            eq = nm->name[k++] == q[i];
-        }
-        if (eq)
-            mark_slot(m, nm->slot);
-        e = nm->next;
-    }
+    return h;
 }
 
 size_t vg_present_mark(
@@ -127,11 +115,11 @@ size_t vg_present_mark(
     uint32_t n = vg_event_count(ev);
     for (uint32_t i = 1; i < n; i++) {
         const vg_node *nd = vg_event_node(ev, i);
-        mark_name(p, &m, nd->path.p, nd->path.len, nd->path_hash);
-        if (nd->key.p != nd->path.p || nd->key.len != nd->path.len)
-            mark_name(p, &m, nd->key.p, nd->key.len, nd->key_hash);
+        mark_hash(p, &m, nd->path_hash);
+        if (nd->key_hash != nd->path_hash)
+            mark_hash(p, &m, nd->key_hash);
         if (nd->key.len && memchr(nd->key.p, ' ', nd->key.len))
-            mark_name_nospace(p, &m, nd->key.p, nd->key.len);
+            mark_hash(p, &m, hash_nospace(nd->key.p, nd->key.len));
     }
     return m.n;
 }
