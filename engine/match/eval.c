@@ -50,12 +50,13 @@ struct vg_match_scratch {
     uint32_t *fnode;         /* per field slot: resolved node (valid when fgen == gen) */
     uint32_t *fgen;
     size_t n_fslots;
-    uint32_t gen;     /* event generation */
-    uint32_t *pstamp; /* per field slot: == gen when the event may resolve it */
-    uint32_t *plist;  /* the slots marked in pstamp */
-    bool lean;        /* this event: unmarked slots resolve to nothing without a lookup */
-    bool scanned;     /* this event: the prefilter scan is done (its literal marks hold) */
-    int8_t *ls_cache; /* per mapping entry: -1 unknown, 0 false, 1 true */
+    uint32_t gen;         /* event generation */
+    uint32_t *pstamp;     /* per field slot: == gen when the event may resolve it */
+    uint32_t *plist;      /* the slots marked in pstamp */
+    vg_present_cache *pc; /* NULL without a prefilter */
+    bool lean;            /* this event: unmarked slots resolve to nothing without a lookup */
+    bool scanned;         /* this event: the prefilter scan is done (its literal marks hold) */
+    int8_t *ls_cache;     /* per mapping entry: -1 unknown, 0 false, 1 true */
     size_t n_ls;
     int8_t sel_cache[SEL_CACHE_MAX];
     vg_match_counters cnt;
@@ -84,12 +85,14 @@ vg_match_scratch *vg_match_scratch_new(const vg_ruleset *rs)
     s->plist = vg_calloc(s->n_fslots ? s->n_fslots : 1, sizeof(uint32_t));
     const vg_route *rt = rs->pf ? vg_prefilter_route(rs->pf) : NULL;
     s->pfx = rs->pf;
-    if (rs->pf)
+    if (rs->pf) {
         s->pf = vg_pf_scratch_new(rs->pf);
+        s->pc = vg_present_cache_new();
+    }
     if (rt)
         s->rt = vg_route_scratch_new(rt);
     if (!s->re || !s->ls_cache || !s->fnode || !s->fgen || !s->pstamp || !s->plist || !s->cost ||
-        (rs->pf && !s->pf) || (rt && !s->rt)) {
+        (rs->pf && (!s->pf || !s->pc)) || (rt && !s->rt)) {
         vg_match_scratch_free(s);
         return NULL;
     }
@@ -108,6 +111,7 @@ void vg_match_scratch_free(vg_match_scratch *s)
     vg_free(s->fgen);
     vg_free(s->pstamp);
     vg_free(s->plist);
+    vg_present_cache_free(s->pc);
     vg_free(s->cost);
     vg_free(s);
 }
@@ -552,8 +556,8 @@ size_t vg_match_event_fast(const vg_ruleset *rs,
         return vg_match_event(rs, s, ev, declared, hits, cap);
     size_t n_hits = 0;
     begin_event(s);
-    size_t n_present =
-            vg_present_mark(vg_prefilter_present(rs->pf), ev, s->pstamp, s->gen, s->plist);
+    size_t n_present = vg_present_mark_cached(vg_prefilter_present(rs->pf), s->pc, ev, s->pstamp,
+                                              s->gen, s->plist);
     s->lean = true;
     s->scanned = false;
     resolve_ctx rc = {s, rs, ev};

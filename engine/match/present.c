@@ -123,3 +123,80 @@ size_t vg_present_mark(
     }
     return m.n;
 }
+
+/* ---- the cache of name sequences ---- */
+
+#define PC_ENTRIES 32  /* sequences remembered (direct mapped by digest) */
+#define PC_NODES   128 /* longer events are marked without the cache */
+#define PC_SLOTS   256 /* events marking more slots are not remembered */
+
+typedef struct pc_entry {
+    uint64_t digest; /* 0: empty */
+    uint32_t n_nodes, n_slots;
+    uint64_t seq[PC_NODES * 3];
+    uint32_t slots[PC_SLOTS];
+} pc_entry;
+
+struct vg_present_cache {
+    pc_entry e[PC_ENTRIES];
+    uint64_t cur[PC_NODES * 3]; /* the sequence of the event being marked */
+};
+
+vg_present_cache *vg_present_cache_new(void)
+{
+    return vg_calloc(1, sizeof(vg_present_cache));
+}
+
+void vg_present_cache_free(vg_present_cache *c)
+{
+    vg_free(c);
+}
+
+size_t vg_present_mark_cached(const vg_present *p,
+                              vg_present_cache *c,
+                              const vg_event *ev,
+                              uint32_t *stamp,
+                              uint32_t gen,
+                              uint32_t *list)
+{
+    uint32_t n = vg_event_count(ev);
+    if (n < 2 || n - 1 > PC_NODES)
+        return vg_present_mark(p, ev, stamp, gen, list);
+    size_t len = (size_t)(n - 1) * 3;
+    uint64_t d = 0x9e3779b97f4a7c15ull ^ n;
+    for (uint32_t i = 1; i < n; i++) {
+        const vg_node *nd = vg_event_node(ev, i);
+        uint64_t *q = &c->cur[(size_t)(i - 1) * 3];
+        q[0] = nd->path_hash;
+        q[1] = nd->key_hash;
+        q[2] = nd->key.len && memchr(nd->key.p, ' ', nd->key.len)
+                       ? hash_nospace(nd->key.p, nd->key.len)
+                       : 0;
+        d = (d ^ q[0]) * 0xff51afd7ed558ccdull;
+        d = (d ^ q[1] ^ (q[2] << 1)) * 0xc4ceb9fe1a85ec53ull;
+        d ^= d >> 29;
+    }
+    d |= 1; /* never the empty mark */
+    pc_entry *e = &c->e[(d >> 7) % PC_ENTRIES];
+    mark_ctx m = {stamp, gen, list, 0};
+    if (e->digest == d && e->n_nodes == n - 1 && memcmp(e->seq, c->cur, len * 8) == 0) {
+        for (uint32_t k = 0; k < e->n_slots; k++)
+            mark_slot(&m, e->slots[k]);
+        return m.n;
+    }
+    for (size_t k = 0; k < len; k += 3) {
+        mark_hash(p, &m, c->cur[k]);
+        if (c->cur[k + 1] != c->cur[k])
+            mark_hash(p, &m, c->cur[k + 1]);
+        if (c->cur[k + 2])
+            mark_hash(p, &m, c->cur[k + 2]);
+    }
+    if (m.n <= PC_SLOTS) {
+        e->digest = d;
+        e->n_nodes = n - 1;
+        e->n_slots = (uint32_t)m.n;
+        memcpy(e->seq, c->cur, len * 8);
+        memcpy(e->slots, list, m.n * sizeof(uint32_t));
+    }
+    return m.n;
+}

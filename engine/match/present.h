@@ -35,4 +35,24 @@ void vg_present_free(vg_present *p);
 size_t vg_present_mark(
         const vg_present *p, const vg_event *ev, uint32_t *stamp, uint32_t gen, uint32_t *list);
 
+/* Consecutive events mostly share their names (a Sysmon event of one EventID has the same
+ * keys as the last). A cache (one per thread) remembers, for the last few sequences of name
+ * hashes seen (each node's path, key and space-less key hash, in node order), the slots
+ * they marked: an event whose sequence is one of them gets that slot list without a table
+ * lookup. The marks are a function of that sequence alone, so the result is the same as
+ * vg_present_mark's. */
+typedef struct vg_present_cache vg_present_cache;
+
+/* NULL when memory runs out. */
+vg_present_cache *vg_present_cache_new(void);
+void vg_present_cache_free(vg_present_cache *c);
+
+/* vg_present_mark through the cache; gen must be new (no stamp equals it yet). */
+size_t vg_present_mark_cached(const vg_present *p,
+                              vg_present_cache *c,
+                              const vg_event *ev,
+                              uint32_t *stamp,
+                              uint32_t gen,
+                              uint32_t *list);
+
 #endif

@@ -133,10 +133,81 @@ static void test_paths_keys_spaces(void **state)
     assert_string_equal(marked(f, "{\"Hash es\":3}"), "Hashes");
 }
 
+/* The slots marked, as a sorted bit list over every slot (for comparing two markings). */
+static void mark_set(fixture *f, size_t k, uint8_t *set)
+{
+    memset(set, 0, f->rs->fslots.n);
+    for (size_t i = 0; i < k; i++) {
+        assert_int_equal(set[f->list[i]], 0); /* each slot once */
+        assert_int_equal(f->stamp[f->list[i]], f->gen);
+        set[f->list[i]] = 1;
+    }
+}
+
+/* Through the cache, events of the same and of other shapes (repeated, alternating, with
+ * spaces in keys, the same keys in another order or nesting, too many nodes to be cached)
+ * get exactly the marks of the plain pass. */
+static void test_cache(void **state)
+{
+    fixture *f = *state;
+    static const char *const events[] = {
+            "{\"Image\":\"a\",\"Event\":{\"EventData\":{\"User\":\"b\"}}}",
+            "{\"Image\":\"other value\",\"Event\":{\"EventData\":{\"User\":\"c\"}}}",
+            "{\"Event\":{\"EventData\":{\"User\":\"b\"}},\"Image\":\"a\"}",
+            "{\"Event\":{\"EventData\":{\"Image\":\"b\"}},\"User\":\"a\"}",
+            "{\"Threat Name\":1,\"Image\":2}",
+            "{\"ThreatName\":1,\"Image\":2}",
+            "{\"Threat Nam e\":1,\"Image\":2}",
+            "{\"x\":[1,2,3],\"Hashes\":\"h\"}",
+            "{\"x\":[1,2],\"Hashes\":\"h\"}",
+            "{\"Parent\":{\"Image\":1}}",
+            "{\"Parent\":[{\"Image\":1}]}",
+            "{}",
+    };
+    uint8_t *want = calloc(f->rs->fslots.n, 1), *got = calloc(f->rs->fslots.n, 1);
+    char *big = malloc(8192);
+    assert_non_null(want);
+    assert_non_null(got);
+    assert_non_null(big);
+    /* an event of 200 values, one of them a rule field (not cached: too many nodes) */
+    size_t at = 0;
+    at += (size_t)snprintf(big, 8192, "{\"User\":1");
+    for (int i = 0; i < 200; i++)
+        at += (size_t)snprintf(big + at, 8192 - at, ",\"k%d\":%d", i, i);
+    snprintf(big + at, 8192 - at, "}");
+    vg_present_cache *c = vg_present_cache_new();
+    assert_non_null(c);
+    size_t n_events = sizeof(events) / sizeof(events[0]);
+    for (size_t round = 0; round < 3; round++) {
+        for (size_t i = 0; i <= n_events; i++) {
+            const char *json = i < n_events ? events[(i * (round + 1)) % n_events] : big;
+            char buf[8192];
+            size_t n = strlen(json);
+            memcpy(buf, json, n + 1);
+            vg_event_reset(f->ev);
+            assert_int_equal(vg_parse_json(f->ev, buf, n, NULL), VG_OK);
+            assert_int_equal(vg_event_index(f->ev), VG_OK);
+            size_t k = vg_present_mark(f->p, f->ev, f->stamp, ++f->gen, f->list);
+            mark_set(f, k, want);
+            for (int twice = 0; twice < 2; twice++) { /* the second time from the cache */
+                k = vg_present_mark_cached(f->p, c, f->ev, f->stamp, ++f->gen, f->list);
+                mark_set(f, k, got);
+                if (memcmp(want, got, f->rs->fslots.n) != 0)
+                    fail_msg("round %zu, event %s: the cache marks other slots", round, json);
+            }
+        }
+    }
+    vg_present_cache_free(c);
+    free(want);
+    free(got);
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_paths_keys_spaces, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
     };
     return cmocka_run_group_tests_name("match/present", tests, NULL, NULL);
 }
