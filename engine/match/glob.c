@@ -41,6 +41,10 @@
 
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define NO_MATCH SIZE_MAX
 
 
@@ -247,12 +251,56 @@ static bool match_general(const vg_glob *g, const unsigned char *s, size_t n)
     }
 }
 
+static unsigned char fold_if(unsigned char c, bool cased)
+{
+    return cased ? c : vg_ascii_lower(c);
+}
+
+/* The other case of a folded letter, or c itself. */
+static unsigned char upper_if(unsigned char c, bool cased)
+{
+    return !cased && c >= 'a' && c <= 'z' ? (unsigned char)(c - ('a' - 'A')) : c;
+}
+
+/* Substring search for the CONTAINS shape, for literals of two bytes or more: sixteen
+ * starts at a time are compared on their first and their last byte (either case unless
+ * cased), and only starts where both agree compare the bytes between. */
+static bool
+contains_ends(const unsigned char *s, size_t n, const unsigned char *lit, size_t len, bool cased)
+{
+    size_t limit = n - len + 1; /* starts are in [0, limit) */
+    unsigned char f = lit[0], l = lit[len - 1];
+    size_t q = 0;
+#if defined(__SSE2__)
+    const __m128i f1 = _mm_set1_epi8((char)f), f2 = _mm_set1_epi8((char)upper_if(f, cased));
+    const __m128i l1 = _mm_set1_epi8((char)l), l2 = _mm_set1_epi8((char)upper_if(l, cased));
+    for (; limit - q >= 16; q += 16) { /* reads s[q .. q + len + 14], all below n */
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + q));
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + q + len - 1));
+        __m128i m = _mm_and_si128(_mm_or_si128(_mm_cmpeq_epi8(a, f1), _mm_cmpeq_epi8(a, f2)),
+                                  _mm_or_si128(_mm_cmpeq_epi8(b, l1), _mm_cmpeq_epi8(b, l2)));
+        for (unsigned mask = (unsigned)_mm_movemask_epi8(m); mask; mask &= mask - 1) {
+            size_t k = q + (size_t)__builtin_ctz(mask);
+            if (lit_eq(s + k + 1, lit + 1, len - 2, cased))
+                return true;
+        }
+    }
+#endif
+    for (; q < limit; q++)
+        if (fold_if(s[q], cased) == f && fold_if(s[q + len - 1], cased) == l &&
+            lit_eq(s + q + 1, lit + 1, len - 2, cased))
+            return true;
+    return false;
+}
+
 /* Substring search for the CONTAINS shape. */
 static bool
 contains(const unsigned char *s, size_t n, const unsigned char *lit, size_t len, bool cased)
 {
     if (n < len)
         return false;
+    if (len >= 2)
+        return contains_ends(s, n, lit, len, cased);
     size_t limit = n - len + 1; /* starts are in [0, limit) */
     unsigned char c = lit[0];
     if (cased || c < 'a' || c > 'z') {

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/ascii.h"
 #include "match/glob.h"
 
 #define NUL_LEN ((size_t)-1) /* value length: strlen */
@@ -483,12 +484,92 @@ static void test_pathological(void **state)
         fail_msg("pathological patterns took %.2f s", took);
 }
 
+/* Naive reference for *lit*: some start where every byte agrees (ASCII folded unless
+ * cased). */
+static bool naive_contains(const char *v, size_t n, const char *lit, size_t len, bool cased)
+{
+    for (size_t q = 0; q + len <= n; q++) {
+        size_t i = 0;
+        for (; i < len; i++) {
+            unsigned char a = (unsigned char)v[q + i], b = (unsigned char)lit[i];
+            if (cased ? a != b : vg_ascii_lower(a) != vg_ascii_lower(b))
+                break;
+        }
+        if (i == len)
+            return true;
+    }
+    return false;
+}
+
+static uint64_t next_rand(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* *lit* against random values over a small alphabet (letters in both cases, separators,
+ * a byte >= 0x80), of every length around the 16-byte blocks of the search: the matcher
+ * agrees with the naive search, for folded and cased literals of 1 to 7 bytes, wherever
+ * the literal occurs (in a block, across two, in the tail, at either end). */
+static void test_contains_random(void **state)
+{
+    (void)state;
+    static const char alpha[] = "aAbB\\.x\xe9";
+    const size_t n_alpha = sizeof(alpha) - 1;
+    vg_arena *a = vg_arena_new(0, 0);
+    assert_non_null(a);
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    char v[80], lit[8], pat[20];
+    size_t checked = 0, found = 0;
+    for (int round = 0; round < 20000; round++) {
+        size_t n = next_rand(&x) % sizeof(v), len = 1 + next_rand(&x) % 7;
+        bool cased = next_rand(&x) & 1;
+        for (size_t i = 0; i < n; i++)
+            v[i] = alpha[next_rand(&x) % n_alpha];
+        for (size_t i = 0; i < len; i++)
+            lit[i] = alpha[next_rand(&x) % n_alpha];
+        if (n >= len && next_rand(&x) % 3 == 0) { /* plant it, some letters upper-case */
+            size_t at = next_rand(&x) % (n - len + 1);
+            for (size_t i = 0; i < len; i++)
+                v[at + i] = (next_rand(&x) & 1) && lit[i] >= 'a' && lit[i] <= 'z'
+                                    ? (char)(lit[i] - ('a' - 'A'))
+                                    : lit[i];
+        }
+        size_t pn = 0;
+        pat[pn++] = '*';
+        for (size_t i = 0; i < len; i++) {
+            if (lit[i] == '\\')
+                pat[pn++] = '\\';
+            pat[pn++] = lit[i];
+        }
+        pat[pn++] = '*';
+        pat[pn] = '\0';
+        vg_sstr s = make_pattern(a, pat);
+        vg_glob g;
+        assert_int_equal(vg_glob_build(a, &s, cased, &g), VG_OK);
+        assert_int_equal(g.shape, VG_GLOB_CONTAINS);
+        bool want = naive_contains(v, n, lit, len, cased);
+        if (vg_glob_match(&g, v, n) != want) {
+            char b1[512], b2[64];
+            fail_msg("literal '%s' (%s) in '%s': want %d", show(lit, len, b2, sizeof(b2)),
+                     cased ? "cased" : "folded", show(v, n, b1, sizeof(b1)), want);
+        }
+        checked++;
+        found += want;
+    }
+    assert_true(found > checked / 5 && found < checked * 4 / 5); /* both answers are tried */
+    vg_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_shapes),         cmocka_unit_test(test_normalise),
-            cmocka_unit_test(test_build_errors),   cmocka_unit_test(test_match_table),
-            cmocka_unit_test(test_nul_in_pattern), cmocka_unit_test(test_pathological),
+            cmocka_unit_test(test_shapes),          cmocka_unit_test(test_normalise),
+            cmocka_unit_test(test_build_errors),    cmocka_unit_test(test_match_table),
+            cmocka_unit_test(test_nul_in_pattern),  cmocka_unit_test(test_pathological),
+            cmocka_unit_test(test_contains_random),
     };
     return cmocka_run_group_tests_name("match/glob", tests, NULL, NULL);
 }
