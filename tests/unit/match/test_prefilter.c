@@ -295,7 +295,10 @@ static const char base_rules[] =
         "detection: {sel: {Image|endswith: '/bin/sh'}, condition: sel}\n"
         "---\n"
         "title: no separator\nid: b3\nlogsource: {product: any}\n"
-        "detection: {sel: {Image|endswith: '.scr'}, condition: sel}\n";
+        "detection: {sel: {Image|endswith: '.scr'}, condition: sel}\n"
+        "---\n"
+        "title: long basename\nid: b4\nlogsource: {product: any}\n"
+        "detection: {sel: {Image|endswith: '\\averyveryverylongbasename.exe'}, condition: sel}\n";
 
 static int setup_base(void **state)
 {
@@ -308,7 +311,7 @@ static void test_basename(void **state)
     vg_prefilter_info pi;
     assert_true(vg_ruleset_prefilter_info(f->rs, &pi));
     assert_int_equal(pi.n_always, 0);
-    assert_int_equal(pi.n_exact, 3);    /* probe.exe, Secret.TXT, sh */
+    assert_int_equal(pi.n_exact, 4);    /* probe.exe, Secret.TXT, sh, averyvery... */
     assert_int_equal(pi.n_literals, 1); /* .scr */
     uint32_t hits[CAP];
     size_t n;
@@ -338,6 +341,18 @@ static void test_basename(void **state)
     assert_int_equal(hits[0], 2);
     assert_int_equal(run(f, "{\"Image\":\"/usr/sbin/sh\"}", hits, &n), 1);
     assert_int_equal(n, 0);
+    /* the last separator 17 and more bytes from the end: in a 16-byte block, in the bytes
+     * before the first block, or only a separator of the other kind */
+    assert_int_equal(run(f, "{\"Image\":\"C:\\\\dir\\\\averyveryverylongbasename.exe\"}", hits, &n),
+                     1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 4);
+    assert_int_equal(run(f, "{\"Image\":\"\\\\averyveryverylongbasename.exe\"}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(run(f, "{\"Image\":\"C:\\\\dir/averyveryverylongbasename.exe\"}", hits, &n),
+                     1);
+    assert_int_equal(n, 0);
+    assert_int_equal(run(f, "{\"Image\":\"averyveryverylongbasename.exe\"}", hits, &n), 0);
     /* the suffix without a separator is scanned for as before */
     assert_int_equal(run(f, "{\"Image\":\"C:\\\\x\\\\screen.SCR\"}", hits, &n), 1);
     assert_int_equal(n, 1);
