@@ -292,9 +292,10 @@ static void process_record(worker *w, batch *b, item *it)
     vg_event_reset(w->ev);
     vg_perr perr = {0, NULL};
     vg_format used = ri->fmt;
+    const vg_ruleset *rs = w->cfg->rs;
     vg_status rc = vg_parse(ri->fmt, w->ev, rec, it->data_len, &used, &perr);
-    if (rc == VG_OK)
-        rc = vg_event_index(w->ev);
+    if (rc == VG_OK) /* lean for the fast matcher; completed below when a rule fires */
+        rc = w->cfg->fast ? vg_match_index(rs, w->ev) : vg_event_index(w->ev);
     if (rc != VG_OK) {
         if (rc == VG_ERR_LIMIT)
             w->c.limit++;
@@ -308,13 +309,18 @@ static void process_record(worker *w, batch *b, item *it)
     }
     w->c.events++;
     const vg_logsource *decl = ri->has_ls ? &ri->ls : NULL;
-    const vg_ruleset *rs = w->cfg->rs;
     size_t n = w->cfg->fast ? vg_match_event_fast(rs, w->ms, w->ev, decl, w->hits, MAX_HITS)
                             : vg_match_event(rs, w->ms, w->ev, decl, w->hits, MAX_HITS);
     if (n > MAX_HITS)
         n = MAX_HITS;
     if (n == 0)
         return;
+    /* alerts, event times, correlation and suppression look up any name */
+    if (vg_event_index(w->ev) != VG_OK) {
+        w->c.limit++;
+        report(b, it, "record over a limit", 0, "no memory left to index the event's fields");
+        return;
+    }
     vg_origin org = {ri->path, it->index, it->line};
     int64_t now = wall_ms();
     int timed = -1; /* the event's time: -1 not read yet, 0 none, 1 in ts */

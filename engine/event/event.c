@@ -42,8 +42,15 @@ struct vg_event {
     uint32_t tab_cap;     /* allocated size of paths (power of two) */
     uint32_t tab_size;    /* size in use for this event; 0 = not indexed */
     uint32_t stamp;
-    bool indexed;
+    uint8_t indexed; /* IX_NONE, IX_SOME or IX_ALL */
+    uint8_t *in_tab; /* per node: 1 when it is in the tables (IX_SOME) */
+    uint32_t in_cap;
 };
+
+/* How much of the event is in the lookup tables. */
+#define IX_NONE 0
+#define IX_SOME 1 /* the nodes vg_event_index_some took (their paths and keys) */
+#define IX_ALL  2
 
 static const vg_event_limits default_limits = {65536, 64, 64u << 20};
 
@@ -87,6 +94,7 @@ void vg_event_free(vg_event *ev)
     vg_free(ev->nodes);
     vg_free(ev->paths);
     vg_free(ev->leaves);
+    vg_free(ev->in_tab);
     vg_arena_free(ev->arena);
     vg_free(ev);
 }
@@ -95,7 +103,7 @@ void vg_event_reset(vg_event *ev)
 {
     vg_arena_reset(ev->arena);
     ev->tab_size = 0;
-    ev->indexed = false;
+    ev->indexed = IX_NONE;
     add_root(ev);
 }
 
@@ -133,7 +141,7 @@ vg_event_add(vg_event *ev, uint32_t parent, vg_vtype type, vg_span key, vg_span 
     else
         ev->nodes[p->last_child].next_sibling = i;
     p->last_child = i;
-    ev->indexed = false;
+    ev->indexed = IX_NONE;
     if (out)
         *out = i;
     return VG_OK;
@@ -174,27 +182,43 @@ static uint64_t hash_more(uint64_t h, const char *p, size_t n)
     return h;
 }
 
+/* What hash_key_path saw in a key. */
+#define KEY_SPACE 1u
+#define KEY_DOT   2u
+
 /* The key's hash and its continuation of the parent path's hash (h = hash(parent) + "."),
  * in one pass: the two multiply chains run side by side instead of one after the other.
- * Returns whether the key holds a space. */
-static bool hash_key_path(const char *p, size_t n, uint64_t *key, uint64_t *path)
+ * Returns KEY_SPACE and KEY_DOT when the key holds a space or a dot. */
+static unsigned hash_key_path(const char *p, size_t n, uint64_t *key, uint64_t *path)
 {
     uint64_t hk = FNV_OFFSET, hp = *path;
-    bool space = false;
+    bool space = false, dot = false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
         space |= c == ' ';
+        dot |= c == '.';
         hk = (hk ^ c) * FNV_PRIME;
         hp = (hp ^ c) * FNV_PRIME;
     }
     *key = hk;
     *path = hp;
-    return space;
+    return (space ? KEY_SPACE : 0u) | (dot ? KEY_DOT : 0u);
 }
 
 uint64_t vg_hash_name(const char *p, size_t n)
 {
     return hash_more(FNV_OFFSET, p, n);
+}
+
+uint64_t vg_hash_name_nospace(const char *p, size_t n)
+{
+    uint64_t h = FNV_OFFSET;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == ' ')
+            continue;
+        h = (h ^ (unsigned char)p[i]) * FNV_PRIME;
+    }
+    return h;
 }
 
 static slot *
@@ -255,77 +279,172 @@ static bool tables_ready(vg_event *ev)
     return true;
 }
 
-vg_status vg_event_index(vg_event *ev)
+/* Node i's dotted path, built from its parent's (built first when missing). */
+static bool build_path(vg_event *ev, uint32_t i)
 {
-    if (ev->indexed)
+    vg_node *nd = &ev->nodes[i];
+    if (nd->path.p)
+        return true;
+    const vg_node *par = &ev->nodes[nd->parent];
+    if (nd->parent == 0) {
+        nd->path = nd->key;
+        return true;
+    }
+    if (!par->path.p && !build_path(ev, nd->parent))
+        return false;
+    if (par->type == VG_V_ARR) {
+        nd->path = par->path;
+        return true;
+    }
+    size_t len = par->path.len + 1 + nd->key.len;
+    char *s = vg_arena_alloc(ev->arena, len + 1);
+    if (!s)
+        return false;
+    memcpy(s, par->path.p, par->path.len);
+    s[par->path.len] = '.';
+    memcpy(s + par->path.len + 1, nd->key.p, nd->key.len);
+    s[len] = '\0';
+    nd->path = (vg_span){s, len};
+    return true;
+}
+
+/* Hash node i's key and path (its parent's are done); KEY_* of its key. */
+static unsigned hash_node(vg_event *ev, uint32_t i)
+{
+    vg_node *nd = &ev->nodes[i];
+    const vg_node *par = &ev->nodes[nd->parent];
+    nd->next_same = VG_NODE_NONE;
+    nd->path = (vg_span){NULL, 0};
+    if (!nd->key.p)
+        nd->key = (vg_span){"", 0};
+    if (par->type == VG_V_ARR) {
+        uint64_t unused = FNV_OFFSET;
+        nd->path_hash = par->path_hash;
+        return hash_key_path(nd->key.p, nd->key.len, &nd->key_hash, &unused);
+    }
+    nd->path_hash = nd->parent == 0 ? FNV_OFFSET : hash_more(par->path_hash, ".", 1);
+    return hash_key_path(nd->key.p, nd->key.len, &nd->key_hash, &nd->path_hash);
+}
+
+/* The key without its spaces, in the arena (Sigma writes "Threat Name" as ThreatName). */
+static vg_span key_nospace(vg_event *ev, vg_span key)
+{
+    char *st = vg_arena_alloc(ev->arena, key.len ? key.len : 1);
+    if (!st)
+        return (vg_span){NULL, 0};
+    size_t w = 0;
+    for (size_t k = 0; k < key.len; k++)
+        if (key.p[k] != ' ')
+            st[w++] = key.p[k];
+    return (vg_span){st, w};
+}
+
+/* Put node i (hashed, path built) in the tables. */
+static vg_status table_node(vg_event *ev, uint32_t i, bool space)
+{
+    vg_node *nd = &ev->nodes[i];
+    const vg_node *par = &ev->nodes[nd->parent];
+    slot *ps = find_slot(ev, ev->paths, ev->tab_size, nd->path_hash, nd->path.p, nd->path.len);
+    if (ps->stamp == ev->stamp) {
+        ev->nodes[ps->last].next_same = i;
+        ps->last = i;
         return VG_OK;
-    if (!tables_ready(ev))
-        return VG_ERR_NOMEM;
-    uint32_t size = ev->tab_size;
-    for (uint32_t i = 1; i < ev->n; i++) {
-        vg_node *nd = &ev->nodes[i];
-        const vg_node *par = &ev->nodes[nd->parent];
-        nd->next_same = VG_NODE_NONE;
-        if (!nd->key.p)
-            nd->key = (vg_span){"", 0};
-        bool space;
-        if (par->type == VG_V_ARR) {
-            uint64_t unused = FNV_OFFSET;
-            space = hash_key_path(nd->key.p, nd->key.len, &nd->key_hash, &unused);
-            nd->path = par->path;
-            nd->path_hash = par->path_hash;
-        } else if (nd->parent == 0) {
-            nd->path_hash = FNV_OFFSET;
-            space = hash_key_path(nd->key.p, nd->key.len, &nd->key_hash, &nd->path_hash);
-            nd->path = nd->key;
-        } else {
-            nd->path_hash = hash_more(par->path_hash, ".", 1);
-            space = hash_key_path(nd->key.p, nd->key.len, &nd->key_hash, &nd->path_hash);
-            size_t len = par->path.len + 1 + nd->key.len;
-            char *s = vg_arena_alloc(ev->arena, len + 1);
-            if (!s)
+    }
+    ps->stamp = ev->stamp;
+    ps->hash = nd->path_hash;
+    ps->key = nd->path;
+    ps->node = ps->last = i;
+    /* A new distinct path: register its leaf key. Array elements have no key of their own;
+     * their path's leaf was registered with the array. */
+    if (par->type != VG_V_ARR) {
+        uint32_t pidx = (uint32_t)(ps - ev->paths);
+        register_leaf(ev, nd->key, nd->key_hash, pidx);
+        if (space) {
+            vg_span st = key_nospace(ev, nd->key);
+            if (!st.p)
                 return VG_ERR_LIMIT;
-            memcpy(s, par->path.p, par->path.len);
-            s[par->path.len] = '.';
-            memcpy(s + par->path.len + 1, nd->key.p, nd->key.len);
-            s[len] = '\0';
-            nd->path = (vg_span){s, len};
-        }
-        slot *ps = find_slot(ev, ev->paths, size, nd->path_hash, nd->path.p, nd->path.len);
-        if (ps->stamp != ev->stamp) {
-            ps->stamp = ev->stamp;
-            ps->hash = nd->path_hash;
-            ps->key = nd->path;
-            ps->node = ps->last = i;
-            /* A new distinct path: register its leaf key. Array elements have no key of
-             * their own; their path's leaf was registered with the array. */
-            if (par->type != VG_V_ARR) {
-                uint32_t pidx = (uint32_t)(ps - ev->paths);
-                register_leaf(ev, nd->key, nd->key_hash, pidx);
-                /* Sigma writes field names without spaces ("Threat Name" -> ThreatName) */
-                if (space) {
-                    char *st = vg_arena_alloc(ev->arena, nd->key.len);
-                    if (!st)
-                        return VG_ERR_LIMIT;
-                    size_t w = 0;
-                    for (size_t k = 0; k < nd->key.len; k++)
-                        if (nd->key.p[k] != ' ')
-                            st[w++] = nd->key.p[k];
-                    register_leaf(ev, (vg_span){st, w}, vg_hash_name(st, w), pidx);
-                }
-            }
-        } else {
-            ev->nodes[ps->last].next_same = i;
-            ps->last = i;
+            register_leaf(ev, st, vg_hash_name(st.p, st.len), pidx);
         }
     }
-    ev->indexed = true;
     return VG_OK;
+}
+
+/* Index every node, or (want) those whose path, key or space-less key want accepts, and
+ * the elements of arrays it took. Nodes are taken per path and per key, so a path or key
+ * that is in the tables has all its nodes there, in node order; vg_event_index adds the
+ * rest later in node order too. Two nodes share a path with different keys only when a
+ * key holds a dot ({"a.b": {"c": 1}} and {"a": {"b.c": 2}}): an event with such a key is
+ * indexed whole. */
+static vg_status
+index_nodes(vg_event *ev, bool (*want)(const void *ctx, uint64_t h), const void *ctx)
+{
+    if (ev->indexed == IX_ALL)
+        return VG_OK;
+    bool completing = ev->indexed == IX_SOME;
+    if (!completing && !tables_ready(ev))
+        return VG_ERR_NOMEM;
+    if (want && ev->n > ev->in_cap) {
+        uint8_t *t = vg_realloc(ev->in_tab, ev->n);
+        if (!t)
+            return VG_ERR_NOMEM;
+        ev->in_tab = t;
+        ev->in_cap = ev->n;
+    }
+    bool dotted = false;
+    for (uint32_t i = 1; i < ev->n; i++) {
+        vg_node *nd = &ev->nodes[i];
+        unsigned seen;
+        if (completing) {
+            if (ev->in_tab[i])
+                continue;
+            seen = memchr(nd->key.p, ' ', nd->key.len) ? KEY_SPACE : 0u;
+        } else {
+            seen = hash_node(ev, i);
+        }
+        bool space = (seen & KEY_SPACE) != 0;
+        if (want) {
+            const vg_node *par = &ev->nodes[nd->parent];
+            bool take;
+            dotted |= (seen & KEY_DOT) != 0;
+            if (par->type == VG_V_ARR)
+                take = ev->in_tab[nd->parent];
+            else
+                take = want(ctx, nd->path_hash) || want(ctx, nd->key_hash) ||
+                       (space && want(ctx, vg_hash_name_nospace(nd->key.p, nd->key.len)));
+            ev->in_tab[i] = take;
+            if (!take)
+                continue;
+        }
+        if (!build_path(ev, i))
+            return VG_ERR_LIMIT;
+        vg_status st = table_node(ev, i, space);
+        if (st != VG_OK)
+            return st;
+    }
+    ev->indexed = want ? IX_SOME : IX_ALL;
+    if (want && dotted) { /* see above: again, whole, so that every chain is in node order */
+        ev->indexed = IX_NONE;
+        return index_nodes(ev, NULL, NULL);
+    }
+    return VG_OK;
+}
+
+vg_status vg_event_index(vg_event *ev)
+{
+    return index_nodes(ev, NULL, NULL);
+}
+
+vg_status
+vg_event_index_some(vg_event *ev, bool (*want)(const void *ctx, uint64_t h), const void *ctx)
+{
+    if (ev->indexed != IX_NONE)
+        return VG_OK;
+    return index_nodes(ev, want, ctx);
 }
 
 uint32_t vg_event_path_h(const vg_event *ev, const char *path, size_t len, uint64_t h)
 {
-    if (!ev->indexed || !ev->tab_size)
+    if (ev->indexed == IX_NONE || !ev->tab_size)
         return VG_NODE_NONE;
     slot *s = find_slot(ev, ev->paths, ev->tab_size, h, path, len);
     return s->stamp == ev->stamp ? s->node : VG_NODE_NONE;
@@ -333,7 +452,7 @@ uint32_t vg_event_path_h(const vg_event *ev, const char *path, size_t len, uint6
 
 uint32_t vg_event_leaf_h(const vg_event *ev, const char *key, size_t len, uint64_t h)
 {
-    if (!ev->indexed || !ev->tab_size)
+    if (ev->indexed == IX_NONE || !ev->tab_size)
         return VG_NODE_NONE;
     slot *s = find_slot(ev, ev->leaves, ev->tab_size * 2, h, key, len);
     if (s->stamp != ev->stamp || s->node == AMBIGUOUS)

@@ -589,6 +589,18 @@ size_t vg_match_event_fast(const vg_ruleset *rs,
     return n_hits;
 }
 
+static bool want_name(const void *ctx, uint64_t h)
+{
+    return vg_present_may(ctx, h);
+}
+
+vg_status vg_match_index(const vg_ruleset *rs, vg_event *ev)
+{
+    if (!rs->pf)
+        return vg_event_index(ev);
+    return vg_event_index_some(ev, want_name, vg_prefilter_present(rs->pf));
+}
+
 vg_status vg_ruleset_build_prefilter(vg_ruleset *rs, char *err, size_t err_len)
 {
     if (!rs->finished) {

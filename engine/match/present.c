@@ -20,10 +20,19 @@ typedef struct pentry {
     uint32_t slot; /* UINT32_MAX: empty */
 } pentry;
 
+/* The filter of names worth indexing: one bit per 16-bit fragment of a name hash. */
+#define MAY_BITS 16
+
 struct vg_present {
     pentry *tab;
     size_t size; /* power of two, at least twice the entries */
+    uint64_t may[(1u << MAY_BITS) / 64];
 };
+
+static uint32_t may_bit(uint64_t h)
+{
+    return (uint32_t)(h >> 40) & ((1u << MAY_BITS) - 1);
+}
 
 static uint32_t tag_of(uint64_t h)
 {
@@ -58,9 +67,15 @@ vg_present *vg_present_new(const vg_ruleset *rs)
                 dup = dup || (p->tab[k].tag == tag_of(h) && p->tab[k].slot == (uint32_t)f);
             if (!dup) /* a slot may list a name twice (a field and its mapping) */
                 p->tab[k] = (pentry){tag_of(h), (uint32_t)f};
+            p->may[may_bit(h) / 64] |= 1ull << (may_bit(h) % 64);
         }
     }
     return p;
+}
+
+bool vg_present_may(const vg_present *p, uint64_t h)
+{
+    return (p->may[may_bit(h) / 64] >> (may_bit(h) % 64)) & 1;
 }
 
 void vg_present_free(vg_present *p)
@@ -95,19 +110,6 @@ static void mark_hash(const vg_present *p, mark_ctx *m, uint64_t h)
             mark_slot(m, p->tab[k].slot);
 }
 
-/* The hash of a key with its spaces removed ("Threat Name" -> ThreatName). */
-static uint64_t hash_nospace(const char *q, size_t n)
-{
-    uint64_t h = vg_hash_name("", 0);
-    for (size_t i = 0; i < n; i++) {
-        if (q[i] == ' ')
-            continue;
-        h ^= (unsigned char)q[i];
-        h *= 1099511628211ull; /* FNV-1a step, as vg_hash_name */
-    }
-    return h;
-}
-
 size_t vg_present_mark(
         const vg_present *p, const vg_event *ev, uint32_t *stamp, uint32_t gen, uint32_t *list)
 {
@@ -119,7 +121,7 @@ size_t vg_present_mark(
         if (nd->key_hash != nd->path_hash)
             mark_hash(p, &m, nd->key_hash);
         if (nd->key.len && memchr(nd->key.p, ' ', nd->key.len))
-            mark_hash(p, &m, hash_nospace(nd->key.p, nd->key.len));
+            mark_hash(p, &m, vg_hash_name_nospace(nd->key.p, nd->key.len));
     }
     return m.n;
 }
@@ -170,7 +172,7 @@ size_t vg_present_mark_cached(const vg_present *p,
         q[0] = nd->path_hash;
         q[1] = nd->key_hash;
         q[2] = nd->key.len && memchr(nd->key.p, ' ', nd->key.len)
-                       ? hash_nospace(nd->key.p, nd->key.len)
+                       ? vg_hash_name_nospace(nd->key.p, nd->key.len)
                        : 0;
         d = (d ^ q[0]) * 0xff51afd7ed558ccdull;
         d = (d ^ q[1] ^ (q[2] << 1)) * 0xc4ceb9fe1a85ec53ull;

@@ -29,6 +29,11 @@ typedef struct vg_present vg_present;
 vg_present *vg_present_new(const struct vg_ruleset *rs);
 void vg_present_free(vg_present *p);
 
+/* Can a name of hash h be a candidate name of some slot? false: certainly not; true: maybe
+ * (one bit per 16-bit fragment of the hash, about 8 KiB). The filter of the lean event
+ * index (vg_match_index). */
+bool vg_present_may(const vg_present *p, uint64_t h);
+
 /* Mark the slots ev may resolve: stamp[slot] = gen for each, and each is appended once to
  * list (room for every slot of the ruleset). stamp has one entry per slot; entries equal
  * to gen before the call count as already marked. Returns the number appended. */

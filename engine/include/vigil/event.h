@@ -52,7 +52,7 @@ typedef struct vg_node {
     vg_span key;           /* member name; empty for array elements and the root */
     vg_span text;          /* scalar text: string content (unescaped), number literal as
                               written, "true"/"false", "null"; empty for containers */
-    vg_span path;          /* dotted path, set by vg_event_index */
+    vg_span path;          /* dotted path, set by vg_event_index (see vg_event_index_some) */
     uint64_t path_hash;    /* vg_hash_name(path), set by vg_event_index */
     uint64_t key_hash;     /* vg_hash_name(key), likewise */
     uint32_t next_same;    /* next node with the same path, set by vg_event_index */
@@ -94,6 +94,14 @@ VG_API const vg_node *vg_event_node(const vg_event *ev, uint32_t i);
 
 /* Compute paths and the lookup tables. Call once after building; cheap to call again. */
 VG_API vg_status vg_event_index(vg_event *ev);
+/* A lean index: every node's path_hash and key_hash, but paths and lookup tables only for
+ * the nodes whose path, key or key without spaces has a hash want(ctx, hash) accepts (and
+ * the elements of arrays taken): lookups of other names find nothing until vg_event_index
+ * completes the index (cheaply: taken nodes are not done again). An event with a key
+ * holding a dot is indexed whole. path is set only for taken nodes until then. */
+VG_API vg_status vg_event_index_some(vg_event *ev,
+                                     bool (*want)(const void *ctx, uint64_t hash),
+                                     const void *ctx);
 
 /* Nodes at exactly this dotted path: index of the first, or VG_NODE_NONE. Follow
  * vg_node.next_same for the others. Requires vg_event_index. */
@@ -111,6 +119,8 @@ VG_API bool vg_event_scalar_text(const vg_event *ev, uint32_t idx, vg_span *out)
 /* The hash the index uses for names (64-bit FNV-1a). Callers that look the same name up in
  * many events compute it once and use the _h variants. */
 VG_API uint64_t vg_hash_name(const char *p, size_t n);
+/* vg_hash_name of the name with its spaces left out ("Threat Name" -> ThreatName). */
+VG_API uint64_t vg_hash_name_nospace(const char *p, size_t n);
 VG_API uint32_t vg_event_path_h(const vg_event *ev, const char *path, size_t len, uint64_t h);
 VG_API uint32_t vg_event_leaf_h(const vg_event *ev, const char *key, size_t len, uint64_t h);
 VG_API uint32_t vg_event_resolve_h(const vg_event *ev, const char *name, size_t len, uint64_t h);

@@ -66,8 +66,14 @@ VG_API void vg_match_scratch_profile(vg_match_scratch *s, vg_clock_ns_fn clock, 
 /* Add this scratch's costs to out[0..n) (n: the ruleset's rule count at most). */
 VG_API void vg_match_rule_costs(const vg_match_scratch *s, vg_rule_cost *out, size_t n);
 
-/* Evaluate ev (indexed with vg_event_index). declared may be NULL. Writes up to cap rule
- * indexes to hits and returns how many rules matched (which may exceed cap: then only the
+/* Index ev for the matchers. With a prefilter, only the names some rule field may resolve
+ * go into the lookup tables (vg_event_index_some; every node keeps its hashes for the
+ * scans); without one, the whole event. Whatever else looks names up in ev (alerts, event
+ * times, correlation, suppression) calls vg_event_index first, which completes it. */
+VG_API vg_status vg_match_index(const vg_ruleset *rs, vg_event *ev);
+
+/* Evaluate ev (indexed with vg_event_index or vg_match_index). declared may be NULL. Writes up to
+ * cap rule indexes to hits and returns how many rules matched (which may exceed cap: then only the
  * first cap are written). */
 VG_API size_t vg_match_event(const vg_ruleset *rs,
                              vg_match_scratch *s,

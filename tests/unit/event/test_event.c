@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "vigil/event.h"
+#include "vigil/parse.h"
 
 #define CHECK(row, cond)                                                                           \
     do {                                                                                           \
@@ -547,6 +548,125 @@ static void test_event_to_json_escaping(void **state)
     vg_event_free(ev);
 }
 
+/* ---- the lean index (vg_event_index_some) ---- */
+
+typedef struct want_set {
+    const char *const *names;
+    size_t n;
+} want_set;
+
+static bool want_names(const void *ctx, uint64_t h)
+{
+    const want_set *w = ctx;
+    for (size_t i = 0; i < w->n; i++)
+        if (vg_hash_name(w->names[i], strlen(w->names[i])) == h)
+            return true;
+    return false;
+}
+
+/* The chain of a lookup, as "i,j,k" (or "-"), for comparing two events. */
+static const char *chain(const vg_event *ev, uint32_t first, char *buf, size_t cap)
+{
+    size_t o = 0;
+    buf[0] = '-';
+    buf[1] = '\0';
+    for (uint32_t i = first; i != VG_NODE_NONE && o + 12 < cap; i = vg_event_node(ev, i)->next_same)
+        o += (size_t)snprintf(buf + o, cap - o, "%s%u", o ? "," : "", i);
+    return buf;
+}
+
+/* Every probe name looks up (as a path, as a leaf, resolved) the same chain in both. */
+static void same_lookups(
+        const vg_event *a, const vg_event *b, const char *const *probe, size_t n, const char *what)
+{
+    char ca[256], cb[256];
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(probe[i]);
+        uint32_t x[3] = {vg_event_path(a, probe[i], len), vg_event_leaf(a, probe[i], len),
+                         vg_event_resolve(a, probe[i], len)};
+        uint32_t y[3] = {vg_event_path(b, probe[i], len), vg_event_leaf(b, probe[i], len),
+                         vg_event_resolve(b, probe[i], len)};
+        for (int k = 0; k < 3; k++)
+            if (strcmp(chain(a, x[k], ca, sizeof(ca)), chain(b, y[k], cb, sizeof(cb))) != 0)
+                fail_msg("%s: '%s' (%s): lean %s, whole %s", what, probe[i],
+                         k == 0   ? "path"
+                         : k == 1 ? "leaf"
+                                  : "resolve",
+                         ca, cb);
+    }
+}
+
+/* A lean index finds every wanted name exactly as the whole index does (chains in node
+ * order, ambiguous leaves, space-less keys, arrays of arrays, keys with dots), finds no
+ * other name, keeps every node's hashes, and once completed finds every name as the whole
+ * index does. */
+static void test_event_index_some(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        const char *want[4];
+        const char *probe[12];
+        const char *absent[4]; /* not found before completion */
+    } rows[] = {
+            {"{\"a\":{\"b\":{\"c\":1}},\"x\":[{\"c\":2},{\"c\":3}],\"c\":4,\"d\":5}",
+             {"c", "x"},
+             {"c", "a.b.c", "x", "x.c", "a", "a.b", "b", "d", "nothere"},
+             {"d", "a", "a.b", "b"}},
+            {"{\"x\":[{\"c\":2},{\"c\":3}],\"y\":{\"c\":1},\"z\":[1,[2,3]]}",
+             {"x.c", "z"},
+             {"c", "x.c", "y.c", "x", "y", "z"},
+             {"x", "y", "y.c"}},
+            {"{\"Threat Name\":\"x\",\"y\":{\"Threat Name\":\"z\"},\"ThreatName\":1}",
+             {"ThreatName"},
+             {"ThreatName", "Threat Name", "y.Threat Name", "y", "Threat"},
+             {"y"}},
+            {"{\"a.b\":{\"c\":1},\"a\":{\"b.c\":2},\"q\":3}",
+             {"c"},
+             {"c", "b.c", "a.b.c", "a.b", "a", "q"},
+             {NULL}}, /* keys with dots: indexed whole */
+            {"{\"arr\":[[1,2],[3]],\"o\":{\"arr\":5},\"p\":[{\"arr\":[6]}]}",
+             {"arr"},
+             {"arr", "o.arr", "p.arr", "p", "o"},
+             {"o", "p"}},
+    };
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        size_t nw = 0, np = 0;
+        while (nw < 4 && rows[r].want[nw])
+            nw++;
+        while (np < 12 && rows[r].probe[np])
+            np++;
+        want_set w = {rows[r].want, nw};
+        char b1[256], b2[256];
+        size_t len = strlen(rows[r].json);
+        memcpy(b1, rows[r].json, len + 1);
+        memcpy(b2, rows[r].json, len + 1);
+        vg_event *lean = vg_event_new(NULL), *whole = vg_event_new(NULL);
+        assert_non_null(lean);
+        assert_non_null(whole);
+        assert_int_equal(vg_parse_json(lean, b1, len, NULL), VG_OK);
+        assert_int_equal(vg_parse_json(whole, b2, len, NULL), VG_OK);
+        assert_int_equal(vg_event_index_some(lean, want_names, &w), VG_OK);
+        assert_int_equal(vg_event_index(whole), VG_OK);
+        for (uint32_t i = 1; i < vg_event_count(whole); i++) {
+            assert_true(vg_event_node(lean, i)->path_hash == vg_event_node(whole, i)->path_hash);
+            assert_true(vg_event_node(lean, i)->key_hash == vg_event_node(whole, i)->key_hash);
+        }
+        same_lookups(lean, whole, rows[r].want, nw, rows[r].json);
+        for (size_t i = 0; i < 4 && rows[r].absent[i]; i++) {
+            const char *p = rows[r].absent[i];
+            assert_int_not_equal(vg_event_resolve(whole, p, strlen(p)), VG_NODE_NONE);
+            if (vg_event_path(lean, p, strlen(p)) != VG_NODE_NONE ||
+                vg_event_leaf(lean, p, strlen(p)) != VG_NODE_NONE)
+                fail_msg("%s: '%s' found before completion", rows[r].json, p);
+        }
+        assert_int_equal(vg_event_index(lean), VG_OK);
+        same_lookups(lean, whole, rows[r].probe, np, rows[r].json);
+        vg_event_free(lean);
+        vg_event_free(whole);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -558,6 +678,7 @@ int main(void)
             cmocka_unit_test(test_event_leaf_and_resolve),
             cmocka_unit_test(test_event_scalar_text),
             cmocka_unit_test(test_event_dotted_key_collides_with_nested_path),
+            cmocka_unit_test(test_event_index_some),
             cmocka_unit_test(test_event_lookup_requires_index),
             cmocka_unit_test(test_event_max_nodes),
             cmocka_unit_test(test_event_max_depth),
