@@ -48,6 +48,7 @@ typedef enum pf_kind {
     PF_SCAN,    /* the literal occurs in the field's value (vectorscan) */
     PF_EQ_TEXT, /* the field's value equals the text (folded unless cased) */
     PF_EQ_NUM,  /* the field's value is a number equal to this integer (p: 8 bytes) */
+    PF_EQ_TAIL, /* the field's value ends with the one-byte text (folded unless cased) */
     PF_EQ_BASE, /* the field's value after its last '\\' or '/' equals the text (folded
                  * unless cased) */
     PF_PRESENT  /* the field is present */
@@ -74,6 +75,10 @@ typedef struct pf_eq {
 #define EQ_NUM    4u  /* integer value */
 #define EQ_BASE   8u  /* text after the last path separator, case folded */
 #define EQ_BASE_C 16u /* the same as is */
+#define EQ_TAIL   32u /* the last byte, case folded */
+#define EQ_TAIL_C 64u /* the same as is */
+/* the atoms looked up per slot, marked as "computed" in db_gen (see value_possible) */
+#define EQ_OWN (EQ_BASE | EQ_BASE_C | EQ_TAIL | EQ_TAIL_C)
 /* Integers up to 2^53 are exact as doubles, so a double equals one exactly when it has the
  * same integer value (vg_num_cmp compares an integer with a double as doubles). */
 #define EQ_NUM_MAX (1ll << 53)
@@ -99,7 +104,7 @@ struct vg_prefilter {
     uint32_t *lit_off; /* CSR: rules of literal i are lit_rules[lit_off[i]..[i+1]) */
     uint32_t *lit_rules;
     size_t n_lits;
-    uint32_t *lit_db;   /* per literal: its database; basename atoms: n_dbs + slot */
+    uint32_t *lit_db;   /* per literal: its database; basename, tail atoms: n_dbs + slot */
     uint32_t *rule_off; /* CSR: databases of rule r are rule_dbs[rule_off[r]..[r+1]) */
     uint32_t *rule_dbs;
     pf_db *dbs;
@@ -366,6 +371,10 @@ static req req_value(builder *b, const vg_fcond *f, const vg_vmatch *vm)
         req r = req_base(b, slot, vm);
         if (!r.none)
             return note_value(b, vm, r);
+        /* one byte (endswith ' '): too common to scan for, rare as the last byte */
+        if (vm->glob.lit.len == 1)
+            return note_value(b, vm,
+                              one_atom(b, slot, PF_EQ_TAIL, vm->glob.cased, vm->glob.lit.p, 1, 1));
     }
     if (vm->num_ok)
         return REQ_NONE;
@@ -641,7 +650,8 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
         const pf_lit *l = &b->lits[i];
         if (pf->lit_off[i + 1] == pf->lit_off[i] || l->slot >= n_slots)
             continue;
-        if (l->kind == PF_EQ_TEXT || l->kind == PF_EQ_NUM || l->kind == PF_EQ_BASE)
+        if (l->kind == PF_EQ_TEXT || l->kind == PF_EQ_NUM || l->kind == PF_EQ_BASE ||
+            l->kind == PF_EQ_TAIL)
             n++;
         else if (l->kind == PF_PRESENT)
             pf->slots[l->slot].present = (uint32_t)i;
@@ -658,7 +668,8 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
     for (size_t i = 0; i < b->n_lits; i++) {
         const pf_lit *l = &b->lits[i];
         if (pf->lit_off[i + 1] == pf->lit_off[i] || l->slot >= n_slots ||
-            (l->kind != PF_EQ_TEXT && l->kind != PF_EQ_NUM && l->kind != PF_EQ_BASE))
+            (l->kind != PF_EQ_TEXT && l->kind != PF_EQ_NUM && l->kind != PF_EQ_BASE &&
+             l->kind != PF_EQ_TAIL))
             continue;
         bool fold = l->kind != PF_EQ_NUM && !l->cased;
         uint64_t h = eq_key(l->slot, (pf_kind)l->kind, fold, l->p, l->len);
@@ -666,8 +677,9 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
         while (pf->eq[k].h)
             k = (k + 1) & (pf->eq_size - 1);
         pf->eq[k] = (pf_eq){h, (uint32_t)i};
-        if (l->kind == PF_EQ_BASE) {
-            pf->slots[l->slot].eq |= fold ? EQ_BASE : EQ_BASE_C;
+        if (l->kind == PF_EQ_BASE || l->kind == PF_EQ_TAIL) {
+            pf->slots[l->slot].eq |= l->kind == PF_EQ_BASE ? (fold ? EQ_BASE : EQ_BASE_C)
+                                                           : (fold ? EQ_TAIL : EQ_TAIL_C);
             pf->lit_db[i] = (uint32_t)(pf->n_dbs + l->slot); /* see value_possible */
         } else {
             pf->slots[l->slot].eq |= l->kind == PF_EQ_NUM ? EQ_NUM : fold ? EQ_FOLDED : EQ_CASED;
@@ -1007,6 +1019,13 @@ static void eq_value(scan_ctx *c, uint32_t slot, unsigned bits, const vg_node *t
                 eq_lookup(c, eq_key(slot, PF_EQ_BASE, false, q, t->text.len - k));
         }
     }
+    if ((bits & (EQ_TAIL | EQ_TAIL_C)) && t->text.len > 0) {
+        const char *q = t->text.p + t->text.len - 1;
+        if (bits & EQ_TAIL)
+            eq_lookup(c, eq_key(slot, PF_EQ_TAIL, true, q, 1));
+        if (bits & EQ_TAIL_C)
+            eq_lookup(c, eq_key(slot, PF_EQ_TAIL, false, q, 1));
+    }
     vg_num x;
     if ((bits & EQ_NUM) && t->type != VG_V_BOOL && vg_num_parse(t->text.p, t->text.len, &x)) {
         int64_t i;
@@ -1122,8 +1141,9 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
         if (ps->present != UINT32_MAX)
             mark(&c, ps->present);
         if (ps->eq) {
-            if (ps->eq & (EQ_BASE | EQ_BASE_C))
-                s->db_gen[pf->n_dbs + slot] = s->gen; /* its basename atoms are looked up */
+            if (ps->eq & EQ_OWN)
+                s->db_gen[pf->n_dbs + slot] =
+                        s->gen; /* its basename and tail atoms are looked up */
             for (uint32_t i = resolve(ctx, slot); i != VG_NODE_NONE;) {
                 const vg_node *nd = vg_event_node(ev, i);
                 const vg_node *t = scan_text(ev, nd);

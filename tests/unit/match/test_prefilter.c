@@ -359,6 +359,43 @@ static void test_basename(void **state)
     assert_int_equal(hits[0], 3);
 }
 
+/* A one-byte suffix (endswith ' ') needs the value's last byte: looked up, not scanned. */
+static const char tail_rules[] =
+        "title: trailing space\nid: t0\nlogsource: {product: any}\n"
+        "detection: {a: {CommandLine|endswith: ' '}, b: {Image|endswith: ' '},"
+        " condition: 1 of them}\n"
+        "---\n"
+        "title: cased last letter\nid: t1\nlogsource: {product: any}\n"
+        "detection: {sel: {Image|endswith|cased: 'X'}, condition: sel}\n";
+
+static int setup_tail(void **state)
+{
+    return setup_with(state, NULL, tail_rules);
+}
+
+static void test_tail(void **state)
+{
+    fixture *f = *state;
+    vg_prefilter_info pi;
+    assert_true(vg_ruleset_prefilter_info(f->rs, &pi));
+    assert_int_equal(pi.n_always, 0);
+    assert_int_equal(pi.n_exact, 3);
+    uint32_t hits[CAP];
+    size_t n;
+    assert_int_equal(run(f, "{\"CommandLine\":\"a b \"}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 0);
+    assert_int_equal(run(f, "{\"Image\":[\"x\",\"y \"]}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(run(f, "{\"CommandLine\":\"a b\",\"Image\":\"\"}", hits, &n), 0);
+    assert_int_equal(run(f, "{\"CommandLine\":\" a\",\"Image\":\" \"}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(run(f, "{\"Image\":\"fooX\"}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 1);
+    assert_int_equal(run(f, "{\"Image\":\"foox\"}", hits, &n), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +405,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_text_and_presence, setup, teardown),
             cmocka_unit_test_setup_teardown(test_keyword_slots, setup_kw, teardown),
             cmocka_unit_test_setup_teardown(test_basename, setup_base, teardown),
+            cmocka_unit_test_setup_teardown(test_tail, setup_tail, teardown),
     };
     return cmocka_run_group_tests_name("match/prefilter", tests, NULL, NULL);
 }
