@@ -49,6 +49,8 @@ typedef enum pf_kind {
     PF_EQ_TEXT, /* the field's value equals the text (folded unless cased) */
     PF_EQ_NUM,  /* the field's value is a number equal to this integer (p: 8 bytes) */
     PF_EQ_TAIL, /* the field's value ends with the one-byte text (folded unless cased) */
+    PF_EQ_SEG,  /* some '=' of the field's value is followed by the text (folded unless
+                 * cased) */
     PF_EQ_BASE, /* the field's value after its last '\\' or '/' equals the text (folded
                  * unless cased) */
     PF_PRESENT  /* the field is present */
@@ -70,15 +72,28 @@ typedef struct pf_eq {
 } pf_eq;
 
 /* pf_slot.eq bits: which exact-value keys to compute for a field's values */
-#define EQ_FOLDED 1u  /* text, case folded */
-#define EQ_CASED  2u  /* text as is */
-#define EQ_NUM    4u  /* integer value */
-#define EQ_BASE   8u  /* text after the last path separator, case folded */
-#define EQ_BASE_C 16u /* the same as is */
-#define EQ_TAIL   32u /* the last byte, case folded */
-#define EQ_TAIL_C 64u /* the same as is */
+#define EQ_FOLDED 1u   /* text, case folded */
+#define EQ_CASED  2u   /* text as is */
+#define EQ_NUM    4u   /* integer value */
+#define EQ_BASE   8u   /* text after the last path separator, case folded */
+#define EQ_BASE_C 16u  /* the same as is */
+#define EQ_TAIL   32u  /* the last byte, case folded */
+#define EQ_TAIL_C 64u  /* the same as is */
+#define EQ_SEG    128u /* the text after each '=', case folded, at the segment lengths */
+#define EQ_SEG_C  256u /* the same as is */
 /* the atoms looked up per slot, marked as "computed" in db_gen (see value_possible) */
-#define EQ_OWN (EQ_BASE | EQ_BASE_C | EQ_TAIL | EQ_TAIL_C)
+#define EQ_OWN (EQ_BASE | EQ_BASE_C | EQ_TAIL | EQ_TAIL_C | EQ_SEG | EQ_SEG_C)
+
+/* Segments: a literal with an '=' (Hashes|contains: 'IMPHASH=1B1A...') occurs only where
+ * some '=' of the value is followed by the literal's text after its last '=' (the hash).
+ * That text, when at least SEG_MIN bytes, is an exact-value atom looked up at every '=' of
+ * the value, once per length, for fields whose segment texts have at most SEG_LENS lengths
+ * (Sysmon Hashes: 32, 40 and 64); elsewhere the literal is scanned for. */
+#define SEG_MIN  8
+#define SEG_LENS 4
+/* A value with more '=' than this marks every segment atom of its field as seen instead
+ * (as many candidates as that adds, but bounded work on a hostile "=====..." value). */
+#define SEG_MAX_EQ 64
 /* Integers up to 2^53 are exact as doubles, so a double equals one exactly when it has the
  * same integer value (vg_num_cmp compares an integer with a double as doubles). */
 #define EQ_NUM_MAX (1ll << 53)
@@ -94,7 +109,9 @@ typedef struct pf_slot {
     uint32_t db;      /* its database in dbs[], UINT32_MAX if none */
     uint32_t present; /* its PF_PRESENT atom, UINT32_MAX if none */
     uint32_t eqlen;   /* with exact text values: its entry in eqlen */
-    uint8_t eq;       /* EQ_* bits, 0 if no exact-value atom */
+    uint16_t eq;      /* EQ_* bits, 0 if no exact-value atom */
+    uint8_t n_seg;    /* segment lengths */
+    uint8_t seg_len[SEG_LENS];
 } pf_slot;
 
 struct vg_prefilter {
@@ -118,7 +135,9 @@ struct vg_prefilter {
     pf_slot *slots; /* per field slot (one cache line holds four) */
     pf_eq *eq;      /* exact-value atoms (open addressing), NULL if none */
     struct pf_eqlen *eqlen;
-    size_t eq_size;      /* power of two */
+    size_t eq_size;    /* power of two */
+    uint32_t *seg_off; /* CSR: segment atoms of slot f are seg_ids[seg_off[f]..[f+1]) */
+    uint32_t *seg_ids;
     vg_present *present; /* which slots an event can resolve */
     vg_pf_stats stats;
 };
@@ -150,8 +169,10 @@ typedef struct builder {
     size_t n_lits, cap_lits;
     uint32_t *tab; /* open addressing: lit index + 1 */
     size_t tab_size;
-    uint32_t kw_slot;     /* keyword pseudo slot of the rule being analysed */
-    const void **vm_keys; /* value matchers of rules and their literal (vm_lit) */
+    uint32_t kw_slot;             /* keyword pseudo slot of the rule being analysed */
+    uint8_t (*seg)[SEG_LENS + 1]; /* per field slot: segment lengths seen ([0]: how many,
+                                   * SEG_LENS + 1 when too many); NULL if out of memory */
+    const void **vm_keys;         /* value matchers of rules and their literal (vm_lit) */
     uint32_t *vm_lit;
     size_t n_vm, cap_vm;
     bool nomem;
@@ -322,6 +343,61 @@ static req req_base(builder *b, uint32_t slot, const vg_vmatch *vm)
     return one_atom(b, slot, PF_EQ_BASE, vm->glob.cased, lit.p + k, lit.len - k, lit.len - k + 2);
 }
 
+/* The text after the last '=' of a glob's literal, when it can be a segment atom. */
+static bool seg_text(const vg_vmatch *vm, vg_span *out)
+{
+    if (vm->kind != VG_VM_GLOB || vm->num_ok || vm->tpart != VG_TP_NONE ||
+        (vm->glob.shape != VG_GLOB_CONTAINS && vm->glob.shape != VG_GLOB_PREFIX &&
+         vm->glob.shape != VG_GLOB_SUFFIX))
+        return false;
+    const vg_span lit = vm->glob.lit;
+    size_t k = lit.len;
+    while (k > 0 && lit.p[k - 1] != '=')
+        k--;
+    if (k == 0 || lit.len - k < SEG_MIN || lit.len - k > UINT8_MAX)
+        return false;
+    *out = (vg_span){lit.p + k, lit.len - k};
+    return true;
+}
+
+/* Note the segment lengths of every rule's field values, per slot (which fields get
+ * segment atoms). */
+static void seg_collect(builder *b)
+{
+    const vg_ruleset *rs = b->rs;
+    for (size_t r = 0; r < rs->rules.n; r++) {
+        const vg_det *det = &rs->rules.v[r].det;
+        for (size_t i = 0; i < det->n_sels; i++)
+            for (size_t g = 0; g < det->sels[i].n_groups; g++)
+                for (size_t k = 0; k < det->sels[i].groups[g].n; k++) {
+                    const vg_fcond *f = &det->sels[i].groups[g].conds[k];
+                    for (size_t v = 0; f->field && v < f->n_vals; v++) {
+                        vg_span t;
+                        if (!seg_text(&f->vals[v], &t))
+                            continue;
+                        uint8_t *e = b->seg[f->slot];
+                        bool known = false;
+                        for (uint8_t j = 1; j <= e[0] && j <= SEG_LENS; j++)
+                            known = known || e[j] == t.len;
+                        if (!known && e[0] <= SEG_LENS) {
+                            e[0]++;
+                            if (e[0] <= SEG_LENS)
+                                e[e[0]] = (uint8_t)t.len;
+                        }
+                    }
+                }
+    }
+}
+
+/* A segment atom for vm, or NONE (no segment text, or its field has too many lengths). */
+static req req_seg(builder *b, uint32_t slot, const vg_vmatch *vm)
+{
+    vg_span t;
+    if (!b->seg || !seg_text(vm, &t) || b->seg[slot][0] > SEG_LENS)
+        return REQ_NONE;
+    return one_atom(b, slot, PF_EQ_SEG, vm->glob.cased, t.p, t.len, t.len + 2);
+}
+
 /* Remember that every match of vm contains the literal of r (one literal). */
 static req note_value(builder *b, const vg_vmatch *vm, req r)
 {
@@ -367,6 +443,11 @@ static req req_value(builder *b, const vg_fcond *f, const vg_vmatch *vm)
         return REQ_NONE;
     if (vm->glob.shape == VG_GLOB_EXACT && f->field)
         return req_exact(b, slot, vm);
+    if (f->field) {
+        req r = req_seg(b, slot, vm);
+        if (!r.none)
+            return note_value(b, vm, r);
+    }
     if (vm->glob.shape == VG_GLOB_SUFFIX && f->field && !vm->num_ok) {
         req r = req_base(b, slot, vm);
         if (!r.none)
@@ -651,7 +732,7 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
         if (pf->lit_off[i + 1] == pf->lit_off[i] || l->slot >= n_slots)
             continue;
         if (l->kind == PF_EQ_TEXT || l->kind == PF_EQ_NUM || l->kind == PF_EQ_BASE ||
-            l->kind == PF_EQ_TAIL)
+            l->kind == PF_EQ_TAIL || l->kind == PF_EQ_SEG)
             n++;
         else if (l->kind == PF_PRESENT)
             pf->slots[l->slot].present = (uint32_t)i;
@@ -669,7 +750,7 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
         const pf_lit *l = &b->lits[i];
         if (pf->lit_off[i + 1] == pf->lit_off[i] || l->slot >= n_slots ||
             (l->kind != PF_EQ_TEXT && l->kind != PF_EQ_NUM && l->kind != PF_EQ_BASE &&
-             l->kind != PF_EQ_TAIL))
+             l->kind != PF_EQ_TAIL && l->kind != PF_EQ_SEG))
             continue;
         bool fold = l->kind != PF_EQ_NUM && !l->cased;
         uint64_t h = eq_key(l->slot, (pf_kind)l->kind, fold, l->p, l->len);
@@ -677,9 +758,19 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
         while (pf->eq[k].h)
             k = (k + 1) & (pf->eq_size - 1);
         pf->eq[k] = (pf_eq){h, (uint32_t)i};
-        if (l->kind == PF_EQ_BASE || l->kind == PF_EQ_TAIL) {
-            pf->slots[l->slot].eq |= l->kind == PF_EQ_BASE ? (fold ? EQ_BASE : EQ_BASE_C)
-                                                           : (fold ? EQ_TAIL : EQ_TAIL_C);
+        pf_slot *ps = &pf->slots[l->slot];
+        if (l->kind == PF_EQ_SEG) {
+            ps->eq |= fold ? EQ_SEG : EQ_SEG_C;
+            bool known = false;
+            for (uint8_t j = 0; j < ps->n_seg; j++)
+                known = known || ps->seg_len[j] == l->len;
+            if (!known && ps->n_seg < SEG_LENS) /* fewer than SEG_LENS: see req_seg */
+                ps->seg_len[ps->n_seg++] = (uint8_t)l->len;
+        }
+        if (l->kind == PF_EQ_BASE || l->kind == PF_EQ_TAIL || l->kind == PF_EQ_SEG) {
+            ps->eq |= l->kind == PF_EQ_BASE   ? (fold ? EQ_BASE : EQ_BASE_C)
+                      : l->kind == PF_EQ_TAIL ? (fold ? EQ_TAIL : EQ_TAIL_C)
+                                              : 0u;
             pf->lit_db[i] = (uint32_t)(pf->n_dbs + l->slot); /* see value_possible */
         } else {
             pf->slots[l->slot].eq |= l->kind == PF_EQ_NUM ? EQ_NUM : fold ? EQ_FOLDED : EQ_CASED;
@@ -700,6 +791,32 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
         if (pf->lit_off[i + 1] > pf->lit_off[i] && l->slot < n_slots && l->kind == PF_EQ_TEXT)
             eqlen_add(&pf->eqlen[pf->slots[l->slot].eqlen], l->len);
     }
+    /* the segment atoms of each slot, for values with too many '=' */
+    pf->seg_off = vg_calloc(n_slots + 1, sizeof(uint32_t));
+    if (!pf->seg_off)
+        return false;
+    size_t n_seg = 0;
+    for (size_t i = 0; i < b->n_lits; i++) {
+        const pf_lit *l = &b->lits[i];
+        if (pf->lit_off[i + 1] > pf->lit_off[i] && l->slot < n_slots && l->kind == PF_EQ_SEG) {
+            pf->seg_off[l->slot + 1]++;
+            n_seg++;
+        }
+    }
+    for (size_t f = 0; f < n_slots; f++)
+        pf->seg_off[f + 1] += pf->seg_off[f];
+    pf->seg_ids = vg_malloc((n_seg ? n_seg : 1) * sizeof(uint32_t));
+    uint32_t *fill = vg_calloc(n_slots ? n_slots : 1, sizeof(uint32_t));
+    if (!pf->seg_ids || !fill) {
+        vg_free(fill);
+        return false;
+    }
+    for (size_t i = 0; i < b->n_lits; i++) {
+        const pf_lit *l = &b->lits[i];
+        if (pf->lit_off[i + 1] > pf->lit_off[i] && l->slot < n_slots && l->kind == PF_EQ_SEG)
+            pf->seg_ids[pf->seg_off[l->slot] + fill[l->slot]++] = (uint32_t)i;
+    }
+    vg_free(fill);
     return true;
 }
 
@@ -714,7 +831,7 @@ static bool build_slot_db(vg_prefilter *pf, const vg_ruleset *rs)
     if (!pf->slots || !pf->kw_dbs)
         return false;
     for (size_t f = 0; f < n_slots; f++)
-        pf->slots[f] = (pf_slot){UINT32_MAX, UINT32_MAX, 0, 0};
+        pf->slots[f] = (pf_slot){UINT32_MAX, UINT32_MAX, 0, 0, 0, {0}};
     for (size_t d = 0; d < pf->n_dbs; d++) {
         if (pf->dbs[d].slot & KW_BIT)
             pf->kw_dbs[pf->n_kw_dbs++] = (uint32_t)d;
@@ -762,7 +879,8 @@ static bool build_rule_dbs(vg_prefilter *pf, const req *reqs)
 vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
 {
     vg_prefilter *pf = vg_calloc(1, sizeof(*pf));
-    builder b = {rs, vg_arena_new(0, 0), NULL, 0, 0, NULL, 0, KW_ALWAYS, NULL, NULL, 0, 0, false};
+    builder b = {rs,   vg_arena_new(0, 0), NULL, 0, 0, NULL, 0, KW_ALWAYS, NULL, NULL, NULL, 0, 0,
+                 false};
     req *reqs = vg_calloc(rs->rules.n ? rs->rules.n : 1, sizeof(req));
     if (!pf || !b.a || !reqs) {
         snprintf(err, err_len, "out of memory building the prefilter");
@@ -771,8 +889,10 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     pf->n_rules = (uint32_t)rs->rules.n;
     pf->n_words = (rs->rules.n + 63) / 64;
     pf->always = vg_calloc(pf->n_words ? pf->n_words : 1, sizeof(uint64_t));
-    if (!pf->always)
+    b.seg = vg_calloc(rs->fslots.n ? rs->fslots.n : 1, sizeof(*b.seg));
+    if (!pf->always || !b.seg)
         goto nomem;
+    seg_collect(&b);
     for (size_t r = 0; r < rs->rules.n; r++) {
         const vg_rule *rule = &rs->rules.v[r];
         bool every = rule->ls_entry < 0 || !rs->ls.v[rule->ls_entry].when.n_sels;
@@ -831,6 +951,7 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
         pf->stats.n_databases += pf->dbs[d].db != NULL;
     vg_free(reqs);
     vg_free(b.vm_keys);
+    vg_free(b.seg);
     vg_free(b.vm_lit);
     vg_free(b.lits);
     vg_free(b.tab);
@@ -841,6 +962,7 @@ nomem:
 fail:
     vg_free(reqs);
     vg_free(b.vm_keys);
+    vg_free(b.seg);
     vg_free(b.vm_lit);
     vg_free(b.lits);
     vg_free(b.tab);
@@ -860,6 +982,8 @@ void vg_prefilter_free(vg_prefilter *pf)
     vg_route_free(pf->route);
     vg_free(pf->dbs);
     vg_free(pf->slots);
+    vg_free(pf->seg_off);
+    vg_free(pf->seg_ids);
     vg_free(pf->eq);
     vg_free(pf->eqlen);
     vg_free(pf->kw_dbs);
@@ -999,8 +1123,9 @@ static size_t base_start(const char *p, size_t n)
 }
 
 /* The exact-value atoms of one field value (node t, a scalar). */
-static void eq_value(scan_ctx *c, uint32_t slot, unsigned bits, const vg_node *t)
+static void eq_value(scan_ctx *c, uint32_t slot, const pf_slot *ps, const vg_node *t)
 {
+    unsigned bits = ps->eq;
     const vg_prefilter *pf = c->pf;
     if ((bits & (EQ_FOLDED | EQ_CASED)) &&
         eqlen_has(&pf->eqlen[pf->slots[slot].eqlen], t->text.len)) {
@@ -1017,6 +1142,27 @@ static void eq_value(scan_ctx *c, uint32_t slot, unsigned bits, const vg_node *t
                 eq_lookup(c, eq_key(slot, PF_EQ_BASE, true, q, t->text.len - k));
             if (bits & EQ_BASE_C)
                 eq_lookup(c, eq_key(slot, PF_EQ_BASE, false, q, t->text.len - k));
+        }
+    }
+    if (bits & (EQ_SEG | EQ_SEG_C)) { /* at every '=', each segment length */
+        const char *p = t->text.p, *end = p + t->text.len;
+        size_t n_eq = 0;
+        for (const char *q = p; q < end && (q = memchr(q, '=', (size_t)(end - q))) != NULL;) {
+            q++;
+            if (++n_eq > SEG_MAX_EQ) {
+                for (uint32_t k = pf->seg_off[slot]; k < pf->seg_off[slot + 1]; k++)
+                    mark(c, pf->seg_ids[k]);
+                break;
+            }
+            for (uint8_t j = 0; j < ps->n_seg; j++) {
+                size_t n = ps->seg_len[j];
+                if ((size_t)(end - q) < n)
+                    continue;
+                if (bits & EQ_SEG)
+                    eq_lookup(c, eq_key(slot, PF_EQ_SEG, true, q, n));
+                if (bits & EQ_SEG_C)
+                    eq_lookup(c, eq_key(slot, PF_EQ_SEG, false, q, n));
+            }
         }
     }
     if ((bits & (EQ_TAIL | EQ_TAIL_C)) && t->text.len > 0) {
@@ -1148,7 +1294,7 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
                 const vg_node *nd = vg_event_node(ev, i);
                 const vg_node *t = scan_text(ev, nd);
                 if (t->type == VG_V_STR || t->type == VG_V_NUM || t->type == VG_V_BOOL)
-                    eq_value(&c, slot, ps->eq, t);
+                    eq_value(&c, slot, ps, t);
                 i = nd->next_same;
             }
         }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -396,6 +397,76 @@ static void test_tail(void **state)
     assert_int_equal(run(f, "{\"Image\":\"foox\"}", hits, &n), 0);
 }
 
+/* A literal with an '=' and at least eight bytes after its last one (Hashes|contains:
+ * 'IMPHASH=...') needs that text right after some '=' of the value: looked up at each '=',
+ * for fields with at most four such lengths. */
+static const char seg_rules[] =
+        "title: hashes\nid: s0\nlogsource: {product: any}\n"
+        "detection: {sel: {Hashes|contains: ['IMPHASH=1B1A3F43BF37B5BFE60751F2EE2F326E',"
+        " 'SHA256=2fb6c04c4f95fb8d158af94c137f90ac820716deaf88d8ebec956254e046cb29']},"
+        " condition: sel}\n"
+        "---\n"
+        "title: cased\nid: s1\nlogsource: {product: any}\n"
+        "detection: {sel: {Details|contains|cased: 'Key=AbcdefGHij'}, condition: sel}\n"
+        "---\n"
+        "title: five lengths\nid: s2\nlogsource: {product: any}\n"
+        "detection: {sel: {Query|contains: ['a=12345678', 'b=123456789', 'c=1234567890',"
+        " 'd=12345678901', 'e=123456789012']}, condition: sel}\n";
+
+static int setup_seg(void **state)
+{
+    return setup_with(state, NULL, seg_rules);
+}
+
+static void test_segments(void **state)
+{
+    fixture *f = *state;
+    vg_prefilter_info pi;
+    assert_true(vg_ruleset_prefilter_info(f->rs, &pi));
+    assert_int_equal(pi.n_exact, 3);    /* the imphash, the sha256, AbcdefGHij */
+    assert_int_equal(pi.n_literals, 5); /* Query has five lengths: scanned */
+    uint32_t hits[CAP];
+    size_t n;
+    assert_int_equal(run(f,
+                         "{\"Hashes\":\"SHA1=AA,MD5=BB,IMPHASH=1b1a3f43bf37b5bfe60751f2ee2f326e\"}",
+                         hits, &n),
+                     1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 0);
+    assert_int_equal(run(f, "{\"Hashes\":\"IMPHASH=1B1A3F43BF37B5BFE60751F2EE2F326F\"}", hits, &n),
+                     0);
+    assert_int_equal(run(f, "{\"Hashes\":\"X=1B1A3F43BF37B5BFE60751F2EE2F326E\"}", hits, &n), 1);
+    assert_int_equal(n, 0); /* the segment, but not the literal */
+    assert_int_equal(
+            run(f, "{\"Hashes\":[\"a\",\"IMPHASH=1B1A3F43BF37B5BFE60751F2EE2F326E00\"]}", hits, &n),
+            1);
+    assert_int_equal(n, 1);
+    /* more than 64 '=': every segment atom of the field counts as seen */
+    char big[512];
+    memset(big, '=', 100);
+    snprintf(big + 100, sizeof(big) - 100,
+             "SHA256=2FB6C04C4F95FB8D158AF94C137F90AC820716DEAF88"
+             "D8EBEC956254E046CB29");
+    char json[600];
+    snprintf(json, sizeof(json), "{\"Hashes\":\"%s\"}", big);
+    assert_int_equal(run(f, json, hits, &n), 1);
+    assert_int_equal(n, 1);
+    big[100] = '\0';
+    snprintf(json, sizeof(json), "{\"Hashes\":\"%s\"}", big);
+    assert_int_equal(run(f, json, hits, &n), 1);
+    assert_int_equal(n, 0);
+    /* cased */
+    assert_int_equal(run(f, "{\"Details\":\"x Key=AbcdefGHij y\"}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 1);
+    assert_int_equal(run(f, "{\"Details\":\"x Key=abcdefghij y\"}", hits, &n), 0);
+    /* scanned literals */
+    assert_int_equal(run(f, "{\"Query\":\"x A=12345678 y\"}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 2);
+    assert_int_equal(run(f, "{\"Query\":\"x A=1234567 y\"}", hits, &n), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +477,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_keyword_slots, setup_kw, teardown),
             cmocka_unit_test_setup_teardown(test_basename, setup_base, teardown),
             cmocka_unit_test_setup_teardown(test_tail, setup_tail, teardown),
+            cmocka_unit_test_setup_teardown(test_segments, setup_seg, teardown),
     };
     return cmocka_run_group_tests_name("match/prefilter", tests, NULL, NULL);
 }
