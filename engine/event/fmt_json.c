@@ -56,6 +56,7 @@ typedef struct jp {
     bool ended;       /* the failure is that the text ended early (it may be a prefix) */
     uint32_t depth;   /* check only: open containers */
     uint64_t *arrays; /* check only: bit d set when the container at depth d is an array */
+    bool head;        /* check only: stop where the value closes (what follows is not read) */
 } jp;
 
 /* Bytes that end the fast scan of a string body: quote, backslash, control characters. */
@@ -541,6 +542,8 @@ static vg_status run(jp *p)
         state = AFTER_VALUE;
     }
 
+    if (p->head)
+        return VG_OK;
     skip_ws(p);
     if (p->i < len)
         return unexpected(p, "trailing data after the json value");
@@ -549,15 +552,26 @@ static vg_status run(jp *p)
 
 vg_status vg_parse_json(vg_event *ev, const char *rec, size_t len, vg_perr *err)
 {
-    jp p = {ev, rec, len, 0, err, false, 0, NULL};
+    jp p = {ev, rec, len, 0, err, false, 0, NULL, false};
     return run(&p);
 }
 
 vg_json_verdict vg_json_check(const char *s, size_t len)
 {
     uint64_t arrays[VG_JSON_CHECK_DEPTH / 64] = {0};
-    jp p = {NULL, s, len, 0, NULL, false, 0, arrays};
+    jp p = {NULL, s, len, 0, NULL, false, 0, arrays, false};
     if (run(&p) == VG_OK)
         return VG_JSON_VALUE;
+    return p.ended ? VG_JSON_PREFIX : VG_JSON_INVALID;
+}
+
+vg_json_verdict vg_json_check_head(const char *s, size_t len, size_t *end)
+{
+    uint64_t arrays[VG_JSON_CHECK_DEPTH / 64] = {0};
+    jp p = {NULL, s, len, 0, NULL, false, 0, arrays, true};
+    if (run(&p) == VG_OK) {
+        *end = p.i;
+        return VG_JSON_VALUE;
+    }
     return p.ended ? VG_JSON_PREFIX : VG_JSON_INVALID;
 }

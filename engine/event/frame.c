@@ -5,10 +5,11 @@
  * DESIGN
  * Stateless: every call looks only at buf[0, len) and says what to do with its head, so a
  * caller can keep any buffer it likes and call again after consuming *used bytes or after
- * reading more. Nothing is copied; records are spans into buf. Bracket matching looks at no
- * more than max bytes of a value, and every other scan stops at a newline that the call then
- * consumes, so a stream is framed in linear time (per buffer refill) even when many records
- * never close.
+ * reading more. Nothing is copied; records are spans into buf. Bracket matching stops at
+ * the first newline outside a string; a value that goes on past it is read by the
+ * well-formedness check no further than where it closes or goes wrong (vg_json_check_head),
+ * and at most max bytes. So a line that opens a value and never closes costs about its own length,
+ * and a stream is framed in linear time (per buffer refill) even when many records never close.
  *
  * Resynchronisation: a line of garbage that opens a bracket it never closes (binary bytes
  * holding '{', a record cut short) must not swallow the good one-per-line records after it.
@@ -151,10 +152,12 @@ static vg_frame_result frame_lines(const char *buf,
 }
 
 /* Index past the bracket that closes the value opened at buf[b], looking at no more than
- * buf[b, stop); 0 when it does not close there. */
-static size_t match_close(const char *buf, size_t b, size_t stop)
+ * buf[b, stop); 0 when it does not close there, with *nl set when a newline outside a
+ * string ended the search (the value goes on over lines: the caller checks it instead). */
+static size_t match_close(const char *buf, size_t b, size_t stop, bool *nl)
 {
     size_t depth = 0;
+    *nl = false;
     for (size_t i = b; i < stop; i++) {
         char c = buf[i];
         if (c == '"') {
@@ -178,6 +181,9 @@ static size_t match_close(const char *buf, size_t b, size_t stop)
         } else if (c == '}' || c == ']') {
             if (--depth == 0)
                 return i + 1;
+        } else if (c == '\n') {
+            *nl = true;
+            return 0;
         }
     }
     return 0;
@@ -214,7 +220,8 @@ static vg_frame_result frame_json(const char *buf,
         r = frame_line(buf, b, len, eof, max, start, rec_len, used);
     } else {
         size_t stop = len - b > max ? b + max : len;
-        size_t end = match_close(buf, b, stop);
+        bool nl;
+        size_t end = match_close(buf, b, stop, &nl);
         *start = b;
         if (end) {
             /* one line: as framed (the parser judges it); over several: only when valid */
@@ -226,8 +233,19 @@ static vg_frame_result frame_json(const char *buf,
             }
             return first_line_bad(buf, b, len, rec_len, used);
         }
-        if (memchr(buf + b, '\n', stop - b) && vg_json_check(buf + b, stop - b) == VG_JSON_INVALID)
-            return first_line_bad(buf, b, len, rec_len, used);
+        /* not closed, over several lines: the check reads no further than where the value
+         * closes or goes wrong, so a garbage line costs about its own length */
+        if (nl || memchr(buf + b, '\n', stop - b)) {
+            size_t vend;
+            vg_json_verdict v = vg_json_check_head(buf + b, stop - b, &vend);
+            if (v == VG_JSON_VALUE) {
+                *rec_len = vend;
+                *used = b + vend;
+                return VG_FRAME_RECORD;
+            }
+            if (v == VG_JSON_INVALID)
+                return first_line_bad(buf, b, len, rec_len, used);
+        }
         if (len - b >= max) {
             size_t e, next;
             line_end(buf, b + max, len, &e, &next);

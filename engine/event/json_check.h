@@ -28,4 +28,10 @@ typedef enum vg_json_verdict {
 
 vg_json_verdict vg_json_check(const char *s, size_t len);
 
+/* The value at the start of s (whitespace before it allowed), bytes after its closing
+ * bracket not read: VG_JSON_VALUE with *end past that bracket, VG_JSON_PREFIX, or
+ * VG_JSON_INVALID. Reads s only up to where the value closes or first goes wrong, so the
+ * framer's cost per value does not grow with what follows it. */
+vg_json_verdict vg_json_check_head(const char *s, size_t len, size_t *end);
+
 #endif

@@ -443,6 +443,84 @@ static void test_frame_deep_over_lines(void **state)
     vg_free(p);
 }
 
+/*
+ * Many lines that each open a value and never close it ({"a":1 ...), in one buffer, then a
+ * good record and a pretty-printed one: every bad line is reported alone and framing
+ * resumes on the next line. The framer reads each bad line and the start of the next one,
+ * not the rest of the buffer, so 60,000 of them in 480 KB frame in a moment (reading the
+ * rest each time would be 14 billion bytes).
+ */
+static void test_frame_many_unclosed_lines(void **state)
+{
+    (void)state;
+    enum {
+        N = 60000
+    };
+    static const char bad[] = "{\"a\":1\n", tail[] = "{\"b\":2}\n{\n\"c\": [3,\n4]\n}\n";
+    size_t n_bad = sizeof(bad) - 1, n_tail = sizeof(tail) - 1;
+    char *p = vg_malloc(N * n_bad + n_tail);
+    assert_non_null(p);
+    for (size_t i = 0; i < N; i++)
+        memcpy(p + i * n_bad, bad, n_bad);
+    memcpy(p + N * n_bad, tail, n_tail);
+    size_t len = N * n_bad + n_tail, off = 0, start, rec_len, used, n_reported = 0;
+    for (int eof = 0; eof < 2; eof++) { /* the same answers mid-stream and at its end */
+        off = 0;
+        n_reported = 0;
+        while (off < N * n_bad) {
+            vg_frame_result r =
+                    vg_frame_next(J, p + off, len - off, eof, 1u << 22, &start, &rec_len, &used);
+            assert_int_equal(r, VG_FRAME_BAD);
+            assert_int_equal(start, 0);
+            assert_int_equal(rec_len, n_bad - 1);
+            assert_int_equal(used, n_bad);
+            off += used;
+            n_reported++;
+        }
+        assert_int_equal(n_reported, N);
+        vg_frame_result r =
+                vg_frame_next(J, p + off, len - off, eof, 1u << 22, &start, &rec_len, &used);
+        assert_int_equal(r, VG_FRAME_RECORD);
+        assert_int_equal(rec_len, 7);
+        off += used;
+        r = vg_frame_next(J, p + off, len - off, eof, 1u << 22, &start, &rec_len, &used);
+        assert_int_equal(r, VG_FRAME_RECORD);
+        assert_int_equal(start, 1); /* after the newline that ended the record before */
+        assert_int_equal(rec_len, 15);
+        assert_memory_equal(p + off + start, "{\n\"c\": [3,\n4]\n}", 15);
+    }
+    vg_free(p);
+}
+
+/* 60,000 records concatenated on one line without newlines: one record per call, each
+ * found without reading the rest of the line. */
+static void test_frame_concatenated_one_line(void **state)
+{
+    (void)state;
+    enum {
+        N = 60000
+    };
+    static const char rec[] = "{\"a\":\"x}\"}";
+    size_t n_rec = sizeof(rec) - 1;
+    char *p = vg_malloc(N * n_rec + 1);
+    assert_non_null(p);
+    for (size_t i = 0; i < N; i++)
+        memcpy(p + i * n_rec, rec, n_rec);
+    p[N * n_rec] = '\n';
+    size_t len = N * n_rec + 1, off = 0, start, rec_len, used, n = 0;
+    while (off + 1 < len) {
+        vg_frame_result r =
+                vg_frame_next(J, p + off, len - off, false, 1u << 22, &start, &rec_len, &used);
+        assert_int_equal(r, VG_FRAME_RECORD);
+        assert_int_equal(start, 0);
+        assert_int_equal(rec_len, n_rec);
+        off += used;
+        n++;
+    }
+    assert_int_equal(n, N);
+    vg_free(p);
+}
+
 /* ---- SigmaHQ regression events ---- */
 
 typedef struct walk {
@@ -592,6 +670,8 @@ int main(void)
             cmocka_unit_test(test_frame_streaming_is_stateless),
             cmocka_unit_test(test_frame_oversize_with_small_buffer),
             cmocka_unit_test(test_frame_deep_over_lines),
+            cmocka_unit_test(test_frame_many_unclosed_lines),
+            cmocka_unit_test(test_frame_concatenated_one_line),
             cmocka_unit_test(test_frame_sigma_regression),
     };
     return cmocka_run_group_tests_name("event/frame", tests, NULL, NULL);
