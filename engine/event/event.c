@@ -210,7 +210,8 @@ uint64_t vg_hash_name(const char *p, size_t n)
     return hash_more(FNV_OFFSET, p, n);
 }
 
-uint64_t vg_hash_name_nospace(const char *p, size_t n)
+/* vg_hash_name of p without its spaces. */
+static uint64_t hash_nospace(const char *p, size_t n)
 {
     uint64_t h = FNV_OFFSET;
     for (size_t i = 0; i < n; i++) {
@@ -279,21 +280,16 @@ static bool tables_ready(vg_event *ev)
     return true;
 }
 
-/* Node i's dotted path, built from its parent's (built first when missing). */
+/* Node i's dotted path, built from its parent's: a container, whose path is always built
+ * before its children are looked at (see index_nodes). */
 static bool build_path(vg_event *ev, uint32_t i)
 {
     vg_node *nd = &ev->nodes[i];
+    const vg_node *par = &ev->nodes[nd->parent];
     if (nd->path.p)
         return true;
-    const vg_node *par = &ev->nodes[nd->parent];
-    if (nd->parent == 0) {
-        nd->path = nd->key;
-        return true;
-    }
-    if (!par->path.p && !build_path(ev, nd->parent))
-        return false;
-    if (par->type == VG_V_ARR) {
-        nd->path = par->path;
+    if (nd->parent == 0 || par->type == VG_V_ARR) {
+        nd->path = nd->parent == 0 ? nd->key : par->path;
         return true;
     }
     size_t len = par->path.len + 1 + nd->key.len;
@@ -308,8 +304,8 @@ static bool build_path(vg_event *ev, uint32_t i)
     return true;
 }
 
-/* Hash node i's key and path (its parent's are done); KEY_* of its key. */
-static unsigned hash_node(vg_event *ev, uint32_t i)
+/* Hash node i's key and path (its parent's are done); whether its key has a dot. */
+static bool hash_node(vg_event *ev, uint32_t i)
 {
     vg_node *nd = &ev->nodes[i];
     const vg_node *par = &ev->nodes[nd->parent];
@@ -317,13 +313,16 @@ static unsigned hash_node(vg_event *ev, uint32_t i)
     nd->path = (vg_span){NULL, 0};
     if (!nd->key.p)
         nd->key = (vg_span){"", 0};
+    uint64_t unused = FNV_OFFSET, *path = &unused;
     if (par->type == VG_V_ARR) {
-        uint64_t unused = FNV_OFFSET;
         nd->path_hash = par->path_hash;
-        return hash_key_path(nd->key.p, nd->key.len, &nd->key_hash, &unused);
+    } else {
+        nd->path_hash = nd->parent == 0 ? FNV_OFFSET : hash_more(par->path_hash, ".", 1);
+        path = &nd->path_hash;
     }
-    nd->path_hash = nd->parent == 0 ? FNV_OFFSET : hash_more(par->path_hash, ".", 1);
-    return hash_key_path(nd->key.p, nd->key.len, &nd->key_hash, &nd->path_hash);
+    unsigned seen = hash_key_path(nd->key.p, nd->key.len, &nd->key_hash, path);
+    nd->nospace_hash = (seen & KEY_SPACE) ? hash_nospace(nd->key.p, nd->key.len) : nd->key_hash;
+    return (seen & KEY_DOT) != 0;
 }
 
 /* The key without its spaces, in the arena (Sigma writes "Threat Name" as ThreatName). */
@@ -340,7 +339,7 @@ static vg_span key_nospace(vg_event *ev, vg_span key)
 }
 
 /* Put node i (hashed, path built) in the tables. */
-static vg_status table_node(vg_event *ev, uint32_t i, bool space)
+static vg_status table_node(vg_event *ev, uint32_t i)
 {
     vg_node *nd = &ev->nodes[i];
     const vg_node *par = &ev->nodes[nd->parent];
@@ -359,11 +358,11 @@ static vg_status table_node(vg_event *ev, uint32_t i, bool space)
     if (par->type != VG_V_ARR) {
         uint32_t pidx = (uint32_t)(ps - ev->paths);
         register_leaf(ev, nd->key, nd->key_hash, pidx);
-        if (space) {
+        if (nd->nospace_hash != nd->key_hash) { /* the key has spaces */
             vg_span st = key_nospace(ev, nd->key);
             if (!st.p)
                 return VG_ERR_LIMIT;
-            register_leaf(ev, st, vg_hash_name(st.p, st.len), pidx);
+            register_leaf(ev, st, nd->nospace_hash, pidx);
         }
     }
     return VG_OK;
@@ -374,7 +373,8 @@ static vg_status table_node(vg_event *ev, uint32_t i, bool space)
  * that is in the tables has all its nodes there, in node order; vg_event_index adds the
  * rest later in node order too. Two nodes share a path with different keys only when a
  * key holds a dot ({"a.b": {"c": 1}} and {"a": {"b.c": 2}}): an event with such a key is
- * indexed whole. */
+ * indexed whole. Containers not taken still get their path, so that a taken child's is
+ * built from its parent's without walking further up. */
 static vg_status
 index_nodes(vg_event *ev, bool (*want)(const void *ctx, uint64_t h), const void *ctx)
 {
@@ -393,31 +393,28 @@ index_nodes(vg_event *ev, bool (*want)(const void *ctx, uint64_t h), const void 
     bool dotted = false;
     for (uint32_t i = 1; i < ev->n; i++) {
         vg_node *nd = &ev->nodes[i];
-        unsigned seen;
-        if (completing) {
-            if (ev->in_tab[i])
-                continue;
-            seen = memchr(nd->key.p, ' ', nd->key.len) ? KEY_SPACE : 0u;
-        } else {
-            seen = hash_node(ev, i);
-        }
-        bool space = (seen & KEY_SPACE) != 0;
+        if (completing && ev->in_tab[i])
+            continue;
+        if (!completing)
+            dotted |= hash_node(ev, i);
         if (want) {
             const vg_node *par = &ev->nodes[nd->parent];
-            bool take;
-            dotted |= (seen & KEY_DOT) != 0;
-            if (par->type == VG_V_ARR)
-                take = ev->in_tab[nd->parent];
-            else
-                take = want(ctx, nd->path_hash) || want(ctx, nd->key_hash) ||
-                       (space && want(ctx, vg_hash_name_nospace(nd->key.p, nd->key.len)));
+            bool take = par->type == VG_V_ARR
+                                ? ev->in_tab[nd->parent]
+                                : want(ctx, nd->path_hash) || want(ctx, nd->key_hash) ||
+                                          (nd->nospace_hash != nd->key_hash &&
+                                           want(ctx, nd->nospace_hash));
             ev->in_tab[i] = take;
-            if (!take)
+            if (!take) {
+                bool container = nd->type == VG_V_OBJ || nd->type == VG_V_ARR;
+                if (container && !build_path(ev, i))
+                    return VG_ERR_LIMIT;
                 continue;
+            }
         }
         if (!build_path(ev, i))
             return VG_ERR_LIMIT;
-        vg_status st = table_node(ev, i, space);
+        vg_status st = table_node(ev, i);
         if (st != VG_OK)
             return st;
     }

@@ -4,8 +4,8 @@
  * (see present.h).
  *
  * The table is open addressing over (hash, slot) entries of eight bytes, keyed by
- * vg_hash_name, the hash the event index already computed for every node's path and key,
- * so the pass hashes only keys that contain spaces (their space-less form). An event name
+ * vg_hash_name, the hash the event index already computed for every node's path, key and
+ * space-less key, so the pass hashes nothing. An event name
  * marks every slot whose entry has its hash: names are not compared, since equal names have
  * equal hashes and a collision only marks a slot too many (harmless, see present.h). One
  * lookup is then one cache line instead of a bucket, an entry and the name's bytes.
@@ -110,18 +110,33 @@ static void mark_hash(const vg_present *p, mark_ctx *m, uint64_t h)
             mark_slot(m, p->tab[k].slot);
 }
 
+/* The names a node may resolve a slot by: its path, key and space-less key hashes. */
+static void node_names(const vg_node *nd, uint64_t q[3])
+{
+    q[0] = nd->path_hash;
+    q[1] = nd->key_hash;
+    q[2] = nd->nospace_hash;
+}
+
+/* Mark the slots of one node's names (each distinct hash once). */
+static void mark_names(const vg_present *p, mark_ctx *m, const uint64_t q[3])
+{
+    mark_hash(p, m, q[0]);
+    if (q[1] != q[0])
+        mark_hash(p, m, q[1]);
+    if (q[2] != q[1] && q[2] != q[0])
+        mark_hash(p, m, q[2]);
+}
+
 size_t vg_present_mark(
         const vg_present *p, const vg_event *ev, uint32_t *stamp, uint32_t gen, uint32_t *list)
 {
     mark_ctx m = {stamp, gen, list, 0};
     uint32_t n = vg_event_count(ev);
     for (uint32_t i = 1; i < n; i++) {
-        const vg_node *nd = vg_event_node(ev, i);
-        mark_hash(p, &m, nd->path_hash);
-        if (nd->key_hash != nd->path_hash)
-            mark_hash(p, &m, nd->key_hash);
-        if (nd->key.len && memchr(nd->key.p, ' ', nd->key.len))
-            mark_hash(p, &m, vg_hash_name_nospace(nd->key.p, nd->key.len));
+        uint64_t q[3];
+        node_names(vg_event_node(ev, i), q);
+        mark_names(p, &m, q);
     }
     return m.n;
 }
@@ -167,13 +182,8 @@ size_t vg_present_mark_cached(const vg_present *p,
     size_t len = (size_t)(n - 1) * 3;
     uint64_t d = 0x9e3779b97f4a7c15ull ^ n;
     for (uint32_t i = 1; i < n; i++) {
-        const vg_node *nd = vg_event_node(ev, i);
         uint64_t *q = &c->cur[(size_t)(i - 1) * 3];
-        q[0] = nd->path_hash;
-        q[1] = nd->key_hash;
-        q[2] = nd->key.len && memchr(nd->key.p, ' ', nd->key.len)
-                       ? vg_hash_name_nospace(nd->key.p, nd->key.len)
-                       : 0;
+        node_names(vg_event_node(ev, i), q);
         d = (d ^ q[0]) * 0xff51afd7ed558ccdull;
         d = (d ^ q[1] ^ (q[2] << 1)) * 0xc4ceb9fe1a85ec53ull;
         d ^= d >> 29;
@@ -186,13 +196,8 @@ size_t vg_present_mark_cached(const vg_present *p,
             mark_slot(&m, e->slots[k]);
         return m.n;
     }
-    for (size_t k = 0; k < len; k += 3) {
-        mark_hash(p, &m, c->cur[k]);
-        if (c->cur[k + 1] != c->cur[k])
-            mark_hash(p, &m, c->cur[k + 1]);
-        if (c->cur[k + 2])
-            mark_hash(p, &m, c->cur[k + 2]);
-    }
+    for (size_t k = 0; k < len; k += 3)
+        mark_names(p, &m, &c->cur[k]);
     if (m.n <= PC_SLOTS) {
         e->digest = d;
         e->n_nodes = n - 1;

@@ -55,6 +55,8 @@ typedef struct vg_node {
     vg_span path;          /* dotted path, set by vg_event_index (see vg_event_index_some) */
     uint64_t path_hash;    /* vg_hash_name(path), set by vg_event_index */
     uint64_t key_hash;     /* vg_hash_name(key), likewise */
+    uint64_t nospace_hash; /* vg_hash_name of the key without its spaces ("Threat Name" ->
+                              ThreatName), likewise; == key_hash when it has none */
     uint32_t next_same;    /* next node with the same path, set by vg_event_index */
 } vg_node;
 
@@ -119,8 +121,6 @@ VG_API bool vg_event_scalar_text(const vg_event *ev, uint32_t idx, vg_span *out)
 /* The hash the index uses for names (64-bit FNV-1a). Callers that look the same name up in
  * many events compute it once and use the _h variants. */
 VG_API uint64_t vg_hash_name(const char *p, size_t n);
-/* vg_hash_name of the name with its spaces left out ("Threat Name" -> ThreatName). */
-VG_API uint64_t vg_hash_name_nospace(const char *p, size_t n);
 VG_API uint32_t vg_event_path_h(const vg_event *ev, const char *path, size_t len, uint64_t h);
 VG_API uint32_t vg_event_leaf_h(const vg_event *ev, const char *key, size_t len, uint64_t h);
 VG_API uint32_t vg_event_resolve_h(const vg_event *ev, const char *name, size_t len, uint64_t h);
