@@ -104,14 +104,31 @@ typedef struct pf_db {
     hs_database_t *db;
 } pf_db;
 
+/* The distinct lengths of a field's segment texts. */
+typedef struct seg_lens {
+    uint8_t n; /* SEG_LENS + 1: more than SEG_LENS (no segment atoms) */
+    uint8_t len[SEG_LENS];
+} seg_lens;
+
+/* Add a length; n becomes SEG_LENS + 1 when it does not fit. */
+static void seg_lens_add(seg_lens *s, size_t len)
+{
+    for (uint8_t j = 0; j < s->n && j < SEG_LENS; j++)
+        if (s->len[j] == len)
+            return;
+    if (s->n < SEG_LENS)
+        s->len[s->n] = (uint8_t)len;
+    if (s->n <= SEG_LENS)
+        s->n++;
+}
+
 /* What the scan needs of a field slot, together so that a slot costs one cache miss. */
 typedef struct pf_slot {
     uint32_t db;      /* its database in dbs[], UINT32_MAX if none */
     uint32_t present; /* its PF_PRESENT atom, UINT32_MAX if none */
     uint32_t eqlen;   /* with exact text values: its entry in eqlen */
     uint16_t eq;      /* EQ_* bits, 0 if no exact-value atom */
-    uint8_t n_seg;    /* segment lengths */
-    uint8_t seg_len[SEG_LENS];
+    seg_lens seg;     /* the lengths of its segment atoms */
 } pf_slot;
 
 struct vg_prefilter {
@@ -121,7 +138,8 @@ struct vg_prefilter {
     uint32_t *lit_off; /* CSR: rules of literal i are lit_rules[lit_off[i]..[i+1]) */
     uint32_t *lit_rules;
     size_t n_lits;
-    uint32_t *lit_db;   /* per literal: its database; basename, tail atoms: n_dbs + slot */
+    uint32_t *lit_db;   /* per literal: its database; basename, tail, segment atoms: n_dbs +
+                         * slot (see value_possible) */
     uint32_t *rule_off; /* CSR: databases of rule r are rule_dbs[rule_off[r]..[r+1]) */
     uint32_t *rule_dbs;
     pf_db *dbs;
@@ -146,8 +164,8 @@ struct vg_pf_scratch {
     hs_scratch_t *hs;
     uint32_t gen;      /* scan generation */
     uint32_t *lit_gen; /* per literal: == gen when seen by this event's scan */
-    uint32_t *db_gen;  /* per database, then per field slot (its basename atoms): == gen when
-                        * scanned or looked up for this event */
+    uint32_t *db_gen;  /* per database, then per field slot (its basename, tail and segment
+                        * atoms): == gen when scanned or looked up for this event */
     uint64_t *cand;
     size_t n_words;
     char *kw_buf; /* the event's values joined, for the keyword databases */
@@ -169,10 +187,9 @@ typedef struct builder {
     size_t n_lits, cap_lits;
     uint32_t *tab; /* open addressing: lit index + 1 */
     size_t tab_size;
-    uint32_t kw_slot;             /* keyword pseudo slot of the rule being analysed */
-    uint8_t (*seg)[SEG_LENS + 1]; /* per field slot: segment lengths seen ([0]: how many,
-                                   * SEG_LENS + 1 when too many); NULL if out of memory */
-    const void **vm_keys;         /* value matchers of rules and their literal (vm_lit) */
+    uint32_t kw_slot;     /* keyword pseudo slot of the rule being analysed */
+    struct seg_lens *seg; /* per field slot: segment lengths of its rule values */
+    const void **vm_keys; /* value matchers of rules and their literal (vm_lit) */
     uint32_t *vm_lit;
     size_t n_vm, cap_vm;
     bool nomem;
@@ -373,17 +390,8 @@ static void seg_collect(builder *b)
                     const vg_fcond *f = &det->sels[i].groups[g].conds[k];
                     for (size_t v = 0; f->field && v < f->n_vals; v++) {
                         vg_span t;
-                        if (!seg_text(&f->vals[v], &t))
-                            continue;
-                        uint8_t *e = b->seg[f->slot];
-                        bool known = false;
-                        for (uint8_t j = 1; j <= e[0] && j <= SEG_LENS; j++)
-                            known = known || e[j] == t.len;
-                        if (!known && e[0] <= SEG_LENS) {
-                            e[0]++;
-                            if (e[0] <= SEG_LENS)
-                                e[e[0]] = (uint8_t)t.len;
-                        }
+                        if (seg_text(&f->vals[v], &t))
+                            seg_lens_add(&b->seg[f->slot], t.len);
                     }
                 }
     }
@@ -393,7 +401,7 @@ static void seg_collect(builder *b)
 static req req_seg(builder *b, uint32_t slot, const vg_vmatch *vm)
 {
     vg_span t;
-    if (!b->seg || !seg_text(vm, &t) || b->seg[slot][0] > SEG_LENS)
+    if (!b->seg || !seg_text(vm, &t) || b->seg[slot].n > SEG_LENS)
         return REQ_NONE;
     return one_atom(b, slot, PF_EQ_SEG, vm->glob.cased, t.p, t.len, t.len + 2);
 }
@@ -759,21 +767,23 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
             k = (k + 1) & (pf->eq_size - 1);
         pf->eq[k] = (pf_eq){h, (uint32_t)i};
         pf_slot *ps = &pf->slots[l->slot];
-        if (l->kind == PF_EQ_SEG) {
+        switch (l->kind) {
+        case PF_EQ_NUM:
+            ps->eq |= EQ_NUM;
+            break;
+        case PF_EQ_TEXT:
+            ps->eq |= fold ? EQ_FOLDED : EQ_CASED;
+            break;
+        case PF_EQ_SEG: /* a slot with segment atoms has at most SEG_LENS lengths (req_seg) */
+            seg_lens_add(&ps->seg, l->len);
             ps->eq |= fold ? EQ_SEG : EQ_SEG_C;
-            bool known = false;
-            for (uint8_t j = 0; j < ps->n_seg; j++)
-                known = known || ps->seg_len[j] == l->len;
-            if (!known && ps->n_seg < SEG_LENS) /* fewer than SEG_LENS: see req_seg */
-                ps->seg_len[ps->n_seg++] = (uint8_t)l->len;
-        }
-        if (l->kind == PF_EQ_BASE || l->kind == PF_EQ_TAIL || l->kind == PF_EQ_SEG) {
-            ps->eq |= l->kind == PF_EQ_BASE   ? (fold ? EQ_BASE : EQ_BASE_C)
-                      : l->kind == PF_EQ_TAIL ? (fold ? EQ_TAIL : EQ_TAIL_C)
-                                              : 0u;
             pf->lit_db[i] = (uint32_t)(pf->n_dbs + l->slot); /* see value_possible */
-        } else {
-            pf->slots[l->slot].eq |= l->kind == PF_EQ_NUM ? EQ_NUM : fold ? EQ_FOLDED : EQ_CASED;
+            break;
+        default: /* basename, tail */
+            ps->eq |= l->kind == PF_EQ_BASE ? (fold ? EQ_BASE : EQ_BASE_C)
+                                            : (fold ? EQ_TAIL : EQ_TAIL_C);
+            pf->lit_db[i] = (uint32_t)(pf->n_dbs + l->slot);
+            break;
         }
     }
     /* the lengths of each field's exact text values */
@@ -831,7 +841,7 @@ static bool build_slot_db(vg_prefilter *pf, const vg_ruleset *rs)
     if (!pf->slots || !pf->kw_dbs)
         return false;
     for (size_t f = 0; f < n_slots; f++)
-        pf->slots[f] = (pf_slot){UINT32_MAX, UINT32_MAX, 0, 0, 0, {0}};
+        pf->slots[f] = (pf_slot){UINT32_MAX, UINT32_MAX, 0, 0, {0, {0}}};
     for (size_t d = 0; d < pf->n_dbs; d++) {
         if (pf->dbs[d].slot & KW_BIT)
             pf->kw_dbs[pf->n_kw_dbs++] = (uint32_t)d;
@@ -1127,8 +1137,7 @@ static void eq_value(scan_ctx *c, uint32_t slot, const pf_slot *ps, const vg_nod
 {
     unsigned bits = ps->eq;
     const vg_prefilter *pf = c->pf;
-    if ((bits & (EQ_FOLDED | EQ_CASED)) &&
-        eqlen_has(&pf->eqlen[pf->slots[slot].eqlen], t->text.len)) {
+    if ((bits & (EQ_FOLDED | EQ_CASED)) && eqlen_has(&pf->eqlen[ps->eqlen], t->text.len)) {
         if (bits & EQ_FOLDED)
             eq_lookup(c, eq_key(slot, PF_EQ_TEXT, true, t->text.p, t->text.len));
         if (bits & EQ_CASED)
@@ -1154,8 +1163,8 @@ static void eq_value(scan_ctx *c, uint32_t slot, const pf_slot *ps, const vg_nod
                     mark(c, pf->seg_ids[k]);
                 break;
             }
-            for (uint8_t j = 0; j < ps->n_seg; j++) {
-                size_t n = ps->seg_len[j];
+            for (uint8_t j = 0; j < ps->seg.n; j++) {
+                size_t n = ps->seg.len[j];
                 if ((size_t)(end - q) < n)
                     continue;
                 if (bits & EQ_SEG)
@@ -1287,9 +1296,9 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
         if (ps->present != UINT32_MAX)
             mark(&c, ps->present);
         if (ps->eq) {
+            /* its basename, tail and segment atoms are looked up */
             if (ps->eq & EQ_OWN)
-                s->db_gen[pf->n_dbs + slot] =
-                        s->gen; /* its basename and tail atoms are looked up */
+                s->db_gen[pf->n_dbs + slot] = s->gen;
             for (uint32_t i = resolve(ctx, slot); i != VG_NODE_NONE;) {
                 const vg_node *nd = vg_event_node(ev, i);
                 const vg_node *t = scan_text(ev, nd);
