@@ -8,8 +8,9 @@
  * reading more. Nothing is copied; records are spans into buf. Bracket matching stops at
  * the first newline outside a string; a value that goes on past it is read by the
  * well-formedness check no further than where it closes or goes wrong (vg_json_check_head),
- * and at most max bytes. So a line that opens a value and never closes costs about its own length,
- * and a stream is framed in linear time (per buffer refill) even when many records never close.
+ * and at most max bytes. So a line that opens a value and never closes costs about its own
+ * length, and a stream is framed in linear time (per buffer refill) even when many records
+ * never close.
  *
  * Resynchronisation: a line of garbage that opens a bracket it never closes (binary bytes
  * holding '{', a record cut short) must not swallow the good one-per-line records after it.

@@ -262,13 +262,18 @@ static unsigned char upper_if(unsigned char c, bool cased)
     return !cased && c >= 'a' && c <= 'z' ? (unsigned char)(c - ('a' - 'A')) : c;
 }
 
-/* Substring search for the CONTAINS shape, for literals of two bytes or more: sixteen
- * starts at a time are compared on their first and their last byte (either case unless
- * cased), and only starts where both agree compare the bytes between. */
+/* Substring search for the CONTAINS shape: sixteen starts at a time are compared on the
+ * literal's first and last byte (either case unless cased), and only starts where both
+ * agree compare the bytes between. */
 static bool
-contains_ends(const unsigned char *s, size_t n, const unsigned char *lit, size_t len, bool cased)
+contains(const unsigned char *s, size_t n, const unsigned char *lit, size_t len, bool cased)
 {
-    size_t limit = n - len + 1; /* starts are in [0, limit) */
+    if (len == 0)
+        return true;
+    if (n < len)
+        return false;
+    size_t limit = n - len + 1;          /* starts are in [0, limit) */
+    size_t mid = len >= 2 ? len - 2 : 0; /* the bytes between the first and the last */
     unsigned char f = lit[0], l = lit[len - 1];
     size_t q = 0;
 #if defined(__SSE2__)
@@ -281,61 +286,15 @@ contains_ends(const unsigned char *s, size_t n, const unsigned char *lit, size_t
                                   _mm_or_si128(_mm_cmpeq_epi8(b, l1), _mm_cmpeq_epi8(b, l2)));
         for (unsigned mask = (unsigned)_mm_movemask_epi8(m); mask; mask &= mask - 1) {
             size_t k = q + (size_t)__builtin_ctz(mask);
-            if (lit_eq(s + k + 1, lit + 1, len - 2, cased))
+            if (lit_eq(s + k + 1, lit + 1, mid, cased))
                 return true;
         }
     }
 #endif
     for (; q < limit; q++)
         if (fold_if(s[q], cased) == f && fold_if(s[q + len - 1], cased) == l &&
-            lit_eq(s + q + 1, lit + 1, len - 2, cased))
+            lit_eq(s + q + 1, lit + 1, mid, cased))
             return true;
-    return false;
-}
-
-/* Substring search for the CONTAINS shape. */
-static bool
-contains(const unsigned char *s, size_t n, const unsigned char *lit, size_t len, bool cased)
-{
-    if (n < len)
-        return false;
-    if (len >= 2)
-        return contains_ends(s, n, lit, len, cased);
-    size_t limit = n - len + 1; /* starts are in [0, limit) */
-    unsigned char c = lit[0];
-    if (cased || c < 'a' || c > 'z') {
-        size_t q = 0;
-        while (q < limit) {
-            const unsigned char *hit = memchr(s + q, c, limit - q);
-            if (!hit)
-                return false;
-            q = (size_t)(hit - s);
-            if (lit_eq(s + q + 1, lit + 1, len - 1, cased))
-                return true;
-            q++;
-        }
-        return false;
-    }
-    /* A letter: follow the next lower-case and next upper-case occurrence separately, so
-     * that each memchr resumes where it stopped and the scan stays linear. */
-    unsigned char up = (unsigned char)(c - ('a' - 'A'));
-    const unsigned char *h;
-    h = memchr(s, c, limit);
-    size_t nl = h ? (size_t)(h - s) : limit;
-    h = memchr(s, up, limit);
-    size_t nu = h ? (size_t)(h - s) : limit;
-    while (nl < limit || nu < limit) {
-        size_t q = nl < nu ? nl : nu;
-        if (lit_eq(s + q + 1, lit + 1, len - 1, false))
-            return true;
-        if (q == nl) {
-            h = q + 1 < limit ? memchr(s + q + 1, c, limit - q - 1) : NULL;
-            nl = h ? (size_t)(h - s) : limit;
-        } else {
-            h = q + 1 < limit ? memchr(s + q + 1, up, limit - q - 1) : NULL;
-            nu = h ? (size_t)(h - s) : limit;
-        }
-    }
     return false;
 }
 
