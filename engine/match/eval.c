@@ -578,7 +578,7 @@ size_t vg_match_event_fast(const vg_ruleset *rs,
         uint64_t word = route ? cand[w] & route->allowed[w] : cand[w];
         for (uint64_t bits = word; bits; bits &= bits - 1) {
             uint32_t r = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
-            if (!rule_fires(rs, s, ev, r, declared))
+            if (!vg_prefilter_more(rs->pf, s->pf, r) || !rule_fires(rs, s, ev, r, declared))
                 continue;
             if (n_hits < cap)
                 hits[n_hits] = r;
@@ -623,6 +623,7 @@ bool vg_ruleset_prefilter_info(const vg_ruleset *rs, vg_prefilter_info *out)
     out->n_rules = st.n_rules;
     out->n_filtered = st.n_filtered;
     out->n_always = st.n_always;
+    out->n_more = st.n_more_clauses;
     out->n_literals = st.n_literals;
     out->n_exact = st.n_exact;
     out->n_databases = st.n_databases;

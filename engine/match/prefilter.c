@@ -36,6 +36,7 @@
 #define KW_BIT    0x80000000u
 #define KW_ALWAYS UINT32_MAX
 #define MAX_REQ   4096 /* a requirement with more literals is treated as NONE */
+#define CLAUSES   2    /* clauses of a requirement (each needs an atom seen) */
 /* A one-byte literal (" ", "1", ">") occurs in most values: it filters nothing and makes
  * the scan report at almost every byte. Such a value gives no requirement, so that AND
  * picks another side (with all SigmaHQ rules: 8k fewer instructions per event). */
@@ -137,6 +138,9 @@ struct vg_prefilter {
     uint64_t *always;  /* bitmap of rules without a requirement */
     uint32_t *lit_off; /* CSR: rules of literal i are lit_rules[lit_off[i]..[i+1]) */
     uint32_t *lit_rules;
+    /* CSR: the further clauses of rule r are more[more_off[r]..[r+1]), each as its atom
+     * count and atoms (checked per candidate: vg_prefilter_more) */
+    uint32_t *more_off, *more;
     size_t n_lits;
     uint32_t *lit_db;   /* per literal: its database; basename, tail, segment atoms: n_dbs +
                          * slot (see value_possible) */
@@ -153,8 +157,12 @@ struct vg_prefilter {
     pf_slot *slots; /* per field slot (one cache line holds four) */
     pf_eq *eq;      /* exact-value atoms (open addressing), NULL if none */
     struct pf_eqlen *eqlen;
-    size_t eq_size;    /* power of two */
-    uint32_t *seg_off; /* CSR: segment atoms of slot f are seg_ids[seg_off[f]..[f+1]) */
+    size_t eq_size; /* power of two */
+    /* a filter in front of eq: two bits per atom in one word (most values are no atom,
+     * and the filter stays in cache where the table does not) */
+    uint64_t *eq_filter;
+    size_t eq_filter_mask; /* words - 1 (a power of two) */
+    uint32_t *seg_off;     /* CSR: segment atoms of slot f are seg_ids[seg_off[f]..[f+1]) */
     uint32_t *seg_ids;
     vg_present *present; /* which slots an event can resolve */
     vg_pf_stats stats;
@@ -192,10 +200,24 @@ typedef struct builder {
     const void **vm_keys; /* value matchers of rules and their literal (vm_lit) */
     uint32_t *vm_lit;
     size_t n_vm, cap_vm;
+    /* The second pass (see vg_prefilter_new): the atoms of the first pass's clauses
+     * (first_used, for ids below n_first) and, per field slot, the kinds of atom they
+     * look up there (first_kinds: bit 2 * pf_kind + cased). first_used is NULL in the
+     * first pass, which keeps one clause per requirement. */
+    uint8_t *first_used;
+    size_t n_first;
+    uint32_t *first_kinds;
+    uint8_t *used; /* per atom: in some rule's requirement (its database or table) */
     bool nomem;
 } builder;
 
 static const req REQ_NONE = {true, NULL, 0};
+
+/* A requirement in conjunctive form: each clause that is not NONE must have an atom seen
+ * (clause 0 is NONE only when the whole is: no requirement). */
+typedef struct cnf {
+    req c[CLAUSES];
+} cnf;
 
 static uint64_t lit_hash(uint32_t slot, uint8_t kind, bool cased, const char *p, size_t n)
 {
@@ -258,6 +280,8 @@ nomem:
 
 /* ---- building: requirements ---- */
 
+static req unite(builder *b, req x, req y);
+
 static size_t min_weight(const builder *b, const req *r)
 {
     size_t m = SIZE_MAX;
@@ -267,16 +291,92 @@ static size_t min_weight(const builder *b, const req *r)
     return m;
 }
 
-static req better(const builder *b, req x, req y)
+/* Is x a better clause than y (both not NONE)? */
+static bool prefer(const builder *b, const req *x, const req *y)
 {
-    if (x.none)
-        return y;
-    if (y.none)
-        return x;
-    size_t mx = min_weight(b, &x), my = min_weight(b, &y);
+    size_t mx = min_weight(b, x), my = min_weight(b, y);
     if (mx != my)
-        return mx > my ? x : y;
-    return x.n <= y.n ? x : y;
+        return mx > my;
+    return x->n <= y->n;
+}
+
+static bool same_req(const req *x, const req *y)
+{
+    return x->n == y->n && (x->n == 0 || memcmp(x->lits, y->lits, x->n * sizeof(uint32_t)) == 0);
+}
+
+/* May the clause be one of the second pass's? Only if checking it costs the scan nothing:
+ * each literal is scanned for anyway (a first clause has it), each exact-value atom is of
+ * a kind its field is looked up for anyway. Presence (nearly always there) is no clause. */
+static bool admissible(const builder *b, const req *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        uint32_t id = r->lits[i];
+        const pf_lit *l = &b->lits[id];
+        if (id < b->n_first && b->first_used[id] && l->kind != PF_PRESENT)
+            continue;
+        if (l->kind == PF_PRESENT || l->kind == PF_SCAN || (l->slot & KW_BIT) ||
+            !(b->first_kinds[l->slot] & (1u << (2 * l->kind + l->cased))))
+            return false;
+    }
+    return true;
+}
+
+static const cnf CNF_NONE = {{{true, NULL, 0}, {true, NULL, 0}}};
+
+static cnf cnf_one(req r)
+{
+    cnf c = CNF_NONE;
+    c.c[0] = r;
+    return c;
+}
+
+/* AND: the best distinct clauses of both sides (one in the first pass). */
+static cnf cnf_and(const builder *b, cnf x, cnf y)
+{
+    size_t keep = b->first_used ? CLAUSES : 1;
+    req all[2 * CLAUSES];
+    size_t n = 0;
+    for (size_t i = 0; i < CLAUSES; i++) {
+        if (!x.c[i].none)
+            all[n++] = x.c[i];
+        if (!y.c[i].none)
+            all[n++] = y.c[i];
+    }
+    cnf out = CNF_NONE;
+    for (size_t k = 0; k < keep; k++) {
+        size_t best = n;
+        for (size_t i = 0; i < n; i++) {
+            bool dup = false;
+            for (size_t j = 0; j < k && !dup; j++)
+                dup = same_req(&all[i], &out.c[j]);
+            if (!dup && (best == n || !prefer(b, &all[best], &all[i])))
+                best = i;
+        }
+        if (best == n)
+            break;
+        out.c[k] = all[best];
+        all[best] = all[--n];
+    }
+    return out;
+}
+
+/* OR: clause k is the union of clause k of both sides (a side without one lends its
+ * first): each side implies it. */
+static cnf cnf_or(builder *b, cnf x, cnf y)
+{
+    if (x.c[0].none || y.c[0].none)
+        return CNF_NONE;
+    cnf out = CNF_NONE;
+    out.c[0] = unite(b, x.c[0], y.c[0]);
+    if (b->first_used && (!x.c[1].none || !y.c[1].none)) {
+        req c1 = unite(b, x.c[1].none ? x.c[0] : x.c[1], y.c[1].none ? y.c[0] : y.c[1]);
+        if (out.c[0].none)
+            out.c[0] = c1;
+        else if (!c1.none && !same_req(&c1, &out.c[0]))
+            out.c[1] = c1;
+    }
+    return out;
 }
 
 static req unite(builder *b, req x, req y)
@@ -497,79 +597,103 @@ static req presence(builder *b, const vg_fcond *f)
     return one_atom(b, f->slot, PF_PRESENT, false, "", 0, 0);
 }
 
-static req req_fcond_values(builder *b, const vg_fcond *f);
+static cnf req_fcond_values(builder *b, const vg_fcond *f);
 
-static req req_fcond(builder *b, const vg_fcond *f)
+static cnf req_fcond(builder *b, const vg_fcond *f)
 {
-    req r = req_fcond_values(b, f);
-    return r.none ? presence(b, f) : r;
+    cnf r = req_fcond_values(b, f);
+    /* the second pass adds no presence clause: a field of the rule's logsource is
+     * nearly always there */
+    return r.c[0].none && !b->first_used ? cnf_one(presence(b, f)) : r;
 }
 
-static req req_fcond_values(builder *b, const vg_fcond *f)
+static cnf req_fcond_values(builder *b, const vg_fcond *f)
 {
     if (f->neg || f->n_vals == 0)
-        return REQ_NONE;
+        return CNF_NONE;
     if (!f->all) {
-        req acc = req_value(b, f, &f->vals[0]);
-        for (size_t i = 1; i < f->n_vals && !acc.none; i++)
-            acc = unite(b, acc, req_value(b, f, &f->vals[i]));
-        return acc;
+        /* the union of every value's atoms, appended in place (a list of hundreds of
+         * values would otherwise be copied once per value) */
+        size_t cap = 2 * f->n_vals + 2;
+        req acc = {false, vg_arena_alloc(b->a, cap * sizeof(uint32_t)), 0};
+        if (!acc.lits) {
+            b->nomem = true;
+            return CNF_NONE;
+        }
+        for (size_t i = 0; i < f->n_vals && !acc.none; i++) {
+            req r = req_value(b, f, &f->vals[i]);
+            if (r.none || acc.n + r.n > MAX_REQ) {
+                acc = REQ_NONE;
+            } else if (acc.n + r.n > cap) {
+                acc = unite(b, acc, r);
+                cap = acc.n;
+            } else {
+                memcpy(acc.lits + acc.n, r.lits, r.n * sizeof(uint32_t));
+                acc.n += r.n;
+            }
+        }
+        return cnf_one(acc.none || !b->first_used || admissible(b, &acc) ? acc : REQ_NONE);
     }
-    /* all: every group must match; any one group (the union of its alternatives) will do */
-    req best = REQ_NONE;
+    /* all: every group must match (a clause each: the union of its alternatives) */
+    cnf best = CNF_NONE;
     size_t i = 0;
     while (i < f->n_vals) {
         uint32_t g = f->vals[i].group;
         req acc = req_value(b, f, &f->vals[i]);
         for (i++; i < f->n_vals && f->vals[i].group == g; i++)
             acc = unite(b, acc, req_value(b, f, &f->vals[i]));
-        best = better(b, best, acc);
+        if (acc.none || !b->first_used || admissible(b, &acc))
+            best = cnf_and(b, best, cnf_one(acc));
     }
     return best;
 }
 
-static req req_sel(builder *b, const vg_sel *sel)
+static cnf req_sel(builder *b, const vg_sel *sel)
 {
-    req acc = {false, NULL, 0};
+    cnf acc = CNF_NONE;
     for (size_t g = 0; g < sel->n_groups; g++) {
         const vg_group *grp = &sel->groups[g];
-        req gr = REQ_NONE;
+        cnf gr = CNF_NONE;
         for (size_t k = 0; k < grp->n; k++)
-            gr = better(b, gr, req_fcond(b, &grp->conds[k]));
-        acc = unite(b, acc, gr);
-        if (acc.none)
-            return REQ_NONE;
+            gr = cnf_and(b, gr, req_fcond(b, &grp->conds[k]));
+        acc = g == 0 ? gr : cnf_or(b, acc, gr);
+        if (acc.c[0].none)
+            return CNF_NONE;
     }
-    return sel->n_groups ? acc : REQ_NONE;
+    return acc;
 }
 
-static req req_prog(builder *b, const vg_det *det, const vg_prog *p, int depth)
+static cnf req_prog(builder *b, const vg_det *det, const vg_prog *p, int depth)
 {
     if (depth > 20000)
-        return REQ_NONE;
+        return CNF_NONE;
     switch (p->kind) {
     case VG_P_SEL:
         return req_sel(b, &det->sels[p->sel]);
     case VG_P_AND:
-        return better(b, req_prog(b, det, p->a, depth + 1), req_prog(b, det, p->b, depth + 1));
+        return cnf_and(b, req_prog(b, det, p->a, depth + 1), req_prog(b, det, p->b, depth + 1));
     case VG_P_OR:
-        return unite(b, req_prog(b, det, p->a, depth + 1), req_prog(b, det, p->b, depth + 1));
+        return cnf_or(b, req_prog(b, det, p->a, depth + 1), req_prog(b, det, p->b, depth + 1));
     case VG_P_NOT:
-        return REQ_NONE;
+        return CNF_NONE;
     case VG_P_OF:
         if (p->quant == 0) {
-            req best = REQ_NONE;
+            cnf best = CNF_NONE;
             for (uint32_t i = 0; i < p->n_sels; i++)
-                best = better(b, best, req_sel(b, &det->sels[p->sels[i]]));
+                best = cnf_and(b, best, req_sel(b, &det->sels[p->sels[i]]));
             return best;
         } else {
-            req acc = {false, NULL, 0};
-            for (uint32_t i = 0; i < p->n_sels && !acc.none; i++)
-                acc = unite(b, acc, req_sel(b, &det->sels[p->sels[i]]));
-            return p->n_sels ? acc : REQ_NONE;
+            cnf acc = CNF_NONE;
+            for (uint32_t i = 0; i < p->n_sels; i++) {
+                cnf one = req_sel(b, &det->sels[p->sels[i]]);
+                acc = i == 0 ? one : cnf_or(b, acc, one);
+                if (acc.c[0].none)
+                    return CNF_NONE;
+            }
+            return acc;
         }
     }
-    return REQ_NONE;
+    return CNF_NONE;
 }
 
 /* ---- building: databases ---- */
@@ -624,7 +748,7 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
     size_t n_used = 0;
     for (size_t i = 0; ok && i < b->n_lits; i++) {
         pf->lit_db[i] = UNSCANNED_DB;
-        if (b->lits[i].kind == PF_SCAN && pf->lit_off[i + 1] > pf->lit_off[i])
+        if (b->lits[i].kind == PF_SCAN && b->used[i])
             order[n_used++] = &b->lits[i];
     }
     pf->stats.n_literals = n_used;
@@ -710,6 +834,12 @@ static uint64_t eq_key(uint32_t slot, pf_kind kind, bool fold, const char *p, si
     return h ? h : 1;
 }
 
+/* The two bits of an eq_key hash in its eq_filter word (the word: bits 40 and up). */
+static uint64_t filter_bits(uint64_t h)
+{
+    return 1ull << (h & 63) | 1ull << ((h >> 6) & 63);
+}
+
 /* The lengths of a field's exact text values: a value of another length equals none of
  * them and is not hashed. */
 typedef struct pf_eqlen {
@@ -737,7 +867,7 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
     size_t n = 0;
     for (size_t i = 0; i < b->n_lits; i++) {
         const pf_lit *l = &b->lits[i];
-        if (pf->lit_off[i + 1] == pf->lit_off[i] || l->slot >= n_slots)
+        if (!b->used[i] || l->slot >= n_slots)
             continue;
         if (l->kind == PF_EQ_TEXT || l->kind == PF_EQ_NUM || l->kind == PF_EQ_BASE ||
             l->kind == PF_EQ_TAIL || l->kind == PF_EQ_SEG)
@@ -752,11 +882,16 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
     while (pf->eq_size < n * 2)
         pf->eq_size <<= 1;
     pf->eq = vg_calloc(pf->eq_size, sizeof(pf_eq));
-    if (!pf->eq)
+    size_t words = 16; /* about eight bits per atom */
+    while (words * 64 < n * 8)
+        words <<= 1;
+    pf->eq_filter = vg_calloc(words, sizeof(uint64_t));
+    pf->eq_filter_mask = words - 1;
+    if (!pf->eq || !pf->eq_filter)
         return false;
     for (size_t i = 0; i < b->n_lits; i++) {
         const pf_lit *l = &b->lits[i];
-        if (pf->lit_off[i + 1] == pf->lit_off[i] || l->slot >= n_slots ||
+        if (!b->used[i] || l->slot >= n_slots ||
             (l->kind != PF_EQ_TEXT && l->kind != PF_EQ_NUM && l->kind != PF_EQ_BASE &&
              l->kind != PF_EQ_TAIL && l->kind != PF_EQ_SEG))
             continue;
@@ -766,6 +901,7 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
         while (pf->eq[k].h)
             k = (k + 1) & (pf->eq_size - 1);
         pf->eq[k] = (pf_eq){h, (uint32_t)i};
+        pf->eq_filter[(h >> 40) & pf->eq_filter_mask] |= filter_bits(h);
         pf_slot *ps = &pf->slots[l->slot];
         switch (l->kind) {
         case PF_EQ_NUM:
@@ -798,7 +934,7 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
         pf->slots[f].eqlen = (pf->slots[f].eq & (EQ_FOLDED | EQ_CASED)) ? (uint32_t)n_len++ : 0;
     for (size_t i = 0; i < b->n_lits; i++) {
         const pf_lit *l = &b->lits[i];
-        if (pf->lit_off[i + 1] > pf->lit_off[i] && l->slot < n_slots && l->kind == PF_EQ_TEXT)
+        if (b->used[i] && l->slot < n_slots && l->kind == PF_EQ_TEXT)
             eqlen_add(&pf->eqlen[pf->slots[l->slot].eqlen], l->len);
     }
     /* the segment atoms of each slot, for values with too many '=' */
@@ -808,7 +944,7 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
     size_t n_seg = 0;
     for (size_t i = 0; i < b->n_lits; i++) {
         const pf_lit *l = &b->lits[i];
-        if (pf->lit_off[i + 1] > pf->lit_off[i] && l->slot < n_slots && l->kind == PF_EQ_SEG) {
+        if (b->used[i] && l->slot < n_slots && l->kind == PF_EQ_SEG) {
             pf->seg_off[l->slot + 1]++;
             n_seg++;
         }
@@ -823,7 +959,7 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
     }
     for (size_t i = 0; i < b->n_lits; i++) {
         const pf_lit *l = &b->lits[i];
-        if (pf->lit_off[i + 1] > pf->lit_off[i] && l->slot < n_slots && l->kind == PF_EQ_SEG)
+        if (b->used[i] && l->slot < n_slots && l->kind == PF_EQ_SEG)
             pf->seg_ids[pf->seg_off[l->slot] + fill[l->slot]++] = (uint32_t)i;
     }
     vg_free(fill);
@@ -862,26 +998,30 @@ static void note_vm_lits(const builder *b)
     }
 }
 
-/* rule -> the databases of its scanned literals, as CSR (a database may be listed twice) */
-static bool build_rule_dbs(vg_prefilter *pf, const req *reqs)
+/* rule -> the databases of its first clause's scanned literals, as CSR (a database may be
+ * listed twice). The further clauses' literals are first clauses' too (see admissible);
+ * routing need not scan them for this rule: unscanned, they count as seen. */
+static bool build_rule_dbs(vg_prefilter *pf, const cnf *reqs)
 {
     pf->rule_off = vg_calloc(pf->n_rules + 1, sizeof(uint32_t));
     if (!pf->rule_off)
         return false;
     for (size_t r = 0; r < pf->n_rules; r++) {
+        const req *c = &reqs[r].c[0];
         uint32_t n = 0;
-        for (size_t i = 0; !reqs[r].none && i < reqs[r].n; i++)
-            n += pf->lit_db[reqs[r].lits[i]] != UNSCANNED_DB;
+        for (size_t i = 0; !c->none && i < c->n; i++)
+            n += pf->lit_db[c->lits[i]] != UNSCANNED_DB;
         pf->rule_off[r + 1] = pf->rule_off[r] + n;
     }
     pf->rule_dbs = vg_malloc((pf->rule_off[pf->n_rules] + 1) * sizeof(uint32_t));
     if (!pf->rule_dbs)
         return false;
     for (size_t r = 0; r < pf->n_rules; r++) {
-        uint32_t k = pf->rule_off[r];
-        for (size_t i = 0; !reqs[r].none && i < reqs[r].n; i++)
-            if (pf->lit_db[reqs[r].lits[i]] != UNSCANNED_DB)
-                pf->rule_dbs[k++] = pf->lit_db[reqs[r].lits[i]];
+        const req *c = &reqs[r].c[0];
+        uint32_t n = pf->rule_off[r];
+        for (size_t i = 0; !c->none && i < c->n; i++)
+            if (pf->lit_db[c->lits[i]] != UNSCANNED_DB)
+                pf->rule_dbs[n++] = pf->lit_db[c->lits[i]];
     }
     return true;
 }
@@ -889,9 +1029,8 @@ static bool build_rule_dbs(vg_prefilter *pf, const req *reqs)
 vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
 {
     vg_prefilter *pf = vg_calloc(1, sizeof(*pf));
-    builder b = {rs,   vg_arena_new(0, 0), NULL, 0, 0, NULL, 0, KW_ALWAYS, NULL, NULL, NULL, 0, 0,
-                 false};
-    req *reqs = vg_calloc(rs->rules.n ? rs->rules.n : 1, sizeof(req));
+    builder b = {.rs = rs, .a = vg_arena_new(0, 0), .kw_slot = KW_ALWAYS};
+    cnf *reqs = vg_calloc(rs->rules.n ? rs->rules.n : 1, sizeof(cnf));
     if (!pf || !b.a || !reqs) {
         snprintf(err, err_len, "out of memory building the prefilter");
         goto fail;
@@ -903,45 +1042,91 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     if (!pf->always || !b.seg)
         goto nomem;
     seg_collect(&b);
+    /* Pass 1: one clause per rule, the most selective (see better). Pass 2: up to CLAUSES
+     * per rule, the first pass's among them, the others of atoms that the first pass's
+     * clauses make the scan look for anyway (see admissible). */
     for (size_t r = 0; r < rs->rules.n; r++) {
         const vg_rule *rule = &rs->rules.v[r];
         bool every = rule->ls_entry < 0 || !rs->ls.v[rule->ls_entry].when.n_sels;
         b.kw_slot = every ? KW_ALWAYS : KW_BIT | (uint32_t)rule->ls_entry;
         reqs[r] = req_prog(&b, &rule->det, rule->det.prog, 0);
+    }
+    b.n_first = b.n_lits;
+    b.first_used = vg_calloc(b.n_lits ? b.n_lits : 1, 1);
+    b.first_kinds = vg_calloc(rs->fslots.n ? rs->fslots.n : 1, sizeof(uint32_t));
+    if (b.nomem || !b.first_used || !b.first_kinds)
+        goto nomem;
+    for (size_t r = 0; r < rs->rules.n; r++)
+        for (size_t i = 0; !reqs[r].c[0].none && i < reqs[r].c[0].n; i++) {
+            const pf_lit *l = &b.lits[reqs[r].c[0].lits[i]];
+            b.first_used[reqs[r].c[0].lits[i]] = 1;
+            if (!(l->slot & KW_BIT))
+                b.first_kinds[l->slot] |= 1u << (2 * l->kind + l->cased);
+        }
+    b.n_vm = 0; /* the second pass notes every value's literal again */
+    for (size_t r = 0; r < rs->rules.n; r++) {
+        const vg_rule *rule = &rs->rules.v[r];
+        bool every = rule->ls_entry < 0 || !rs->ls.v[rule->ls_entry].when.n_sels;
+        b.kw_slot = every ? KW_ALWAYS : KW_BIT | (uint32_t)rule->ls_entry;
+        if (!reqs[r].c[0].none)
+            reqs[r] = cnf_and(&b, reqs[r], req_prog(&b, &rule->det, rule->det.prog, 0));
         if (b.nomem)
             goto nomem;
-        if (reqs[r].none || reqs[r].n == 0) {
-            reqs[r].none = true;
+        if (reqs[r].c[0].none || reqs[r].c[0].n == 0) {
+            reqs[r] = CNF_NONE;
             pf->always[r / 64] |= 1ull << (r % 64);
             pf->stats.n_always++;
         } else {
             pf->stats.n_filtered++;
         }
+        if (!reqs[r].c[0].none)
+            pf->stats.n_more_clauses += !reqs[r].c[1].none;
     }
-    /* literal -> rules, as CSR (a rule may list a literal twice: harmless) */
+    /* literal -> the rules whose first clause it is in, as CSR (a rule may list a literal
+     * twice: harmless); the further clauses of each rule, as CSR */
     pf->n_lits = b.n_lits;
     pf->lit_off = vg_calloc(b.n_lits + 1, sizeof(uint32_t));
-    if (!pf->lit_off)
+    pf->more_off = vg_calloc(rs->rules.n + 1, sizeof(uint32_t));
+    b.used = vg_calloc(b.n_lits ? b.n_lits : 1, 1);
+    if (!pf->lit_off || !pf->more_off || !b.used)
         goto nomem;
-    size_t total = 0;
-    for (size_t r = 0; r < rs->rules.n; r++)
-        for (size_t i = 0; !reqs[r].none && i < reqs[r].n; i++) {
-            pf->lit_off[reqs[r].lits[i] + 1]++;
+    size_t total = 0, n_more = 0;
+    for (size_t r = 0; r < rs->rules.n; r++) {
+        for (size_t i = 0; !reqs[r].c[0].none && i < reqs[r].c[0].n; i++) {
+            pf->lit_off[reqs[r].c[0].lits[i] + 1]++;
+            b.used[reqs[r].c[0].lits[i]] = 1;
             total++;
         }
+        for (size_t k = 1; k < CLAUSES; k++)
+            if (!reqs[r].c[k].none)
+                n_more += reqs[r].c[k].n + 1;
+        pf->more_off[r + 1] = (uint32_t)n_more;
+    }
     for (size_t i = 0; i < b.n_lits; i++)
         pf->lit_off[i + 1] += pf->lit_off[i];
     pf->lit_rules = vg_malloc((total ? total : 1) * sizeof(uint32_t));
+    pf->more = vg_malloc((n_more ? n_more : 1) * sizeof(uint32_t));
     uint32_t *fill = vg_calloc(b.n_lits + 1, sizeof(uint32_t));
-    if (!pf->lit_rules || !fill) {
+    if (!pf->lit_rules || !pf->more || !fill) {
         vg_free(fill);
         goto nomem;
     }
-    for (size_t r = 0; r < rs->rules.n; r++)
-        for (size_t i = 0; !reqs[r].none && i < reqs[r].n; i++) {
-            uint32_t l = reqs[r].lits[i];
+    for (size_t r = 0; r < rs->rules.n; r++) {
+        for (size_t i = 0; !reqs[r].c[0].none && i < reqs[r].c[0].n; i++) {
+            uint32_t l = reqs[r].c[0].lits[i];
             pf->lit_rules[pf->lit_off[l] + fill[l]++] = (uint32_t)r;
         }
+        uint32_t *m = pf->more + pf->more_off[r];
+        for (size_t k = 1; k < CLAUSES; k++) {
+            if (reqs[r].c[k].none)
+                continue;
+            *m++ = (uint32_t)reqs[r].c[k].n;
+            for (size_t i = 0; i < reqs[r].c[k].n; i++) {
+                *m++ = reqs[r].c[k].lits[i];
+                b.used[reqs[r].c[k].lits[i]] = 1;
+            }
+        }
+    }
     vg_free(fill);
     if (!build_dbs(pf, &b, err, err_len))
         goto fail;
@@ -960,6 +1145,9 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     for (size_t d = 0; d < pf->n_dbs; d++)
         pf->stats.n_databases += pf->dbs[d].db != NULL;
     vg_free(reqs);
+    vg_free(b.used);
+    vg_free(b.first_used);
+    vg_free(b.first_kinds);
     vg_free(b.vm_keys);
     vg_free(b.seg);
     vg_free(b.vm_lit);
@@ -971,6 +1159,9 @@ nomem:
     snprintf(err, err_len, "out of memory building the prefilter");
 fail:
     vg_free(reqs);
+    vg_free(b.used);
+    vg_free(b.first_used);
+    vg_free(b.first_kinds);
     vg_free(b.vm_keys);
     vg_free(b.seg);
     vg_free(b.vm_lit);
@@ -995,6 +1186,7 @@ void vg_prefilter_free(vg_prefilter *pf)
     vg_free(pf->seg_off);
     vg_free(pf->seg_ids);
     vg_free(pf->eq);
+    vg_free(pf->eq_filter);
     vg_free(pf->eqlen);
     vg_free(pf->kw_dbs);
     vg_present_free(pf->present);
@@ -1004,12 +1196,33 @@ void vg_prefilter_free(vg_prefilter *pf)
     vg_free(pf->rule_dbs);
     vg_free(pf->lit_off);
     vg_free(pf->lit_rules);
+    vg_free(pf->more_off);
+    vg_free(pf->more);
     vg_free(pf);
 }
 
 void vg_prefilter_stats(const vg_prefilter *pf, vg_pf_stats *out)
 {
     *out = pf->stats;
+}
+
+bool vg_prefilter_more(const vg_prefilter *pf, const vg_pf_scratch *s, uint32_t r)
+{
+    const uint32_t *m = pf->more + pf->more_off[r], *end = pf->more + pf->more_off[r + 1];
+    while (m < end) {
+        uint32_t n = *m++;
+        bool seen = false;
+        for (uint32_t i = 0; i < n && !seen; i++) {
+            uint32_t a = m[i];
+            /* a scanned literal whose database this event did not scan may be there */
+            seen = s->lit_gen[a] == s->gen ||
+                   (pf->lit_db[a] < pf->n_dbs && s->db_gen[pf->lit_db[a]] != s->gen);
+        }
+        if (!seen)
+            return false;
+        m += n;
+    }
+    return true;
 }
 
 bool vg_prefilter_value_possible(const vg_prefilter *pf,
@@ -1094,7 +1307,7 @@ typedef struct scan_ctx {
     uint64_t *cand;
 } scan_ctx;
 
-/* Atom id was seen: its rules become candidates. */
+/* Atom id was seen: the rules whose first clause it is in become candidates. */
 static void mark(scan_ctx *c, uint32_t id)
 {
     c->s->lit_gen[id] = c->s->gen;
@@ -1107,6 +1320,9 @@ static void mark(scan_ctx *c, uint32_t id)
 static void eq_lookup(scan_ctx *c, uint64_t h)
 {
     const vg_prefilter *pf = c->pf;
+    uint64_t want = filter_bits(h);
+    if ((pf->eq_filter[(h >> 40) & pf->eq_filter_mask] & want) != want)
+        return;
     for (size_t k = h & (pf->eq_size - 1); pf->eq[k].h; k = (k + 1) & (pf->eq_size - 1))
         if (pf->eq[k].h == h)
             mark(c, pf->eq[k].lit); /* a 64-bit hash collision only adds a candidate */

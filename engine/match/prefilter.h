@@ -41,11 +41,12 @@ typedef struct vg_pf_scratch vg_pf_scratch;
 
 typedef struct vg_pf_stats {
     size_t n_rules;
-    size_t n_filtered;  /* rules with a literal requirement */
-    size_t n_always;    /* rules evaluated on every event */
-    size_t n_literals;  /* distinct (field, literal, case) entries scanned */
-    size_t n_exact;     /* distinct (field, exact value) entries looked up */
-    size_t n_databases; /* vectorscan databases (one per field, one for keywords) */
+    size_t n_filtered;     /* rules with a literal requirement */
+    size_t n_always;       /* rules evaluated on every event */
+    size_t n_more_clauses; /* of n_filtered: rules with further clauses (vg_prefilter_more) */
+    size_t n_literals;     /* distinct (field, literal, case) entries scanned */
+    size_t n_exact;        /* distinct (field, exact value) entries looked up */
+    size_t n_databases;    /* vectorscan databases (one per field, one for keywords) */
 } vg_pf_stats;
 
 /* Build from a finished ruleset. NULL on failure with a message in err. */
@@ -89,6 +90,10 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
                                   void *ctx,
                                   const uint8_t *db_skip,
                                   size_t *n_words);
+
+/* After vg_prefilter_scan of an event, for a candidate rule r: false when some further
+ * clause of r's requirement has no atom seen (the rule cannot match), true otherwise. */
+bool vg_prefilter_more(const vg_prefilter *pf, const vg_pf_scratch *s, uint32_t r);
 
 /* After vg_prefilter_scan of an event: false when a value matcher of a rule (a vg_vmatch)
  * certainly does not match any value of this event: every match of it contains a literal

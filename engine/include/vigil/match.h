@@ -31,6 +31,8 @@ typedef struct vg_prefilter_info {
                            fields is seen */
     size_t n_always;    /* rules evaluated on every event (negations, null, keywords
                            without a literal, ...) */
+    size_t n_more;      /* of n_filtered: rules that also need an atom of a second clause
+                           (checked before they are evaluated) */
     size_t n_literals;  /* distinct literals in the multi-pattern databases */
     size_t n_exact;     /* distinct exact values looked up per event */
     size_t n_databases; /* databases: one per field with literals, one for keywords */

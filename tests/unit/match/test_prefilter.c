@@ -131,9 +131,11 @@ static void test_requirements(void **state)
     assert_int_equal(pi.n_always, 2); /* null and negation */
     assert_int_equal(pi.n_filtered, 6);
     /* 16 as text and as a number, the path, Admin; p6 keeps its literal, which is rarer
-     * than its exact EventID 1 (ten bytes against one) */
-    assert_int_equal(pi.n_exact, 4);
+     * than its exact EventID 1 (ten bytes against one), and gets EventID 1 (as text and as
+     * a number) as its second clause: EventID is looked up for p0 anyway */
+    assert_int_equal(pi.n_exact, 6);
     assert_int_equal(pi.n_literals, 1);
+    assert_int_equal(pi.n_more, 1);
 }
 
 /* An event without any rule's field evaluates only the two rules without a requirement. */
@@ -205,12 +207,21 @@ static void test_text_and_presence(void **state)
     assert_int_equal(run(f, "{\"Size\":101,\"Parent\":1}", hits, &n), 3);
     assert_int_equal(n, 2); /* p3 and p5 */
     assert_int_equal(hits[0], 3);
-    /* p6 is evaluated because its literal was seen */
+    /* p6 is evaluated because its literal and its EventID were seen */
     assert_int_equal(
             run(f, "{\"EventID\":1,\"CommandLine\":\"x secretdump\",\"Parent\":1}", hits, &n), 3);
     assert_int_equal(n, 2);
     assert_int_equal(hits[0], 5);
     assert_int_equal(hits[1], 6);
+    /* with another EventID (in any form) its second clause fails: not evaluated */
+    assert_int_equal(
+            run(f, "{\"EventID\":2,\"CommandLine\":\"x secretdump\",\"Parent\":1}", hits, &n), 2);
+    assert_int_equal(n, 1);
+    assert_int_equal(run(f, "{\"CommandLine\":\"x secretdump\",\"Parent\":1}", hits, &n), 2);
+    assert_int_equal(
+            run(f, "{\"EventID\":\"0x1\",\"CommandLine\":\"secretdump\",\"Parent\":1}", hits, &n),
+            3);
+    assert_int_equal(n, 2);
 }
 
 /* Keyword rules of several logsources, their literals in one database: a keyword rule is
@@ -467,6 +478,79 @@ static void test_segments(void **state)
     assert_int_equal(run(f, "{\"Query\":\"x A=1234567 y\"}", hits, &n), 0);
 }
 
+/* Second clauses: a rule's other necessary atoms that the scan looks for anyway (another
+ * rule's literal, an exact value of a field looked up anyway) must be seen too before it is
+ * evaluated, and an OR needs one side's atoms in each clause. */
+static const char clause_rules[] =
+        "title: literal only\nid: c0\nlogsource: {product: any}\n"
+        "detection: {sel: {CommandLine|contains: [alphaword, bravoword]}, condition: sel}\n"
+        "---\n"
+        "title: basename and literal\nid: c1\nlogsource: {product: any}\n"
+        "detection: {sel: {Image|endswith: '\\\\longtoolname.exe',"
+        " CommandLine|contains: alphaword}, condition: sel}\n"
+        "---\n"
+        "title: either pair\nid: c2\nlogsource: {product: any}\n"
+        "detection: {a: {Image|endswith: '\\\\firsttoolname.exe'}, b: {CommandLine|contains: "
+        "alphaword},"
+        " c: {Image|endswith: '\\\\secondtoolname.exe'}, d: {CommandLine|contains: bravoword},"
+        " condition: (a and b) or (c and d)}\n"
+        "---\n"
+        "title: a literal nobody scans\nid: c3\nlogsource: {product: any}\n"
+        "detection: {sel: {Image|endswith: '\\\\thirdtoolname.exe', CommandLine|contains: "
+        "zuluword},"
+        " condition: sel}\n";
+
+static int setup_clause(void **state)
+{
+    return setup_with(state, NULL, clause_rules);
+}
+
+static void test_clauses(void **state)
+{
+    fixture *f = *state;
+    vg_prefilter_info pi;
+    assert_true(vg_ruleset_prefilter_info(f->rs, &pi));
+    assert_int_equal(pi.n_always, 0);
+    assert_int_equal(pi.n_literals, 2); /* alphaword, bravoword: zuluword is not scanned */
+    assert_int_equal(pi.n_more, 2);     /* c1 and c2 */
+    uint32_t hits[CAP];
+    size_t n;
+    /* c1: the basename without the literal is not evaluated; with it, it fires */
+    assert_int_equal(
+            run(f, "{\"Image\":\"C:\\\\x\\\\LongToolName.exe\",\"CommandLine\":\"x\"}", hits, &n),
+            0);
+    assert_int_equal(
+            run(f, "{\"Image\":\"C:\\\\x\\\\LongToolName.exe\",\"CommandLine\":\"x ALPHAWORD\"}",
+                hits, &n),
+            2);
+    assert_int_equal(n, 2); /* c0 and c1 */
+    assert_int_equal(hits[1], 1);
+    /* c2: a basename and the other pair's literal: evaluated (the clauses are unions), no
+     * match; a pair: fires */
+    assert_int_equal(run(f, "{\"Image\":\"C:\\\\FirstToolName.exe\",\"CommandLine\":\"bravoword\"}",
+                         hits, &n),
+                     2);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 0);
+    assert_int_equal(
+            run(f, "{\"Image\":\"C:\\\\FirstToolName.exe\",\"CommandLine\":\"q\"}", hits, &n), 0);
+    assert_int_equal(run(f,
+                         "{\"Image\":\"C:\\\\SecondToolName.exe\",\"CommandLine\":\"bravoword\"}",
+                         hits, &n),
+                     2);
+    assert_int_equal(n, 2);
+    assert_int_equal(hits[1], 2);
+    /* c3: only its basename filters (its literal is in no database) */
+    assert_int_equal(
+            run(f, "{\"Image\":\"C:\\\\ThirdToolName.exe\",\"CommandLine\":\"q\"}", hits, &n), 1);
+    assert_int_equal(n, 0);
+    assert_int_equal(run(f, "{\"Image\":\"C:\\\\ThirdToolName.exe\",\"CommandLine\":\"zuluword\"}",
+                         hits, &n),
+                     1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +562,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_basename, setup_base, teardown),
             cmocka_unit_test_setup_teardown(test_tail, setup_tail, teardown),
             cmocka_unit_test_setup_teardown(test_segments, setup_seg, teardown),
+            cmocka_unit_test_setup_teardown(test_clauses, setup_clause, teardown),
     };
     return cmocka_run_group_tests_name("match/prefilter", tests, NULL, NULL);
 }
