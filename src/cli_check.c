@@ -147,10 +147,10 @@ int cli_check(int argc, char **argv)
                 fprintf(stderr,
                         "prefilter: %zu rules need one of their literals, exact values or "
                         "fields to be seen (%zu of them also one of a second set), %zu are "
-                        "evaluated on every event (negations, null, ...); %zu literals in "
-                        "%zu databases, %zu exact values, built in %.3f s\n",
-                        pi.n_filtered, pi.n_more, pi.n_always, pi.n_literals, pi.n_databases,
-                        pi.n_exact, now_s() - p0);
+                        "evaluated on every event (negations, null, ...); %zu literals and "
+                        "%zu regexes in %zu databases, %zu exact values, built in %.3f s\n",
+                        pi.n_filtered, pi.n_more, pi.n_always, pi.n_literals, pi.n_regex,
+                        pi.n_databases, pi.n_exact, now_s() - p0);
             }
         }
         if (n_err > 0 || (strict && n_warn > 0))

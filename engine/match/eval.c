@@ -624,6 +624,7 @@ bool vg_ruleset_prefilter_info(const vg_ruleset *rs, vg_prefilter_info *out)
     out->n_filtered = st.n_filtered;
     out->n_always = st.n_always;
     out->n_more = st.n_more_clauses;
+    out->n_regex = st.n_regex;
     out->n_literals = st.n_literals;
     out->n_exact = st.n_exact;
     out->n_databases = st.n_databases;

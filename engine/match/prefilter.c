@@ -23,6 +23,7 @@
 
 #include <hs.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__SSE2__)
@@ -54,7 +55,10 @@ typedef enum pf_kind {
                  * cased) */
     PF_EQ_BASE, /* the field's value after its last '\\' or '/' equals the text (folded
                  * unless cased) */
-    PF_PRESENT  /* the field is present */
+    PF_PRESENT, /* the field is present */
+    PF_REGEX    /* the field's value may match the regex (vectorscan prefilter mode: never
+                 * misses a match, may report one PCRE2 does not find); p: the VG_RE_*
+                 * flags as one byte, then the pattern and a NUL */
 } pf_kind;
 
 typedef struct pf_lit {
@@ -103,6 +107,7 @@ typedef struct pf_eq {
 typedef struct pf_db {
     uint32_t slot;
     hs_database_t *db;
+    bool re; /* a field's regexes (PF_REGEX), not its literals */
 } pf_db;
 
 /* The distinct lengths of a field's segment texts. */
@@ -123,9 +128,11 @@ static void seg_lens_add(seg_lens *s, size_t len)
         s->n++;
 }
 
-/* What the scan needs of a field slot, together so that a slot costs one cache miss. */
+/* What the scan needs of a field slot, together (24 bytes) so that a slot costs at most
+ * two cache misses. */
 typedef struct pf_slot {
     uint32_t db;      /* its database in dbs[], UINT32_MAX if none */
+    uint32_t redb;    /* its regex database in dbs[], UINT32_MAX if none */
     uint32_t present; /* its PF_PRESENT atom, UINT32_MAX if none */
     uint32_t eqlen;   /* with exact text values: its entry in eqlen */
     uint16_t eq;      /* EQ_* bits, 0 if no exact-value atom */
@@ -165,6 +172,8 @@ struct vg_prefilter {
     uint32_t *seg_off;     /* CSR: segment atoms of slot f are seg_ids[seg_off[f]..[f+1]) */
     uint32_t *seg_ids;
     vg_present *present; /* which slots an event can resolve */
+    uint32_t *re_always; /* regex atoms no database could take: seen on every event */
+    size_t n_re_always;
     vg_pf_stats stats;
 };
 
@@ -315,8 +324,8 @@ static bool admissible(const builder *b, const req *r)
         const pf_lit *l = &b->lits[id];
         if (id < b->n_first && b->first_used[id] && l->kind != PF_PRESENT)
             continue;
-        if (l->kind == PF_PRESENT || l->kind == PF_SCAN || (l->slot & KW_BIT) ||
-            !(b->first_kinds[l->slot] & (1u << (2 * l->kind + l->cased))))
+        if (l->kind == PF_PRESENT || l->kind == PF_SCAN || l->kind == PF_REGEX ||
+            (l->slot & KW_BIT) || !(b->first_kinds[l->slot] & (1u << (2 * l->kind + l->cased))))
             return false;
     }
     return true;
@@ -506,6 +515,40 @@ static req req_seg(builder *b, uint32_t slot, const vg_vmatch *vm)
     return one_atom(b, slot, PF_EQ_SEG, vm->glob.cased, t.p, t.len, t.len + 2);
 }
 
+/* vectorscan's flags for a regex with the VG_RE_* flags, in prefilter mode */
+static unsigned re_hs_flags(unsigned re_flags)
+{
+    return HS_FLAG_PREFILTER | HS_FLAG_ALLOWEMPTY | HS_FLAG_SINGLEMATCH |
+           ((re_flags & VG_RE_I) ? HS_FLAG_CASELESS : 0u) |
+           ((re_flags & VG_RE_M) ? HS_FLAG_MULTILINE : 0u) |
+           ((re_flags & VG_RE_S) ? HS_FLAG_DOTALL : 0u);
+}
+
+/* A regex without a provable literal: an atom of its own, scanned for with the field's
+ * other such regexes in one vectorscan database (prefilter mode). NONE when vectorscan
+ * cannot take the pattern. Weight 1: any literal is preferred, presence is not. */
+static req req_regex(builder *b, uint32_t slot, const vg_vmatch *vm)
+{
+    if (memchr(vm->re_src, '\0', vm->re_len))
+        return REQ_NONE;
+    char *key = vg_arena_alloc(b->a, vm->re_len + 2);
+    if (!key) {
+        b->nomem = true;
+        return REQ_NONE;
+    }
+    key[0] = (char)vm->re_flags;
+    memcpy(key + 1, vm->re_src, vm->re_len);
+    key[vm->re_len + 1] = '\0';
+    hs_expr_info_t *info = NULL;
+    hs_compile_error_t *cerr = NULL;
+    if (hs_expression_info(key + 1, re_hs_flags(vm->re_flags), &info, &cerr) != HS_SUCCESS) {
+        hs_free_compile_error(cerr);
+        return REQ_NONE;
+    }
+    free(info); /* allocated with the default allocator (hs_set_allocator is never called) */
+    return one_atom(b, slot, PF_REGEX, !(vm->re_flags & VG_RE_I), key, vm->re_len + 1, 1);
+}
+
 /* Remember that every match of vm contains the literal of r (one literal). */
 static req note_value(builder *b, const vg_vmatch *vm, req r)
 {
@@ -539,7 +582,7 @@ static req req_value(builder *b, const vg_fcond *f, const vg_vmatch *vm)
         bool caseless;
         if (!vg_regex_literal(vm->re_src, vm->re_len, vm->re_flags, 3, lit, sizeof(lit), &n,
                               &caseless))
-            return REQ_NONE;
+            return f->field ? note_value(b, vm, req_regex(b, slot, vm)) : REQ_NONE;
         char *copy = vg_arena_memdup(b->a, lit, n);
         if (!copy) {
             b->nomem = true;
@@ -730,6 +773,75 @@ static bool compile_db(const char *const *exprs,
     return true;
 }
 
+/* One regex database per field (the used PF_REGEX atoms, in prefilter mode). A pattern
+ * that the database cannot take after all (hs_expression_info accepted it alone) is left
+ * out and its atom counts as seen on every event (re_always). order, exprs, flags and ids
+ * are the caller's scratch arrays of n_lits entries. */
+static bool build_re_dbs(vg_prefilter *pf,
+                         const builder *b,
+                         const pf_lit **order,
+                         const char **exprs,
+                         unsigned *flags,
+                         unsigned *ids,
+                         char *err,
+                         size_t err_len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->n_lits; i++)
+        if (b->lits[i].kind == PF_REGEX && b->used[i])
+            order[n++] = &b->lits[i];
+    pf->re_always = vg_malloc((n ? n : 1) * sizeof(uint32_t));
+    if (!pf->re_always) {
+        snprintf(err, err_len, "out of memory building the prefilter");
+        return false;
+    }
+    qsort(order, n, sizeof(*order), cmp_slot);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        unsigned k = 0;
+        for (; j < n && order[j]->slot == order[i]->slot; j++, k++) {
+            exprs[k] = order[j]->p + 1;
+            flags[k] = re_hs_flags((unsigned char)order[j]->p[0]);
+            ids[k] = (unsigned)(order[j] - b->lits);
+        }
+        hs_database_t *db = NULL;
+        while (k > 0) {
+            hs_compile_error_t *cerr = NULL;
+            if (hs_compile_multi(exprs, flags, ids, k, HS_MODE_BLOCK, NULL, &db, &cerr) ==
+                HS_SUCCESS)
+                break;
+            /* leave out the pattern it names, or every one when it names none */
+            int bad = cerr ? cerr->expression : -1;
+            hs_free_compile_error(cerr);
+            db = NULL;
+            unsigned from = bad >= 0 && (unsigned)bad < k ? (unsigned)bad : 0;
+            unsigned to = bad >= 0 && (unsigned)bad < k ? from + 1 : k;
+            for (unsigned x = from; x < to; x++)
+                pf->re_always[pf->n_re_always++] = ids[x];
+            for (unsigned x = to; x < k; x++) {
+                exprs[x - (to - from)] = exprs[x];
+                flags[x - (to - from)] = flags[x];
+                ids[x - (to - from)] = ids[x];
+            }
+            k -= to - from;
+        }
+        if (db) {
+            if (hs_alloc_scratch(db, &pf->proto) != HS_SUCCESS) {
+                hs_free_database(db);
+                snprintf(err, err_len, "vectorscan: cannot allocate scratch");
+                return false;
+            }
+            pf->dbs[pf->n_dbs] = (pf_db){order[i]->slot, db, true};
+            for (unsigned x = 0; x < k; x++)
+                pf->lit_db[ids[x]] = (uint32_t)pf->n_dbs;
+            pf->n_dbs++;
+            pf->stats.n_regex += k;
+        }
+        i = j;
+    }
+    return true;
+}
+
 static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
 {
     pf->stats.n_literals = 0;
@@ -788,6 +900,8 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
     if (ok && n_kw)
         ok = compile_db(exprs + kw_first, flags + kw_first, ids + kw_first, lens + kw_first,
                         (unsigned)n_kw, &pf->kw_db, &pf->proto, err, err_len);
+    if (ok)
+        ok = build_re_dbs(pf, b, order, exprs, flags, ids, err, err_len);
     vg_free(order);
     vg_free(exprs);
     vg_free(flags);
@@ -977,10 +1091,12 @@ static bool build_slot_db(vg_prefilter *pf, const vg_ruleset *rs)
     if (!pf->slots || !pf->kw_dbs)
         return false;
     for (size_t f = 0; f < n_slots; f++)
-        pf->slots[f] = (pf_slot){UINT32_MAX, UINT32_MAX, 0, 0, {0, {0}}};
+        pf->slots[f] = (pf_slot){UINT32_MAX, UINT32_MAX, UINT32_MAX, 0, 0, {0, {0}}};
     for (size_t d = 0; d < pf->n_dbs; d++) {
         if (pf->dbs[d].slot & KW_BIT)
             pf->kw_dbs[pf->n_kw_dbs++] = (uint32_t)d;
+        else if (pf->dbs[d].re)
+            pf->slots[pf->dbs[d].slot].redb = (uint32_t)d;
         else
             pf->slots[pf->dbs[d].slot].db = (uint32_t)d;
     }
@@ -1197,6 +1313,7 @@ void vg_prefilter_free(vg_prefilter *pf)
     vg_free(pf->lit_off);
     vg_free(pf->lit_rules);
     vg_free(pf->more_off);
+    vg_free(pf->re_always);
     vg_free(pf->more);
     vg_free(pf);
 }
@@ -1449,6 +1566,24 @@ static void scan_span(const hs_database_t *db, vg_pf_scratch *s, scan_ctx *c, vg
     hs_scan(db, t.p ? t.p : "", (unsigned)t.len, 0, s->hs, on_match, c);
 }
 
+/* Scan every value of a field (first node first) with database entry d. */
+static void scan_field(const vg_prefilter *pf,
+                       vg_pf_scratch *s,
+                       scan_ctx *c,
+                       const vg_event *ev,
+                       uint32_t d,
+                       uint32_t first)
+{
+    s->db_gen[d] = s->gen;
+    for (uint32_t i = first; i != VG_NODE_NONE;) {
+        const vg_node *nd = vg_event_node(ev, i);
+        const vg_node *t = scan_text(ev, nd);
+        if (t->type == VG_V_STR || t->type == VG_V_NUM || t->type == VG_V_BOOL)
+            scan_span(pf->dbs[d].db, s, c, t->text);
+        i = nd->next_same;
+    }
+}
+
 /* Keyword literals may occur in any value: scan all values in one call, joined by a NUL.
  * Joining can only add matches (a literal spanning two values), never lose one, and the
  * prefilter may over-approximate. */
@@ -1506,6 +1641,8 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
         memset(s->db_gen, 0, (pf->n_dbs + pf->n_slots + 1) * sizeof(uint32_t));
         s->gen = 1;
     }
+    for (size_t i = 0; i < pf->n_re_always; i++)
+        mark(&c, pf->re_always[i]);
     for (size_t k = 0; k < n_slots; k++) {
         uint32_t slot = slots[k];
         const pf_slot *ps = &pf->slots[slot];
@@ -1523,18 +1660,10 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
                 i = nd->next_same;
             }
         }
-        uint32_t d = ps->db;
-        if (d == UINT32_MAX || (db_skip && db_skip[d]))
-            continue;
-        const pf_db *db = &pf->dbs[d];
-        s->db_gen[d] = s->gen;
-        for (uint32_t i = resolve(ctx, db->slot); i != VG_NODE_NONE;) {
-            const vg_node *nd = vg_event_node(ev, i);
-            const vg_node *t = scan_text(ev, nd);
-            if (t->type == VG_V_STR || t->type == VG_V_NUM || t->type == VG_V_BOOL)
-                scan_span(db->db, s, &c, t->text);
-            i = nd->next_same;
-        }
+        if (ps->db != UINT32_MAX && !(db_skip && db_skip[ps->db]))
+            scan_field(pf, s, &c, ev, ps->db, resolve(ctx, slot));
+        if (ps->redb != UINT32_MAX && !(db_skip && db_skip[ps->redb]))
+            scan_field(pf, s, &c, ev, ps->redb, resolve(ctx, slot));
     }
     /* one scan for every keyword slot that may apply (the others' literals it sees only add
      * candidates that routing or the evaluation drop) */

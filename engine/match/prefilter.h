@@ -45,6 +45,7 @@ typedef struct vg_pf_stats {
     size_t n_always;       /* rules evaluated on every event */
     size_t n_more_clauses; /* of n_filtered: rules with further clauses (vg_prefilter_more) */
     size_t n_literals;     /* distinct (field, literal, case) entries scanned */
+    size_t n_regex;        /* regexes without a literal scanned for (prefilter mode) */
     size_t n_exact;        /* distinct (field, exact value) entries looked up */
     size_t n_databases;    /* vectorscan databases (one per field, one for keywords) */
 } vg_pf_stats;

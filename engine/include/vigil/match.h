@@ -34,6 +34,8 @@ typedef struct vg_prefilter_info {
     size_t n_more;      /* of n_filtered: rules that also need an atom of a second clause
                            (checked before they are evaluated) */
     size_t n_literals;  /* distinct literals in the multi-pattern databases */
+    size_t n_regex;     /* regexes without a literal in per-field databases (scanned in
+                           prefilter mode: a rule with one is evaluated where it may match) */
     size_t n_exact;     /* distinct exact values looked up per event */
     size_t n_databases; /* databases: one per field with literals, one for keywords */
 } vg_prefilter_info;

@@ -135,6 +135,7 @@ static void test_requirements(void **state)
      * a number) as its second clause: EventID is looked up for p0 anyway */
     assert_int_equal(pi.n_exact, 6);
     assert_int_equal(pi.n_literals, 1);
+    assert_int_equal(pi.n_regex, 1); /* p2 */
     assert_int_equal(pi.n_more, 1);
 }
 
@@ -551,6 +552,54 @@ static void test_clauses(void **state)
     assert_int_equal(hits[0], 3);
 }
 
+/* A regex without a provable literal is an atom of its own: the field's such regexes are
+ * scanned for in one vectorscan database (prefilter mode), and the rule is evaluated only
+ * where that scan reports a possible match. */
+static const char re_rules[] =
+        "title: hex word\nid: r0\nlogsource: {product: any}\n"
+        "detection: {sel: {CommandLine|re: '\\s[a-f0-9]{4}\\s'}, condition: sel}\n"
+        "---\n"
+        "title: back reference\nid: r1\nlogsource: {product: any}\n"
+        "detection: {sel: {CommandLine|re: '(ab)\\1x'}, condition: sel}\n"
+        "---\n"
+        "title: caseless\nid: r2\nlogsource: {product: any}\n"
+        "detection: {sel: {Image|re|i: '^[a-z]{3}$'}, condition: sel}\n";
+
+static int setup_re(void **state)
+{
+    return setup_with(state, NULL, re_rules);
+}
+
+static void test_regex_atoms(void **state)
+{
+    fixture *f = *state;
+    vg_prefilter_info pi;
+    assert_true(vg_ruleset_prefilter_info(f->rs, &pi));
+    assert_int_equal(pi.n_always, 0);
+    assert_int_equal(pi.n_regex, 3);
+    assert_int_equal(pi.n_literals, 0);
+    uint32_t hits[CAP];
+    size_t n;
+    assert_int_equal(run(f, "{\"CommandLine\":\"x 0a1b y\"}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 0);
+    assert_int_equal(run(f, "{\"CommandLine\":\"x 0a1g y\"}", hits, &n), 0);
+    assert_int_equal(run(f, "{\"CommandLine\":[\"q\",\"x 0a1b y\"]}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(run(f, "{\"CommandLine\":\"zz ababx\"}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 1);
+    (void)run(f, "{\"CommandLine\":\"abacx\"}", hits, &n); /* may be evaluated */
+    assert_int_equal(n, 0);
+    assert_int_equal(run(f, "{\"CommandLine\":\"x\"}", hits, &n), 0);
+    assert_int_equal(run(f, "{\"Image\":\"AbC\"}", hits, &n), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 2);
+    assert_int_equal(run(f, "{\"Image\":\"ABCD\"}", hits, &n), 0);
+    assert_int_equal(run(f, "{\"Image\":\"\"}", hits, &n), 0);
+    assert_int_equal(run(f, "{\"Image\":123}", hits, &n), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -563,6 +612,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_tail, setup_tail, teardown),
             cmocka_unit_test_setup_teardown(test_segments, setup_seg, teardown),
             cmocka_unit_test_setup_teardown(test_clauses, setup_clause, teardown),
+            cmocka_unit_test_setup_teardown(test_regex_atoms, setup_re, teardown),
     };
     return cmocka_run_group_tests_name("match/prefilter", tests, NULL, NULL);
 }
