@@ -343,7 +343,15 @@ static bool fcond_match(vg_match_scratch *s, const vg_event *ev, const vg_fcond 
 {
     uint32_t first = f->field ? resolve(s, ev, f->slot) : VG_NODE_NONE;
     bool result;
-    if (!f->all) {
+    if (s->scanned && f->field && first == VG_NODE_NONE && f->pf_absent_false) {
+        result = false; /* fast path: the field is absent and no value matches that */
+    } else if (s->scanned && f->pf_atoms) {
+        /* fast path: only the values whose atom the scan may have seen are read */
+        result = false;
+        for (size_t i = 0; i < f->n_vals && !result; i++)
+            if (vg_prefilter_atom_possible(s->pfx, s->pf, f->pf_atoms[i]))
+                result = value_match(s, ev, f, &f->vals[i], first);
+    } else if (!f->all) {
         result = false;
         for (size_t i = 0; i < f->n_vals && !result; i++)
             result = value_match(s, ev, f, &f->vals[i], first);

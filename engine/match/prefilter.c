@@ -87,7 +87,6 @@ typedef struct pf_eq {
 #define EQ_SEG    128u /* the text after each '=', case folded, at the segment lengths */
 #define EQ_SEG_C  256u /* the same as is */
 /* the atoms looked up per slot, marked as "computed" in db_gen (see value_possible) */
-#define EQ_OWN (EQ_BASE | EQ_BASE_C | EQ_TAIL | EQ_TAIL_C | EQ_SEG | EQ_SEG_C)
 
 /* Segments: a literal with an '=' (Hashes|contains: 'IMPHASH=1B1A...') occurs only where
  * some '=' of the value is followed by the literal's text after its last '=' (the hash).
@@ -172,6 +171,7 @@ struct vg_prefilter {
     uint32_t *seg_off;     /* CSR: segment atoms of slot f are seg_ids[seg_off[f]..[f+1]) */
     uint32_t *seg_ids;
     vg_present *present; /* which slots an event can resolve */
+    uint32_t *fc_atoms;  /* the atoms of long value lists (see note_fconds) */
     uint32_t *re_always; /* regex atoms no database could take: seen on every event */
     size_t n_re_always;
     vg_pf_stats stats;
@@ -1027,14 +1027,14 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
         case PF_EQ_SEG: /* a slot with segment atoms has at most SEG_LENS lengths (req_seg) */
             seg_lens_add(&ps->seg, l->len);
             ps->eq |= fold ? EQ_SEG : EQ_SEG_C;
-            pf->lit_db[i] = (uint32_t)(pf->n_dbs + l->slot); /* see value_possible */
             break;
         default: /* basename, tail */
             ps->eq |= l->kind == PF_EQ_BASE ? (fold ? EQ_BASE : EQ_BASE_C)
                                             : (fold ? EQ_TAIL : EQ_TAIL_C);
-            pf->lit_db[i] = (uint32_t)(pf->n_dbs + l->slot);
             break;
         }
+        /* every value of the field is looked up whenever it is present (see atom_possible) */
+        pf->lit_db[i] = (uint32_t)(pf->n_dbs + l->slot);
     }
     /* the lengths of each field's exact text values */
     size_t n_len = 0;
@@ -1112,6 +1112,47 @@ static void note_vm_lits(const builder *b)
         vg_vmatch *vm = (vg_vmatch *)(uintptr_t)b->vm_keys[i];
         vm->pf_lit = b->vm_lit[i] + 1;
     }
+}
+
+/* Lists of at least FC_LIST values without `all`: each value's atom, in one array, so
+ * that evaluation passes over the values whose atom was not seen without reading them
+ * (vg_fcond.pf_atoms); and for every field condition whether an absent field fails it. The
+ * conditions belong to the ruleset the prefilter is built for (see note_vm_lits). */
+#define FC_LIST 8
+static bool note_fconds(vg_prefilter *pf, const vg_ruleset *rs)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        size_t n = 0;
+        for (size_t r = 0; r < rs->rules.n; r++) {
+            const vg_det *det = &rs->rules.v[r].det;
+            for (size_t i = 0; i < det->n_sels; i++)
+                for (size_t g = 0; g < det->sels[i].n_groups; g++)
+                    for (size_t k = 0; k < det->sels[i].groups[g].n; k++) {
+                        vg_fcond *f = (vg_fcond *)(uintptr_t)&det->sels[i].groups[g].conds[k];
+                        if (!f->field)
+                            continue;
+                        if (pass == 0) {
+                            bool absent_false = true;
+                            for (size_t v = 0; v < f->n_vals && absent_false; v++)
+                                absent_false = f->vals[v].kind != VG_VM_NULL &&
+                                               f->vals[v].kind != VG_VM_EXISTS;
+                            f->pf_absent_false = absent_false;
+                        }
+                        if (f->all || f->n_vals < FC_LIST)
+                            continue;
+                        if (pass == 1) {
+                            for (size_t v = 0; v < f->n_vals; v++)
+                                pf->fc_atoms[n + v] =
+                                        f->vals[v].pf_lit ? f->vals[v].pf_lit - 1 : UINT32_MAX;
+                            f->pf_atoms = pf->fc_atoms + n;
+                        }
+                        n += f->n_vals;
+                    }
+        }
+        if (pass == 0 && !(pf->fc_atoms = vg_malloc((n ? n : 1) * sizeof(uint32_t))))
+            return false;
+    }
+    return true;
 }
 
 /* rule -> the databases of its first clause's scanned literals, as CSR (a database may be
@@ -1249,6 +1290,8 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     if (!build_slot_db(pf, rs) || !build_rule_dbs(pf, reqs) || !build_eq(pf, &b, rs->fslots.n))
         goto nomem;
     note_vm_lits(&b);
+    if (!note_fconds(pf, rs))
+        goto nomem;
     pf->present = vg_present_new(rs);
     if (!pf->present)
         goto nomem;
@@ -1314,6 +1357,7 @@ void vg_prefilter_free(vg_prefilter *pf)
     vg_free(pf->lit_rules);
     vg_free(pf->more_off);
     vg_free(pf->re_always);
+    vg_free(pf->fc_atoms);
     vg_free(pf->more);
     vg_free(pf);
 }
@@ -1342,16 +1386,18 @@ bool vg_prefilter_more(const vg_prefilter *pf, const vg_pf_scratch *s, uint32_t 
     return true;
 }
 
+bool vg_prefilter_atom_possible(const vg_prefilter *pf, const vg_pf_scratch *s, uint32_t atom)
+{
+    if (atom == UINT32_MAX || pf->lit_db[atom] == UNSCANNED_DB)
+        return true; /* no atom, or one this scan does not decide */
+    return s->db_gen[pf->lit_db[atom]] != s->gen || s->lit_gen[atom] == s->gen;
+}
+
 bool vg_prefilter_value_possible(const vg_prefilter *pf,
                                  const vg_pf_scratch *s,
                                  const vg_vmatch *vm)
 {
-    if (!vm->pf_lit)
-        return true; /* no literal known for this value */
-    uint32_t lit = vm->pf_lit - 1;
-    if (pf->lit_db[lit] == UNSCANNED_DB)
-        return true;
-    return s->db_gen[pf->lit_db[lit]] != s->gen || s->lit_gen[lit] == s->gen;
+    return !vm->pf_lit || vg_prefilter_atom_possible(pf, s, vm->pf_lit - 1);
 }
 
 const vg_present *vg_prefilter_present(const vg_prefilter *pf)
@@ -1649,9 +1695,8 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
         if (ps->present != UINT32_MAX)
             mark(&c, ps->present);
         if (ps->eq) {
-            /* its basename, tail and segment atoms are looked up */
-            if (ps->eq & EQ_OWN)
-                s->db_gen[pf->n_dbs + slot] = s->gen;
+            /* its exact-value atoms are looked up */
+            s->db_gen[pf->n_dbs + slot] = s->gen;
             for (uint32_t i = resolve(ctx, slot); i != VG_NODE_NONE;) {
                 const vg_node *nd = vg_event_node(ev, i);
                 const vg_node *t = scan_text(ev, nd);

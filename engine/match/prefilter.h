@@ -7,24 +7,25 @@
  * atoms such that the rule can only match if at least one of them is seen in the event. An
  * atom is an exact value of a field (a value without wildcards; numbers also by their
  * integer value), a literal that occurs in a field's value (or, for keyword searches, in
- * any value), or the presence of a field (a field condition with neither, such as a regex
- * without a provable literal or a number comparison). AND keeps the most selective side
- * (exact values, then the longest literal, presence last), OR unions both sides; NOT, null
- * and `exists: false` give no requirement. A rule without a requirement is "always a
- * candidate".
+ * any value), a regex without a provable literal (scanned for in prefilter mode), or the
+ * presence of a field (a field condition with none of these, such as a number
+ * comparison). AND keeps the most selective side (exact values, then the longest literal,
+ * regexes, presence last), OR unions both sides; NOT, null and `exists: false` give no
+ * requirement. A rule without a requirement is "always a candidate". A requirement may
+ * have a second clause, another set of atoms one of which must be seen too, made only of
+ * atoms the scan looks for anyway; it is checked per candidate (vg_prefilter_more).
  *
  * The literals that some requirement uses are grouped by field and compiled into one
- * vectorscan literal database per field (case-insensitive where the Sigma value is).
- * Keyword literals have a pseudo slot per logsource mapping entry plus one for rules that
- * apply to every event, so that logsource routing (route.h) can tell which of them may
- * apply; they share one database, scanned once over the event's values joined when any of
- * them may. Exact values sit in one hash table keyed by (field, value).
- * Per event, each present field that has a database is scanned once (unless routing says no
- * rule of the database can apply), its values are looked up in the exact-value table, every
- * atom seen marks its rules, and only the marked rules plus the always-candidates are
- * evaluated. The prefilter never decides a match: it only removes rules that cannot match,
- * so the evaluator's answer is unchanged (the differential test checks this against the
- * reference evaluator).
+ * vectorscan literal database per field (case-insensitive where the Sigma value is), the
+ * regexes into one regex database per field. Keyword literals have a pseudo slot per logsource
+ * mapping entry plus one for rules that apply to every event, so that logsource routing (route.h)
+ * can tell which of them may apply; they share one database, scanned once over the event's values
+ * joined when any of them may. Exact values sit in one hash table keyed by (field, value). Per
+ * event, each present field that has databases is scanned once with each (unless routing says no
+ * rule of the database can apply), its values are looked up in the exact-value table, every atom
+ * seen marks its rules, and only the marked rules plus the always-candidates are evaluated. The
+ * prefilter never decides a match: it only removes rules that cannot match, so the evaluator's
+ * answer is unchanged (the differential test checks this against the reference evaluator).
  *
  * Thread: the prefilter is built once and read-only; each thread has its own vg_pf_scratch.
  */
@@ -95,6 +96,10 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
 /* After vg_prefilter_scan of an event, for a candidate rule r: false when some further
  * clause of r's requirement has no atom seen (the rule cannot match), true otherwise. */
 bool vg_prefilter_more(const vg_prefilter *pf, const vg_pf_scratch *s, uint32_t r);
+
+/* After vg_prefilter_scan of an event: false when atom (an id from vg_fcond.pf_atoms;
+ * UINT32_MAX: none) was certainly not seen in the event, true otherwise. */
+bool vg_prefilter_atom_possible(const vg_prefilter *pf, const vg_pf_scratch *s, uint32_t atom);
 
 /* After vg_prefilter_scan of an event: false when a value matcher of a rule (a vg_vmatch)
  * certainly does not match any value of this event: every match of it contains a literal

@@ -101,6 +101,12 @@ typedef struct vg_fcond {
     bool all;          /* AND of values instead of OR */
     bool neg;          /* neq: result negated */
     uint32_t line, col;
+    /* set by the prefilter (prefilter.c) for the fast path: per value, the atom every match
+     * of it needs (UINT32_MAX: none), for a long list of values without `all`, so that the
+     * values whose atom was not seen are passed over without being read (NULL: not set);
+     * and whether no value can match when the field is absent */
+    const uint32_t *pf_atoms;
+    bool pf_absent_false;
 } vg_fcond;
 
 typedef struct vg_group {

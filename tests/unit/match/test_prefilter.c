@@ -600,6 +600,56 @@ static void test_regex_atoms(void **state)
     assert_int_equal(run(f, "{\"Image\":123}", hits, &n), 0);
 }
 
+/* Long value lists: the fast path reads only the values whose atom the scan may have seen,
+ * and an absent field fails a condition at once unless a value is null or `exists`. The
+ * answers are the reference evaluator's (run() checks every event). */
+static const char list_rules[] =
+        "title: basenames\nid: l0\nlogsource: {product: any}\n"
+        "detection: {sel: {Image|endswith: ['\\\\a1.exe', '\\\\a2.exe', '\\\\a3.exe', "
+        "'\\\\a4.exe', '\\\\a5.exe', '\\\\a6.exe', '\\\\a7.exe', '\\\\a8.exe', "
+        "'\\\\a9.exe']}, condition: sel}\n"
+        "---\n"
+        "title: exact values and a wildcard\nid: l1\nlogsource: {product: any}\n"
+        "detection: {sel: {User: [u1, u2, u3, u4, u5, u6, u7, u8, 'x*y']}, condition: sel}\n"
+        "---\n"
+        "title: null among them\nid: l2\nlogsource: {product: any}\n"
+        "detection: {sel: {Image: [null, b1, b2, b3, b4, b5, b6, b7, b8]}, sel2: {User: u1},"
+        " condition: sel and sel2}\n";
+
+static int setup_list(void **state)
+{
+    return setup_with(state, NULL, list_rules);
+}
+
+static void test_long_lists(void **state)
+{
+    fixture *f = *state;
+    uint32_t hits[CAP];
+    size_t n;
+    (void)run(f, "{\"Image\":\"C:\\\\A9.EXE\"}", hits, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 0);
+    (void)run(f, "{\"Image\":[\"C:\\\\q.exe\",\"C:\\\\a5.exe\"]}", hits, &n);
+    assert_int_equal(n, 1);
+    (void)run(f, "{\"Image\":\"C:\\\\a10.exe\"}", hits, &n);
+    assert_int_equal(n, 0);
+    (void)run(f, "{\"User\":\"U8\"}", hits, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 1);
+    (void)run(f, "{\"User\":\"xzzy\"}", hits, &n); /* the wildcard has no atom */
+    assert_int_equal(n, 1);
+    (void)run(f, "{\"User\":\"u9\"}", hits, &n);
+    assert_int_equal(n, 0);
+    /* l2: an absent Image matches its null */
+    (void)run(f, "{\"User\":\"u1\"}", hits, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(hits[1], 2);
+    (void)run(f, "{\"User\":\"u1\",\"Image\":\"B8\"}", hits, &n);
+    assert_int_equal(n, 2);
+    (void)run(f, "{\"User\":\"u1\",\"Image\":\"b9\"}", hits, &n);
+    assert_int_equal(n, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -613,6 +663,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_segments, setup_seg, teardown),
             cmocka_unit_test_setup_teardown(test_clauses, setup_clause, teardown),
             cmocka_unit_test_setup_teardown(test_regex_atoms, setup_re, teardown),
+            cmocka_unit_test_setup_teardown(test_long_lists, setup_list, teardown),
     };
     return cmocka_run_group_tests_name("match/prefilter", tests, NULL, NULL);
 }
