@@ -48,7 +48,8 @@ typedef struct vg_pf_stats {
     size_t n_literals;     /* distinct (field, literal, case) entries scanned */
     size_t n_regex;        /* regexes without a literal scanned for (prefilter mode) */
     size_t n_exact;        /* distinct (field, exact value) entries looked up */
-    size_t n_databases;    /* vectorscan databases (one per field, one for keywords) */
+    size_t n_databases;    /* vectorscan databases (per field: literals, regexes; keywords: all, per
+                              product) */
 } vg_pf_stats;
 
 /* Build from a finished ruleset. NULL on failure with a message in err. */

@@ -37,7 +37,8 @@ typedef struct vg_prefilter_info {
     size_t n_regex;     /* regexes without a literal in per-field databases (scanned in
                            prefilter mode: a rule with one is evaluated where it may match) */
     size_t n_exact;     /* distinct exact values looked up per event */
-    size_t n_databases; /* databases: one per field with literals, one for keywords */
+    size_t n_databases; /* databases: per field its literals and its regexes; keywords: all, and per
+                           product */
 } vg_prefilter_info;
 
 /* Build the literal prefilter of a finished ruleset (vectorscan databases). Needed by

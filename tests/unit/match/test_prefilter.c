@@ -265,6 +265,12 @@ static void test_keyword_slots(void **state)
     fixture *f = *state;
     uint32_t hits[CAP];
     size_t n;
+    /* the database of every keyword literal and one per group of slots an event may use:
+     * windows alone, and windows with security, with system, with process creation (each
+     * with the unmapped rule's slot, which applies everywhere) */
+    vg_prefilter_info pi;
+    assert_true(vg_ruleset_prefilter_info(f->rs, &pi));
+    assert_int_equal(pi.n_databases, 5);
     /* System: windows, system and unmapped apply */
     const char *sys = "{\"Channel\":\"System\",\"EventID\":7045,\"Computer\":\"h\","
                       "\"M\":\"alphaword bravoword charlieword deltaword echoword\"}";
