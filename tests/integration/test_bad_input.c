@@ -297,10 +297,28 @@ static void test_huge_list_and_catastrophic_regex(void **state)
     char *ev = repeat("{\"CommandLine\":\"", "a", 5000, "b\"}");
     harness_write("redos.jsonl", ev);
     free(ev);
+    /* the default matcher's regex prefilter (vectorscan, linear time) sees that the value
+     * cannot match and never runs PCRE2 on it; the reference evaluator does, and stops at
+     * the match limit */
     r = harness_run("run --rules %s/redos.yml --format json --input %s/redos.jsonl",
                     harness_tmpdir(), harness_tmpdir());
     assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "0 rule evaluations, 0 regex limit hits"));
+    harness_result_free(&r);
+    r = harness_run("run --matcher reference --rules %s/redos.yml --format json --input "
+                    "%s/redos.jsonl",
+                    harness_tmpdir(), harness_tmpdir());
+    assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.err, "1 regex limit hits"));
+    harness_result_free(&r);
+    /* a lookahead the prefilter has to leave out: PCRE2 runs, and stops at the limit */
+    harness_write("redos2.yml", "title: ReDoS 2\nid: 11111111-0000-4000-8000-000000000004\n"
+                                "logsource: {product: vigiltest}\ndetection:\n"
+                                "  sel: {CommandLine|re: '^(?=(a+)+$)'}\n  condition: sel\n");
+    r = harness_run("run --rules %s/redos2.yml --format json --input %s/redos.jsonl",
+                    harness_tmpdir(), harness_tmpdir());
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "1 rule evaluations, 1 regex limit hits"));
     harness_result_free(&r);
 }
 
