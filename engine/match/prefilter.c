@@ -44,6 +44,9 @@
 #define MIN_LIT 2
 /* lit_db of a literal that no requirement uses: it is in no database */
 #define UNSCANNED_DB UINT32_MAX
+/* lit_db of an exact-value atom: looked up whenever its field is present, so an event
+ * that did not see it certainly lacks it (see vg_prefilter_atom_possible) */
+#define LOOKED_UP_DB (UINT32_MAX - 1)
 
 /* What seeing an atom of a requirement means. */
 typedef enum pf_kind {
@@ -86,7 +89,6 @@ typedef struct pf_eq {
 #define EQ_TAIL_C 64u  /* the same as is */
 #define EQ_SEG    128u /* the text after each '=', case folded, at the segment lengths */
 #define EQ_SEG_C  256u /* the same as is */
-/* the atoms looked up per slot, marked as "computed" in db_gen (see value_possible) */
 
 /* Segments: a literal with an '=' (Hashes|contains: 'IMPHASH=1B1A...') occurs only where
  * some '=' of the value is followed by the literal's text after its last '=' (the hash).
@@ -168,8 +170,7 @@ struct vg_prefilter {
      * count and atoms (checked per candidate: vg_prefilter_more) */
     uint32_t *more_off, *more;
     size_t n_lits;
-    uint32_t *lit_db;   /* per literal: its database; basename, tail, segment atoms: n_dbs +
-                         * slot (see value_possible) */
+    uint32_t *lit_db;   /* per literal: its database, LOOKED_UP_DB or UNSCANNED_DB */
     uint32_t *rule_off; /* CSR: databases of rule r are rule_dbs[rule_off[r]..[r+1]) */
     uint32_t *rule_dbs;
     pf_db *dbs;
@@ -188,7 +189,7 @@ struct vg_prefilter {
     size_t n_kw_groups;
     uint32_t *kw_dbs; /* indexes in dbs[] of the keyword slots */
     size_t n_kw_dbs;
-    pf_slot *slots; /* per field slot (one cache line holds four) */
+    pf_slot *slots; /* per field slot */
     pf_eq *eq;      /* exact-value atoms (open addressing), NULL if none */
     struct pf_eqlen *eqlen;
     size_t eq_size; /* power of two */
@@ -209,8 +210,7 @@ struct vg_pf_scratch {
     hs_scratch_t *hs;
     uint32_t gen;      /* scan generation */
     uint32_t *lit_gen; /* per literal: == gen when seen by this event's scan */
-    uint32_t *db_gen;  /* per database, then per field slot (its basename, tail and segment
-                        * atoms): == gen when scanned or looked up for this event */
+    uint32_t *db_gen;  /* per database: == gen when scanned for this event */
     uint64_t *cand;
     size_t n_words;
     char *kw_buf; /* the event's values joined, for the keyword databases */
@@ -1096,8 +1096,7 @@ static bool build_eq(vg_prefilter *pf, const builder *b, size_t n_slots)
                                             : (fold ? EQ_TAIL : EQ_TAIL_C);
             break;
         }
-        /* every value of the field is looked up whenever it is present (see atom_possible) */
-        pf->lit_db[i] = (uint32_t)(pf->n_dbs + l->slot);
+        pf->lit_db[i] = LOOKED_UP_DB;
     }
     /* the lengths of each field's exact text values */
     size_t n_len = 0;
@@ -1336,7 +1335,7 @@ static bool build_rule_dbs(vg_prefilter *pf, const cnf *reqs)
         const req *c = &reqs[r].c[0];
         uint32_t n = 0;
         for (size_t i = 0; !c->none && i < c->n; i++)
-            n += pf->lit_db[c->lits[i]] != UNSCANNED_DB;
+            n += pf->lit_db[c->lits[i]] < pf->n_dbs;
         pf->rule_off[r + 1] = pf->rule_off[r] + n;
     }
     pf->rule_dbs = vg_malloc((pf->rule_off[pf->n_rules] + 1) * sizeof(uint32_t));
@@ -1346,10 +1345,23 @@ static bool build_rule_dbs(vg_prefilter *pf, const cnf *reqs)
         const req *c = &reqs[r].c[0];
         uint32_t n = pf->rule_off[r];
         for (size_t i = 0; !c->none && i < c->n; i++)
-            if (pf->lit_db[c->lits[i]] != UNSCANNED_DB)
+            if (pf->lit_db[c->lits[i]] < pf->n_dbs)
                 pf->rule_dbs[n++] = pf->lit_db[c->lits[i]];
     }
     return true;
+}
+
+static void builder_fini(builder *b)
+{
+    vg_free(b->used);
+    vg_free(b->first_used);
+    vg_free(b->first_kinds);
+    vg_free(b->vm_keys);
+    vg_free(b->seg);
+    vg_free(b->vm_lit);
+    vg_free(b->lits);
+    vg_free(b->tab);
+    vg_arena_free(b->a);
 }
 
 vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
@@ -1368,7 +1380,7 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     if (!pf->always || !b.seg)
         goto nomem;
     seg_collect(&b);
-    /* Pass 1: one clause per rule, the most selective (see better). Pass 2: up to CLAUSES
+    /* Pass 1: one clause per rule, the most selective (see prefer). Pass 2: up to CLAUSES
      * per rule, the first pass's among them, the others of atoms that the first pass's
      * clauses make the scan look for anyway (see admissible). */
     for (size_t r = 0; r < rs->rules.n; r++) {
@@ -1475,29 +1487,13 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     for (size_t d = 0; d < pf->n_dbs; d++)
         pf->stats.n_databases += pf->dbs[d].db != NULL;
     vg_free(reqs);
-    vg_free(b.used);
-    vg_free(b.first_used);
-    vg_free(b.first_kinds);
-    vg_free(b.vm_keys);
-    vg_free(b.seg);
-    vg_free(b.vm_lit);
-    vg_free(b.lits);
-    vg_free(b.tab);
-    vg_arena_free(b.a);
+    builder_fini(&b);
     return pf;
 nomem:
     snprintf(err, err_len, "out of memory building the prefilter");
 fail:
     vg_free(reqs);
-    vg_free(b.used);
-    vg_free(b.first_used);
-    vg_free(b.first_kinds);
-    vg_free(b.vm_keys);
-    vg_free(b.seg);
-    vg_free(b.vm_lit);
-    vg_free(b.lits);
-    vg_free(b.tab);
-    vg_arena_free(b.a);
+    builder_fini(&b);
     vg_prefilter_free(pf);
     return NULL;
 }
@@ -1544,30 +1540,29 @@ void vg_prefilter_stats(const vg_prefilter *pf, vg_pf_stats *out)
     *out = pf->stats;
 }
 
+bool vg_prefilter_atom_possible(const vg_prefilter *pf, const vg_pf_scratch *s, uint32_t atom)
+{
+    if (atom == UINT32_MAX || pf->lit_db[atom] == UNSCANNED_DB)
+        return true; /* no atom, or one this scan does not decide */
+    if (s->lit_gen[atom] == s->gen)
+        return true;
+    /* a literal or regex whose database this event did not scan may be there */
+    return pf->lit_db[atom] != LOOKED_UP_DB && s->db_gen[pf->lit_db[atom]] != s->gen;
+}
+
 bool vg_prefilter_more(const vg_prefilter *pf, const vg_pf_scratch *s, uint32_t r)
 {
     const uint32_t *m = pf->more + pf->more_off[r], *end = pf->more + pf->more_off[r + 1];
     while (m < end) {
         uint32_t n = *m++;
         bool seen = false;
-        for (uint32_t i = 0; i < n && !seen; i++) {
-            uint32_t a = m[i];
-            /* a scanned literal whose database this event did not scan may be there */
-            seen = s->lit_gen[a] == s->gen ||
-                   (pf->lit_db[a] < pf->n_dbs && s->db_gen[pf->lit_db[a]] != s->gen);
-        }
+        for (uint32_t i = 0; i < n && !seen; i++)
+            seen = vg_prefilter_atom_possible(pf, s, m[i]);
         if (!seen)
             return false;
         m += n;
     }
     return true;
-}
-
-bool vg_prefilter_atom_possible(const vg_prefilter *pf, const vg_pf_scratch *s, uint32_t atom)
-{
-    if (atom == UINT32_MAX || pf->lit_db[atom] == UNSCANNED_DB)
-        return true; /* no atom, or one this scan does not decide */
-    return s->db_gen[pf->lit_db[atom]] != s->gen || s->lit_gen[atom] == s->gen;
 }
 
 bool vg_prefilter_value_possible(const vg_prefilter *pf,
@@ -1620,7 +1615,7 @@ vg_pf_scratch *vg_pf_scratch_new(const vg_prefilter *pf)
     s->n_words = pf->n_words;
     s->cand = vg_calloc(pf->n_words ? pf->n_words : 1, sizeof(uint64_t));
     s->lit_gen = vg_calloc(pf->n_lits ? pf->n_lits : 1, sizeof(uint32_t));
-    s->db_gen = vg_calloc(pf->n_dbs + pf->n_slots + 1, sizeof(uint32_t));
+    s->db_gen = vg_calloc(pf->n_dbs + 1, sizeof(uint32_t));
     if (!s->cand || !s->lit_gen || !s->db_gen ||
         (pf->proto && hs_clone_scratch(pf->proto, &s->hs) != HS_SUCCESS)) {
         vg_pf_scratch_free(s);
@@ -1879,7 +1874,7 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
     scan_ctx c = {pf, s, s->cand};
     if (++s->gen == 0) { /* wrapped: forget every mark */
         memset(s->lit_gen, 0, (pf->n_lits ? pf->n_lits : 1) * sizeof(uint32_t));
-        memset(s->db_gen, 0, (pf->n_dbs + pf->n_slots + 1) * sizeof(uint32_t));
+        memset(s->db_gen, 0, (pf->n_dbs + 1) * sizeof(uint32_t));
         s->gen = 1;
     }
     for (size_t i = 0; i < pf->n_re_always; i++)
@@ -1889,9 +1884,7 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
         const pf_slot *ps = &pf->slots[slot];
         if (ps->present != UINT32_MAX)
             mark(&c, ps->present);
-        if (ps->eq) {
-            /* its exact-value atoms are looked up */
-            s->db_gen[pf->n_dbs + slot] = s->gen;
+        if (ps->eq) { /* its exact-value atoms are looked up */
             for (uint32_t i = resolve(ctx, slot); i != VG_NODE_NONE;) {
                 const vg_node *nd = vg_event_node(ev, i);
                 const vg_node *t = scan_text(ev, nd);

@@ -20,12 +20,14 @@
  * regexes into one regex database per field. Keyword literals have a pseudo slot per logsource
  * mapping entry plus one for rules that apply to every event, so that logsource routing (route.h)
  * can tell which of them may apply; they share one database, scanned once over the event's values
- * joined when any of them may. Exact values sit in one hash table keyed by (field, value). Per
- * event, each present field that has databases is scanned once with each (unless routing says no
- * rule of the database can apply), its values are looked up in the exact-value table, every atom
- * seen marks its rules, and only the marked rules plus the always-candidates are evaluated. The
- * prefilter never decides a match: it only removes rules that cannot match, so the evaluator's
- * answer is unchanged (the differential test checks this against the reference evaluator).
+ * joined when any of them may (or, when the slots that may apply are those of one product's
+ * group, that group's smaller database). Exact values sit in one hash table keyed by (field,
+ * value). Per event, each present field that has databases is scanned once with each (unless
+ * routing says no rule of the database can apply), its values are looked up in the exact-value
+ * table, every atom seen marks its rules, and only the marked rules plus the always-candidates are
+ * evaluated. The prefilter never decides a match: it only removes rules that cannot match, so the
+ * evaluator's answer is unchanged (the differential test checks this against the reference
+ * evaluator).
  *
  * Thread: the prefilter is built once and read-only; each thread has its own vg_pf_scratch.
  */
@@ -103,9 +105,10 @@ bool vg_prefilter_more(const vg_prefilter *pf, const vg_pf_scratch *s, uint32_t 
 bool vg_prefilter_atom_possible(const vg_prefilter *pf, const vg_pf_scratch *s, uint32_t atom);
 
 /* After vg_prefilter_scan of an event: false when a value matcher of a rule (a vg_vmatch)
- * certainly does not match any value of this event: every match of it contains a literal
- * that a database scanned for this event holds and did not report. true otherwise
- * (including values without a literal, or whose database was not scanned). */
+ * certainly does not match any value of this event: every match of it needs an atom (a
+ * literal or regex of a database scanned for this event, or an exact value, looked up
+ * whenever its field is present) that the scan did not see. true otherwise (including
+ * values without an atom, or whose database was not scanned). */
 bool vg_prefilter_value_possible(const vg_prefilter *pf,
                                  const vg_pf_scratch *s,
                                  const struct vg_vmatch *vm);
