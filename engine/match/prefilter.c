@@ -38,6 +38,10 @@
 #define KW_ALWAYS UINT32_MAX
 #define MAX_REQ   4096 /* a requirement with more literals is treated as NONE */
 #define CLAUSES   2    /* clauses of a requirement (each needs an atom seen) */
+/* An atom that rules test under a negation this often (filters of benign activity, such
+ * as a parent process svchost.exe) is taken as common in events: a clause without one is
+ * preferred (see note_benign). */
+#define BENIGN_MIN 2
 /* A one-byte literal (" ", "1", ">") occurs in most values: it filters nothing and makes
  * the scan report at almost every byte. Such a value gives no requirement, so that AND
  * picks another side (with all SigmaHQ rules: 8k fewer instructions per event). */
@@ -70,7 +74,8 @@ typedef struct pf_lit {
     bool cased;
     const char *p;
     size_t len;
-    size_t weight; /* selectivity for choosing among requirements: more is rarer */
+    size_t weight;   /* selectivity for choosing among requirements: more is rarer */
+    uint32_t benign; /* negated uses (filters) in all rules: see note_benign */
 } pf_lit;
 
 /* One exact-value atom in the lookup table: its key hash and its atom id. */
@@ -307,7 +312,7 @@ static uint32_t intern(builder *b, uint32_t slot, pf_kind kind, bool cased, cons
         b->lits = nv;
         b->cap_lits = cap;
     }
-    b->lits[b->n_lits] = (pf_lit){slot, (uint8_t)kind, cased, p, n, n};
+    b->lits[b->n_lits] = (pf_lit){slot, (uint8_t)kind, cased, p, n, n, 0};
     b->tab[k] = (uint32_t)++b->n_lits;
     return (uint32_t)(b->n_lits - 1);
 nomem:
@@ -328,9 +333,25 @@ static size_t min_weight(const builder *b, const req *r)
     return m;
 }
 
-/* Is x a better clause than y (both not NONE)? */
+/* Is the clause common in events: has it an atom that rules test under a negation at
+ * least BENIGN_MIN times, or a regex (which costs its field a scan of its own)? */
+static bool is_common(const builder *b, const req *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const pf_lit *l = &b->lits[r->lits[i]];
+        if (l->benign >= BENIGN_MIN || l->kind == PF_REGEX)
+            return true;
+    }
+    return false;
+}
+
+/* Is x a better clause than y (both not NONE)? One that is not common (is_common), then
+ * the one whose least selective atom is the most selective, then the shorter. */
 static bool prefer(const builder *b, const req *x, const req *y)
 {
+    bool cx = is_common(b, x), cy = is_common(b, y);
+    if (cx != cy)
+        return cy;
     size_t mx = min_weight(b, x), my = min_weight(b, y);
     if (mx != my)
         return mx > my;
@@ -765,6 +786,65 @@ static cnf req_prog(builder *b, const vg_det *det, const vg_prog *p, int depth)
         }
     }
     return CNF_NONE;
+}
+
+/* ---- building: common atoms ---- */
+
+static void benign_sel(builder *b, const vg_sel *sel)
+{
+    for (size_t g = 0; g < sel->n_groups; g++) {
+        const vg_group *grp = &sel->groups[g];
+        for (size_t k = 0; k < grp->n; k++) {
+            const vg_fcond *f = &grp->conds[k];
+            if (f->neg || !f->field)
+                continue;
+            for (size_t i = 0; i < f->n_vals; i++) {
+                req r = req_value(b, f, &f->vals[i]);
+                for (size_t j = 0; !r.none && j < r.n; j++)
+                    b->lits[r.lits[j]].benign++;
+            }
+        }
+    }
+}
+
+static void benign_prog(builder *b, const vg_det *det, const vg_prog *p, bool neg, int depth)
+{
+    if (depth > 20000)
+        return;
+    switch (p->kind) {
+    case VG_P_SEL:
+        if (neg)
+            benign_sel(b, &det->sels[p->sel]);
+        return;
+    case VG_P_AND:
+    case VG_P_OR:
+        benign_prog(b, det, p->a, neg, depth + 1);
+        benign_prog(b, det, p->b, neg, depth + 1);
+        return;
+    case VG_P_NOT:
+        benign_prog(b, det, p->a, !neg, depth + 1);
+        return;
+    case VG_P_OF:
+        for (uint32_t i = 0; neg && i < p->n_sels; i++)
+            benign_sel(b, &det->sels[p->sels[i]]);
+        return;
+    }
+}
+
+/* Count, per atom, the values under a negation that have it, in every rule and filter:
+ * what detection authors exclude as benign is what events commonly have. */
+static void note_benign(builder *b)
+{
+    const vg_ruleset *rs = b->rs;
+    for (size_t r = 0; r < rs->rules.n; r++) {
+        const vg_rule *rule = &rs->rules.v[r];
+        bool every = rule->ls_entry < 0 || !rs->ls.v[rule->ls_entry].when.n_sels;
+        b->kw_slot = every ? KW_ALWAYS : KW_BIT | (uint32_t)rule->ls_entry;
+        benign_prog(b, &rule->det, rule->det.prog, false, 0);
+        for (size_t f = 0; f < rule->n_filters; f++)
+            benign_prog(b, &rule->filters[f]->det, rule->filters[f]->det.prog, true, 0);
+    }
+    b->n_vm = 0; /* the first pass notes every value's literal */
 }
 
 /* ---- building: databases ---- */
@@ -1380,6 +1460,7 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     if (!pf->always || !b.seg)
         goto nomem;
     seg_collect(&b);
+    note_benign(&b);
     /* Pass 1: one clause per rule, the most selective (see prefer). Pass 2: up to CLAUSES
      * per rule, the first pass's among them, the others of atoms that the first pass's
      * clauses make the scan look for anyway (see admissible). */

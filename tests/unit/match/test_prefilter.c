@@ -558,6 +558,62 @@ static void test_clauses(void **state)
     assert_int_equal(hits[0], 3);
 }
 
+/* A value that rules exclude under a negation (filters of benign activity) is taken as
+ * common in events: a clause with such an atom is the weaker one, even when its literal is
+ * longer. Here the parent svchost.exe is filtered by two rules, so the rule that needs it
+ * and a short literal is a candidate only where the short literal is seen. */
+static const char benign_rules[] =
+        "title: svchost and a short literal\nid: b0\nlogsource: {product: any}\n"
+        "detection: {sel: {ParentImage|endswith: '\\\\svchost.exe', CommandLine|contains: zq},"
+        " condition: sel}\n"
+        "---\n"
+        "title: filter one\nid: b1\nlogsource: {product: any}\n"
+        "detection: {sel: {CommandLine|contains: firstword}, f: {ParentImage|endswith: "
+        "'\\\\svchost.exe'}, condition: sel and not f}\n"
+        "---\n"
+        "title: filter two\nid: b2\nlogsource: {product: any}\n"
+        "detection: {sel: {CommandLine|contains: secondword}, f: {ParentImage|endswith: "
+        "'\\\\svchost.exe'}, condition: sel and not f}\n"
+        "---\n"
+        "title: rare tool and a short literal\nid: b3\nlogsource: {product: any}\n"
+        "detection: {sel: {ParentImage|endswith: '\\\\raretool.exe', CommandLine|contains: zq},"
+        " condition: sel}\n";
+
+static int setup_benign(void **state)
+{
+    return setup_with(state, NULL, benign_rules);
+}
+
+static void test_benign(void **state)
+{
+    fixture *f = *state;
+    uint32_t hits[CAP];
+    size_t n;
+    /* the filtered parent alone makes no candidate */
+    assert_int_equal(run(f,
+                         "{\"ParentImage\":\"C:\\\\Windows\\\\svchost.exe\","
+                         "\"CommandLine\":\"x -k netsvcs\"}",
+                         hits, &n),
+                     0);
+    assert_int_equal(n, 0);
+    /* with the short literal, b0 (alone) is evaluated and fires */
+    assert_int_equal(run(f,
+                         "{\"ParentImage\":\"C:\\\\Windows\\\\svchost.exe\","
+                         "\"CommandLine\":\"x zq\"}",
+                         hits, &n),
+                     1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 0);
+    /* b3's parent is filtered nowhere: its basename stays the first clause and the short
+     * literal its second; b0's second clause (the svchost basename) keeps b0 out */
+    assert_int_equal(run(f,
+                         "{\"ParentImage\":\"C:\\\\x\\\\raretool.exe\",\"CommandLine\":\"x zq\"}",
+                         hits, &n),
+                     1);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0], 3);
+}
+
 /* A regex without a provable literal is an atom of its own: the field's such regexes are
  * scanned for in one vectorscan database (prefilter mode), and the rule is evaluated only
  * where that scan reports a possible match. */
@@ -668,6 +724,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_tail, setup_tail, teardown),
             cmocka_unit_test_setup_teardown(test_segments, setup_seg, teardown),
             cmocka_unit_test_setup_teardown(test_clauses, setup_clause, teardown),
+            cmocka_unit_test_setup_teardown(test_benign, setup_benign, teardown),
             cmocka_unit_test_setup_teardown(test_regex_atoms, setup_re, teardown),
             cmocka_unit_test_setup_teardown(test_long_lists, setup_list, teardown),
     };
