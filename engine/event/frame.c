@@ -66,8 +66,10 @@
  * Thread: reentrant. Allocation: none.
  */
 #include "vigil/parse.h"
+#include "event/frame_close.h"
 #include "event/json_check.h"
 
+#include <stdint.h>
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -173,13 +175,10 @@ static size_t find_quote(const char *buf, size_t i, size_t stop)
     return i;
 }
 
-/* Index past the bracket that closes the value opened at buf[b], looking at no more than
- * buf[b, stop); 0 when it does not close there, with *nl set when a newline outside a
- * string ended the search (the value goes on over lines: the caller checks it instead). */
-static size_t match_close(const char *buf, size_t b, size_t stop, bool *nl)
+size_t vg_frame_close_bytes(const char *buf, size_t b, size_t stop, bool *nl, bool *nl_in)
 {
     size_t depth = 0;
-    *nl = false;
+    *nl = *nl_in = false;
     for (size_t i = b; i < stop; i++) {
         char c = buf[i];
         if (c == '"') {
@@ -197,6 +196,8 @@ static size_t match_close(const char *buf, size_t b, size_t stop, bool *nl)
                     break;
                 i++;
             }
+            if (memchr(buf + body, '\n', i - body))
+                *nl_in = true;
         } else if (c == '{' || c == '[') {
             depth++;
         } else if (c == '}' || c == ']') {
@@ -209,6 +210,122 @@ static size_t match_close(const char *buf, size_t b, size_t stop, bool *nl)
     }
     return 0;
 }
+
+#if defined(__SSE2__)
+/* Sixty-four bytes as bit masks (bit k: byte k). */
+typedef struct block64 {
+    uint64_t quote, bslash, open, close, nl;
+} block64;
+
+static uint64_t mask16(__m128i v, __m128i c, unsigned k)
+{
+    return (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, c)) << (16 * k);
+}
+
+static void classify(const char *p, block64 *m)
+{
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  open = _mm_set1_epi8('{'), close = _mm_set1_epi8('}'), nl = _mm_set1_epi8('\n'),
+                  lower = _mm_set1_epi8(0x20);
+    *m = (block64){0, 0, 0, 0, 0};
+    for (unsigned k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        __m128i f = _mm_or_si128(v, lower); /* '[' (0x5b) -> '{', ']' (0x5d) -> '}' */
+        m->quote |= mask16(v, quote, k);
+        m->bslash |= mask16(v, bslash, k);
+        m->open |= mask16(f, open, k);
+        m->close |= mask16(f, close, k);
+        m->nl |= mask16(v, nl, k);
+    }
+}
+
+/* The bytes that a backslash escapes: the one after each run of odd length. *carry (in and
+ * out): byte 0 is escaped by a run that ended the previous block. A run that starts at an
+ * even bit, plus that bit, carries to the bit past its end; the run was odd when that bit
+ * is odd (likewise from odd starts). Runs are apart by at least one zero bit, so the carries
+ * do not meet; a run from an odd start through bit 63 carries out: byte 0 of the next
+ * block is escaped. */
+static uint64_t escaped_bytes(uint64_t bslash, uint64_t *carry)
+{
+    const uint64_t even = 0x5555555555555555ull;
+    uint64_t b = bslash & ~*carry;
+    uint64_t starts = b & ~(b << 1);
+    uint64_t from_even = (b + (starts & even)) & ~b;
+    uint64_t sum_odd = b + (starts & ~even);
+    uint64_t esc = (from_even & ~even) | (sum_odd & ~b & even) | *carry;
+    *carry = sum_odd < b;
+    return esc;
+}
+
+/* Inclusive prefix XOR: bit k is the parity of bits 0..k. */
+static uint64_t prefix_xor(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+/* Strings come from the unescaped quotes (a string's bytes: its opening quote up to its
+ * closing one); brackets and newlines outside them are what framing follows. A backslash
+ * outside a string escapes nothing in vg_frame_close_bytes, which escaped_bytes does not
+ * know: such a value (not JSON) is left to it. */
+size_t vg_frame_close(const char *buf, size_t b, size_t stop, bool *nl, bool *nl_in)
+{
+    uint64_t esc_carry = 0, str_carry = 0, nl_strings = 0;
+    size_t depth = 0;
+    *nl = *nl_in = false;
+    for (size_t p = b; p < stop; p += 64) {
+        char tail[64];
+        const char *at = buf + p;
+        if (stop - p < 64) { /* the last bytes, padded with NULs (none of the bytes looked for) */
+            memset(tail, 0, sizeof(tail));
+            memcpy(tail, at, stop - p);
+            at = tail;
+        }
+        block64 m;
+        classify(at, &m);
+        uint64_t esc = escaped_bytes(m.bslash, &esc_carry);
+        uint64_t in_str = prefix_xor(m.quote & ~esc) ^ str_carry;
+        str_carry = (uint64_t)0 - (in_str >> 63);
+        if (m.bslash & ~in_str)
+            return vg_frame_close_bytes(buf, b, stop, nl, nl_in);
+        uint64_t opens = m.open & ~in_str, closes = m.close & ~in_str, nls = m.nl & ~in_str;
+        uint64_t events = opens | closes | nls;
+        /* no newline, and the closes cannot bring the depth to 0: take the block whole */
+        if (!nls && (size_t)__builtin_popcountll(closes) < depth) {
+            depth += (size_t)__builtin_popcountll(opens);
+            depth -= (size_t)__builtin_popcountll(closes);
+            nl_strings |= m.nl;
+            continue;
+        }
+        for (; events; events &= events - 1) {
+            unsigned k = (unsigned)__builtin_ctzll(events);
+            uint64_t bit = 1ull << k;
+            if (nls & bit) {
+                *nl = true;
+                return 0;
+            }
+            if (opens & bit) {
+                depth++;
+            } else if (--depth == 0) {
+                *nl_in = ((nl_strings | (m.nl & (bit - 1))) != 0);
+                return p + k + 1;
+            }
+        }
+        nl_strings |= m.nl;
+    }
+    return 0;
+}
+#else
+size_t vg_frame_close(const char *buf, size_t b, size_t stop, bool *nl, bool *nl_in)
+{
+    return vg_frame_close_bytes(buf, b, stop, nl, nl_in);
+}
+#endif
 
 /* The value starting at buf[b] is reported by its first line; framing resumes after it. */
 static vg_frame_result
@@ -241,13 +358,13 @@ static vg_frame_result frame_json(const char *buf,
         r = frame_line(buf, b, len, eof, max, start, rec_len, used);
     } else {
         size_t stop = len - b > max ? b + max : len;
-        bool nl;
-        size_t end = match_close(buf, b, stop, &nl);
+        bool nl, nl_in;
+        size_t end = vg_frame_close(buf, b, stop, &nl, &nl_in);
         *start = b;
         if (end) {
-            /* one line: as framed (the parser judges it); over several: only when valid */
-            if (!memchr(buf + b, '\n', end - b) ||
-                vg_json_check(buf + b, end - b) == VG_JSON_VALUE) {
+            /* one line: as framed (the parser judges it); over several: only when valid (a
+             * value that closes has no newline outside its strings) */
+            if (!nl_in || vg_json_check(buf + b, end - b) == VG_JSON_VALUE) {
                 *rec_len = end - b;
                 *used = end;
                 return VG_FRAME_RECORD;

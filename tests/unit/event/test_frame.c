@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "vigil/parse.h"
+#include "event/frame_close.h"
 
 /* Append to a '|'-separated script in out. */
 static void script_add(char *out, size_t cap, char tag, const char *p, size_t n)
@@ -662,6 +663,59 @@ static void test_frame_sigma_regression(void **state)
     assert_int_equal(w.records, 138 - 5 + 6 + 6 + 3 + 3 + 2);
 }
 
+/* The block matcher (sixty-four bytes at a time) against the byte-at-a-time one, on random
+ * bytes over the alphabet that matters (brackets, quotes, backslash runs of every length,
+ * newlines), every opening bracket as the start and several ends: values that cross block
+ * boundaries anywhere, escapes that carry from one block into the next, strings that
+ * span blocks, backslashes outside strings (not JSON: left to the byte matcher). */
+static uint64_t next_random(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void test_frame_close_blocks(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "{}[]\"\"\\\\\\\\\naaaa :,";
+    char buf[400];
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    size_t closed = 0, cut = 0, stopped = 0;
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 1 + next_random(&x) % sizeof(buf);
+        /* fewer newlines and backslashes in some rounds, so that values also close */
+        size_t span = round % 3 == 0 ? sizeof(alphabet) - 1 : 12;
+        for (size_t i = 0; i < n; i++)
+            buf[i] = alphabet[next_random(&x) % span];
+        if (round % 2 == 0) /* a clean string-rich value: JSON-like text */
+            for (size_t i = 0; i < n; i++)
+                if (buf[i] == '\\' && i + 1 < n && buf[i + 1] != '"')
+                    buf[i] = 'b';
+        for (size_t b = 0; b < n; b++) {
+            if (buf[b] != '{' && buf[b] != '[')
+                continue;
+            size_t stops[3] = {n, b + (n - b) / 2 + 1, b + 1 + next_random(&x) % (n - b)};
+            for (int k = 0; k < 3; k++) {
+                bool nl1, in1, nl2, in2;
+                size_t e1 = vg_frame_close(buf, b, stops[k], &nl1, &in1);
+                size_t e2 = vg_frame_close_bytes(buf, b, stops[k], &nl2, &in2);
+                if (e1 != e2 || nl1 != nl2 || (e1 && in1 != in2))
+                    fail_msg("round %d, start %zu, stop %zu: blocks %zu/%d/%d, bytes %zu/%d/%d",
+                             round, b, stops[k], e1, nl1, in1, e2, nl2, in2);
+                closed += e1 != 0;
+                stopped += nl1;
+                cut += !e1 && !nl1;
+            }
+        }
+    }
+    /* every outcome was met often */
+    assert_true(closed > 10000);
+    assert_true(stopped > 10000);
+    assert_true(cut > 10000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -672,6 +726,7 @@ int main(void)
             cmocka_unit_test(test_frame_deep_over_lines),
             cmocka_unit_test(test_frame_many_unclosed_lines),
             cmocka_unit_test(test_frame_concatenated_one_line),
+            cmocka_unit_test(test_frame_close_blocks),
             cmocka_unit_test(test_frame_sigma_regression),
     };
     return cmocka_run_group_tests_name("event/frame", tests, NULL, NULL);
