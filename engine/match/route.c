@@ -2,8 +2,10 @@
 /*
  * route.c: logsource routing (see route.h for the design).
  *
- * The per-thread cache is direct-mapped: ROUTE_CACHE results indexed by the key's hash,
- * each keeping its key bytes for an exact compare. A key longer than ROUTE_KEY_MAX bytes
+ * The per-thread cache holds ROUTE_CACHE results in sets of ROUTE_WAYS picked by the key's
+ * hash (a miss replaces the set's least recently used one), each keeping its key bytes for
+ * an exact compare: a handful of keys never evict each other by sharing a set, as they
+ * would in a direct-mapped cache about half the time. A key longer than ROUTE_KEY_MAX bytes
  * (many or long values) is not cached: its result is computed into a spare entry every
  * time. Results are computed on a miss, so a stream with a handful of Channel/EventID
  * combinations evaluates logsource conditions a handful of times in all.
@@ -22,6 +24,7 @@
 
 #define ROUTE_KEY_MAX 512
 #define ROUTE_CACHE   64
+#define ROUTE_WAYS    4
 
 /* How a field enters the key. */
 enum {
@@ -48,6 +51,7 @@ struct vg_route {
 
 typedef struct centry {
     bool valid;
+    uint64_t used; /* the scratch's clock at its last hit or fill */
     uint64_t hash;
     uint32_t key_len;
     char key[ROUTE_KEY_MAX];
@@ -59,6 +63,7 @@ typedef struct centry {
 
 struct vg_route_scratch {
     centry c[ROUTE_CACHE + 1]; /* the last one: uncached keys */
+    uint64_t clock;            /* lookups so far (centry.used) */
     uint8_t *has;              /* per database, while computing db_skip */
     uint8_t *skip;             /* db_skip with the keyword database unskipped */
     uint32_t *kslots;          /* the key fields an event has */
@@ -429,10 +434,20 @@ const vg_route_res *vg_route_event(const vg_route *rt,
         return &c->res;
     }
     uint64_t h = vg_hash_name(s->key, len);
-    centry *c = &s->c[(h ^ (h >> 29)) % ROUTE_CACHE];
-    if (c->valid && c->hash == h && c->key_len == len && memcmp(c->key, s->key, len) == 0)
-        return &c->res;
+    centry *set = &s->c[(h ^ (h >> 29)) % (ROUTE_CACHE / ROUTE_WAYS) * ROUTE_WAYS];
+    centry *c = set;
+    s->clock++;
+    for (size_t w = 0; w < ROUTE_WAYS; w++) {
+        centry *e = &set[w];
+        if (e->valid && e->hash == h && e->key_len == len && memcmp(e->key, s->key, len) == 0) {
+            e->used = s->clock;
+            return &e->res;
+        }
+        if (!e->valid || (c->valid && e->used < c->used))
+            c = e; /* the one to replace: an empty one, else the least recently used */
+    }
     compute(rt, s, c, when, ctx);
+    c->used = s->clock;
     c->valid = true;
     c->hash = h;
     c->key_len = (uint32_t)len;
