@@ -788,6 +788,14 @@ static cnf req_prog(builder *b, const vg_det *det, const vg_prog *p, int depth)
     return CNF_NONE;
 }
 
+/* The keyword pseudo slot of a rule: its mapping entry's, or the every-event slot for a rule
+ * without a mapping or whose entry has no condition. */
+static uint32_t kw_slot_of(const vg_ruleset *rs, const vg_rule *rule)
+{
+    bool every = rule->ls_entry < 0 || !rs->ls.v[rule->ls_entry].when.n_sels;
+    return every ? KW_ALWAYS : KW_BIT | (uint32_t)rule->ls_entry;
+}
+
 /* ---- building: common atoms ---- */
 
 static void benign_sel(builder *b, const vg_sel *sel)
@@ -838,8 +846,7 @@ static void note_benign(builder *b)
     const vg_ruleset *rs = b->rs;
     for (size_t r = 0; r < rs->rules.n; r++) {
         const vg_rule *rule = &rs->rules.v[r];
-        bool every = rule->ls_entry < 0 || !rs->ls.v[rule->ls_entry].when.n_sels;
-        b->kw_slot = every ? KW_ALWAYS : KW_BIT | (uint32_t)rule->ls_entry;
+        b->kw_slot = kw_slot_of(rs, rule);
         benign_prog(b, &rule->det, rule->det.prog, false, 0);
         for (size_t f = 0; f < rule->n_filters; f++)
             benign_prog(b, &rule->filters[f]->det, rule->filters[f]->det.prog, true, 0);
@@ -1466,8 +1473,7 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
      * clauses make the scan look for anyway (see admissible). */
     for (size_t r = 0; r < rs->rules.n; r++) {
         const vg_rule *rule = &rs->rules.v[r];
-        bool every = rule->ls_entry < 0 || !rs->ls.v[rule->ls_entry].when.n_sels;
-        b.kw_slot = every ? KW_ALWAYS : KW_BIT | (uint32_t)rule->ls_entry;
+        b.kw_slot = kw_slot_of(rs, rule);
         reqs[r] = req_prog(&b, &rule->det, rule->det.prog, 0);
     }
     b.n_first = b.n_lits;
@@ -1485,8 +1491,7 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
     b.n_vm = 0; /* the second pass notes every value's literal again */
     for (size_t r = 0; r < rs->rules.n; r++) {
         const vg_rule *rule = &rs->rules.v[r];
-        bool every = rule->ls_entry < 0 || !rs->ls.v[rule->ls_entry].when.n_sels;
-        b.kw_slot = every ? KW_ALWAYS : KW_BIT | (uint32_t)rule->ls_entry;
+        b.kw_slot = kw_slot_of(rs, rule);
         if (!reqs[r].c[0].none)
             reqs[r] = cnf_and(&b, reqs[r], req_prog(&b, &rule->det, rule->det.prog, 0));
         if (b.nomem)
