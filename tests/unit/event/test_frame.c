@@ -663,11 +663,12 @@ static void test_frame_sigma_regression(void **state)
     assert_int_equal(w.records, 138 - 5 + 6 + 6 + 3 + 3 + 2);
 }
 
-/* The block matcher (sixty-four bytes at a time) against the byte-at-a-time one, on random
- * bytes over the alphabet that matters (brackets, quotes, backslash runs of every length,
- * newlines), every opening bracket as the start and several ends: values that cross block
- * boundaries anywhere, escapes that carry from one block into the next, strings that
- * span blocks, backslashes outside strings (not JSON: left to the byte matcher). */
+/* The block matcher (sixty-four bytes at a time, with SSE2 and with AVX2) against the
+ * byte-at-a-time one, on random bytes over the alphabet that matters (brackets, quotes,
+ * backslash runs of every length, newlines), every opening bracket as the start and several
+ * ends: values that cross block boundaries anywhere, escapes that carry from one block into
+ * the next, strings that span blocks, backslashes outside strings (not JSON: left to the
+ * byte matcher). */
 static uint64_t next_random(uint64_t *x)
 {
     *x ^= *x << 13;
@@ -683,6 +684,12 @@ static void test_frame_close_blocks(void **state)
     char buf[400];
     uint64_t x = 0x9e3779b97f4a7c15ull;
     size_t closed = 0, cut = 0, stopped = 0;
+#if defined(__GNUC__) && defined(__x86_64__)
+    /* the AVX2 blocks too, where the CPU has them */
+    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
+#else
+    bool avx2 = false;
+#endif
     for (int round = 0; round < 20000; round++) {
         size_t n = 1 + next_random(&x) % sizeof(buf);
         /* fewer newlines and backslashes in some rounds, so that values also close */
@@ -698,12 +705,18 @@ static void test_frame_close_blocks(void **state)
                 continue;
             size_t stops[3] = {n, b + (n - b) / 2 + 1, b + 1 + next_random(&x) % (n - b)};
             for (int k = 0; k < 3; k++) {
-                bool nl1, in1, nl2, in2;
-                size_t e1 = vg_frame_close(buf, b, stops[k], &nl1, &in1);
+                bool nl1, in1, nl2, in2, nl3, in3;
+                size_t e1 = vg_frame_close_isa(buf, b, stops[k], &nl1, &in1, false);
                 size_t e2 = vg_frame_close_bytes(buf, b, stops[k], &nl2, &in2);
                 if (e1 != e2 || nl1 != nl2 || (e1 && in1 != in2))
                     fail_msg("round %d, start %zu, stop %zu: blocks %zu/%d/%d, bytes %zu/%d/%d",
                              round, b, stops[k], e1, nl1, in1, e2, nl2, in2);
+                if (avx2) {
+                    size_t e3 = vg_frame_close_isa(buf, b, stops[k], &nl3, &in3, true);
+                    if (e3 != e2 || nl3 != nl2 || (e3 && in3 != in2))
+                        fail_msg("round %d, start %zu, stop %zu: avx2 %zu/%d/%d, bytes %zu/%d/%d",
+                                 round, b, stops[k], e3, nl3, in3, e2, nl2, in2);
+                }
                 closed += e1 != 0;
                 stopped += nl1;
                 cut += !e1 && !nl1;
