@@ -219,6 +219,9 @@ static vg_status parse_mods(vg_cctx *c, const vg_ynode *key, size_t field_len, m
 
 /* ---- value lists ---- */
 
+/* A condition's value matchers while they are compiled: on the heap, then copied into the
+ * arena at their final count (growing them in the arena would leave every outgrown copy
+ * there: about half of all value matcher memory with SigmaHQ's long lists). */
 typedef struct vlist {
     vg_vmatch *v;
     size_t n, cap;
@@ -226,19 +229,27 @@ typedef struct vlist {
 
 static vg_vmatch *vlist_push(vg_cctx *c, vlist *l)
 {
+    (void)c;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 4;
-        vg_vmatch *nv = vg_arena_alloc(c->a, cap * sizeof(*nv));
+        vg_vmatch *nv = vg_realloc(l->v, cap * sizeof(*nv));
         if (!nv)
             return NULL;
-        if (l->n)
-            memcpy(nv, l->v, l->n * sizeof(*nv));
         l->v = nv;
         l->cap = cap;
     }
     vg_vmatch *m = &l->v[l->n++];
     memset(m, 0, sizeof(*m));
     return m;
+}
+
+/* The list in the arena (NULL when it is empty or memory runs out); the heap copy goes. */
+static vg_vmatch *vlist_finish(vg_cctx *c, vlist *l)
+{
+    vg_vmatch *v = l->n ? vg_arena_memdup(c->a, l->v, l->n * sizeof(*l->v)) : NULL;
+    vg_free(l->v);
+    l->v = NULL;
+    return v;
 }
 
 static bool is_bool(const vg_ynode *v, bool *out)
@@ -641,29 +652,30 @@ vg_status vg_fcond_compile(vg_cctx *c, const vg_ynode *key, const vg_ynode *val,
     out->neg = (m.bits & M_NEQ) != 0;
     vlist l = {NULL, 0, 0};
     uint32_t group = 0;
+    vg_status rc = VG_OK;
     if (val->kind == VG_Y_SEQ) {
         if (val->n == 0) {
             vg_cctx_error(c, val, VG_ERR_INVALID, "detection", "empty list of values");
             return VG_ERR_INVALID;
         }
-        for (size_t i = 0; i < val->n; i++) {
-            vg_status rc = compile_value(c, val->items[i], &m, keyword, group++, &l);
-            if (rc != VG_OK)
-                return rc;
-        }
-        if (out->all && val->n == 1)
+        for (size_t i = 0; i < val->n && rc == VG_OK; i++)
+            rc = compile_value(c, val->items[i], &m, keyword, group++, &l);
+        if (rc == VG_OK && out->all && val->n == 1)
             vg_cctx_warn(c, key ? key : val, "all-single-value",
                          "'all' with a single value has no effect");
     } else {
-        vg_status rc = compile_value(c, val, &m, keyword, group++, &l);
-        if (rc != VG_OK)
-            return rc;
-        if (out->all)
+        rc = compile_value(c, val, &m, keyword, group++, &l);
+        if (rc == VG_OK && out->all)
             vg_cctx_warn(c, key ? key : val, "all-single-value",
                          "'all' with a single value has no effect");
     }
-    out->vals = l.v;
-    out->n_vals = l.n;
+    size_t n = l.n;
+    out->vals = vlist_finish(c, &l);
+    if (rc != VG_OK)
+        return rc;
+    if (n && !out->vals)
+        return VG_ERR_NOMEM;
+    out->n_vals = n;
     out->n_groups = group;
     return VG_OK;
 }
