@@ -467,8 +467,22 @@ uint32_t vg_event_leaf(const vg_event *ev, const char *key, size_t len)
     return vg_event_leaf_h(ev, key, len, vg_hash_name(key, len));
 }
 
+/* Exact path, then unique leaf. A name without a dot is looked up as a leaf first: a path
+ * of one key registers that key as a leaf, so when the leaf is absent the path is too, and
+ * when it is unique it is that path's if there is one; only an ambiguous leaf leaves the
+ * answer to the path. One probe instead of two for the usual "Image" of a nested event. */
 uint32_t vg_event_resolve_h(const vg_event *ev, const char *name, size_t len, uint64_t h)
 {
+    if (ev->indexed == IX_NONE || !ev->tab_size)
+        return VG_NODE_NONE;
+    if (!memchr(name, '.', len)) {
+        slot *s = find_slot(ev, ev->leaves, ev->tab_size * 2, h, name, len);
+        if (s->stamp != ev->stamp)
+            return VG_NODE_NONE;
+        if (s->node != AMBIGUOUS)
+            return ev->paths[s->node].node;
+        return vg_event_path_h(ev, name, len, h);
+    }
     uint32_t i = vg_event_path_h(ev, name, len, h);
     return i != VG_NODE_NONE ? i : vg_event_leaf_h(ev, name, len, h);
 }
