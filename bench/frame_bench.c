@@ -8,9 +8,12 @@
  *   vigil_frame_bench FILE [ROUNDS]      (default 7 rounds)
  */
 #define _POSIX_C_SOURCE 200809L
+#include "fsutil.h"
+#include "vigil/base.h"
 #include "vigil/parse.h"
 #include "event/frame_close.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,36 +29,6 @@ static double now(void)
 typedef struct rec {
     size_t start, len;
 } rec;
-
-/* The whole file in memory; NULL on failure. */
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 1u << 20;
-            char *nb = realloc(buf, nc);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-            cap = nc;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 /* Frame the whole buffer; the records go to *out (when out is not NULL). */
 static size_t frame_all(const char *buf, size_t len, rec *out, size_t cap)
@@ -122,15 +95,16 @@ int main(int argc, char **argv)
     if (rounds < 1)
         rounds = 1;
     size_t len = 0;
-    char *buf = read_all(argv[1], &len);
-    if (!buf) {
-        fprintf(stderr, "vigil_frame_bench: cannot read %s\n", argv[1]);
+    char *buf = NULL;
+    int e = fs_read_file(argv[1], SIZE_MAX - 1, &buf, &len);
+    if (e) {
+        fprintf(stderr, "vigil_frame_bench: cannot read %s: %s\n", argv[1], strerror(e));
         return 1;
     }
     size_t n = frame_all(buf, len, NULL, 0);
     rec *r = malloc((n ? n : 1) * sizeof(*r));
     if (!r) {
-        free(buf);
+        vg_free(buf);
         return 1;
     }
     frame_all(buf, len, r, n);
@@ -174,6 +148,6 @@ int main(int argc, char **argv)
                (double)len / 1e6 / t);
     }
     free(r);
-    free(buf);
+    vg_free(buf);
     return status;
 }
