@@ -447,14 +447,22 @@ uint32_t vg_event_path_h(const vg_event *ev, const char *path, size_t len, uint6
     return s->stamp == ev->stamp ? s->node : VG_NODE_NONE;
 }
 
-uint32_t vg_event_leaf_h(const vg_event *ev, const char *key, size_t len, uint64_t h)
+/* A leaf key's first node: VG_NODE_NONE when the key is no leaf, AMBIGUOUS when paths of two
+ * different ones end in it. */
+static uint32_t leaf_node(const vg_event *ev, const char *key, size_t len, uint64_t h)
 {
     if (ev->indexed == IX_NONE || !ev->tab_size)
         return VG_NODE_NONE;
     slot *s = find_slot(ev, ev->leaves, ev->tab_size * 2, h, key, len);
-    if (s->stamp != ev->stamp || s->node == AMBIGUOUS)
+    if (s->stamp != ev->stamp)
         return VG_NODE_NONE;
-    return ev->paths[s->node].node;
+    return s->node == AMBIGUOUS ? AMBIGUOUS : ev->paths[s->node].node;
+}
+
+uint32_t vg_event_leaf_h(const vg_event *ev, const char *key, size_t len, uint64_t h)
+{
+    uint32_t i = leaf_node(ev, key, len, h);
+    return i == AMBIGUOUS ? VG_NODE_NONE : i;
 }
 
 uint32_t vg_event_path(const vg_event *ev, const char *path, size_t len)
@@ -473,15 +481,9 @@ uint32_t vg_event_leaf(const vg_event *ev, const char *key, size_t len)
  * answer to the path. One probe instead of two for the usual "Image" of a nested event. */
 uint32_t vg_event_resolve_h(const vg_event *ev, const char *name, size_t len, uint64_t h)
 {
-    if (ev->indexed == IX_NONE || !ev->tab_size)
-        return VG_NODE_NONE;
     if (!memchr(name, '.', len)) {
-        slot *s = find_slot(ev, ev->leaves, ev->tab_size * 2, h, name, len);
-        if (s->stamp != ev->stamp)
-            return VG_NODE_NONE;
-        if (s->node != AMBIGUOUS)
-            return ev->paths[s->node].node;
-        return vg_event_path_h(ev, name, len, h);
+        uint32_t i = leaf_node(ev, name, len, h);
+        return i == AMBIGUOUS ? vg_event_path_h(ev, name, len, h) : i;
     }
     uint32_t i = vg_event_path_h(ev, name, len, h);
     return i != VG_NODE_NONE ? i : vg_event_leaf_h(ev, name, len, h);

@@ -227,9 +227,8 @@ typedef struct vlist {
     size_t n, cap;
 } vlist;
 
-static vg_vmatch *vlist_push(vg_cctx *c, vlist *l)
+static vg_vmatch *vlist_push(vlist *l)
 {
-    (void)c;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 4;
         vg_vmatch *nv = vg_realloc(l->v, cap * sizeof(*nv));
@@ -243,14 +242,6 @@ static vg_vmatch *vlist_push(vg_cctx *c, vlist *l)
     return m;
 }
 
-/* The list in the arena (NULL when it is empty or memory runs out); the heap copy goes. */
-static vg_vmatch *vlist_finish(vg_cctx *c, vlist *l)
-{
-    vg_vmatch *v = l->n ? vg_arena_memdup(c->a, l->v, l->n * sizeof(*l->v)) : NULL;
-    vg_free(l->v);
-    l->v = NULL;
-    return v;
-}
 
 static bool is_bool(const vg_ynode *v, bool *out)
 {
@@ -335,7 +326,7 @@ static vg_status push_string(vg_cctx *c,
         rc = vg_sstr_wrap(c->a, &cur[k], before, after, &w);
         if (rc != VG_OK)
             return rc;
-        vg_vmatch *vm = vlist_push(c, out);
+        vg_vmatch *vm = vlist_push(out);
         if (!vm)
             return VG_ERR_NOMEM;
         vm->kind = VG_VM_GLOB;
@@ -479,7 +470,7 @@ static vg_status compile_value(
             vg_cctx_error(c, v, VG_ERR_INVALID, "modifier-value", "exists needs true or false");
             return VG_ERR_INVALID;
         }
-        vg_vmatch *vm = vlist_push(c, out);
+        vg_vmatch *vm = vlist_push(out);
         if (!vm)
             return VG_ERR_NOMEM;
         vm->kind = VG_VM_EXISTS;
@@ -493,7 +484,7 @@ static vg_status compile_value(
                           "null cannot be used with these modifiers");
             return VG_ERR_INVALID;
         }
-        vg_vmatch *vm = vlist_push(c, out);
+        vg_vmatch *vm = vlist_push(out);
         if (!vm)
             return VG_ERR_NOMEM;
         vm->kind = VG_VM_NULL;
@@ -522,7 +513,7 @@ static vg_status compile_value(
             *c->cap_regexes = cap;
         }
         (*c->regexes)[(*c->n_regexes)++] = re;
-        vg_vmatch *vm = vlist_push(c, out);
+        vg_vmatch *vm = vlist_push(out);
         if (!vm)
             return VG_ERR_NOMEM;
         vm->kind = VG_VM_RE;
@@ -534,7 +525,7 @@ static vg_status compile_value(
         return VG_OK;
     }
     if (b & M_CIDR) {
-        vg_vmatch *vm = vlist_push(c, out);
+        vg_vmatch *vm = vlist_push(out);
         if (!vm)
             return VG_ERR_NOMEM;
         vm->kind = VG_VM_CIDR;
@@ -547,7 +538,7 @@ static vg_status compile_value(
         return VG_OK;
     }
     if (b & (M_CMP | M_TIME)) {
-        vg_vmatch *vm = vlist_push(c, out);
+        vg_vmatch *vm = vlist_push(out);
         if (!vm)
             return VG_ERR_NOMEM;
         vm->kind = VG_VM_CMP;
@@ -562,7 +553,7 @@ static vg_status compile_value(
         return VG_OK;
     }
     if (b & M_FIELDREF) {
-        vg_vmatch *vm = vlist_push(c, out);
+        vg_vmatch *vm = vlist_push(out);
         if (!vm)
             return VG_ERR_NOMEM;
         vm->kind = VG_VM_FIELDREF;
@@ -587,7 +578,7 @@ static vg_status compile_value(
         if (rc != VG_OK)
             return rc;
         if (tx.n == 0) {
-            vg_vmatch *vm = vlist_push(c, out);
+            vg_vmatch *vm = vlist_push(out);
             if (!vm)
                 return VG_ERR_NOMEM;
             vm->kind = VG_VM_NEVER;
@@ -669,13 +660,14 @@ vg_status vg_fcond_compile(vg_cctx *c, const vg_ynode *key, const vg_ynode *val,
             vg_cctx_warn(c, key ? key : val, "all-single-value",
                          "'all' with a single value has no effect");
     }
-    size_t n = l.n;
-    out->vals = vlist_finish(c, &l);
+    /* into the arena at the final count; the heap copy goes */
+    out->vals = rc == VG_OK && l.n ? vg_arena_memdup(c->a, l.v, l.n * sizeof(*l.v)) : NULL;
+    vg_free(l.v);
     if (rc != VG_OK)
         return rc;
-    if (n && !out->vals)
+    if (l.n && !out->vals)
         return VG_ERR_NOMEM;
-    out->n_vals = n;
+    out->n_vals = l.n;
     out->n_groups = group;
     return VG_OK;
 }
