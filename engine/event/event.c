@@ -2,15 +2,18 @@
 /*
  * event.c: the parsed-event tree, its path index and its JSON form (see vigil/event.h).
  *
- * Nodes live in one growable array that is kept across resets. Path strings go to the
- * event's arena; the two lookup tables belong to the event and are reused from event to
- * event: a slot is live only when its stamp equals the event's current stamp, so starting
- * a new index costs nothing (no clearing). Hashes (64-bit FNV-1a) are computed once per
- * node: a path's hash continues its parent's, so hashing is linear in the key, not the
- * path. Lookups may pass a precomputed hash (vg_hash_name) so callers hash names once.
+ * Nodes live in one growable array that is kept across resets. The two lookup tables
+ * belong to the event and are reused from event to event: a slot is live only when its
+ * stamp equals the event's current stamp, so starting a new index costs nothing (no
+ * clearing). Hashes are computed once per node: a key's eight bytes at a time, and a
+ * path's from its parent's path hash and its key's hash in one step (see "index" below),
+ * so no path text is built. Lookups may pass precomputed hashes (vg_hash_name,
+ * vg_hash_path) so callers hash names once.
  * Tables:
  *   paths:  open-addressing hash of distinct paths -> first node with that path
  *           (nodes with the same path are chained through next_same, in input order);
+ *           a slot is told apart from another of the same hash by walking the keys
+ *           of its node and its ancestors;
  *   leaves: open-addressing hash of leaf keys -> the path slot ending in that key, or
  *           AMBIGUOUS when two different paths end in the same key. A key with spaces is
  *           also registered without them, as Sigma names such fields ("Threat Name" is
@@ -24,10 +27,12 @@
 #include <string.h>
 
 #define AMBIGUOUS (UINT32_MAX - 1)
+/* The root's path hash: every path's hash starts from it (see path_step). */
+#define PATH_ROOT 0x2545f4914f6cdd1dull
 
 typedef struct slot {
     uint64_t hash;
-    vg_span key;    /* path (paths table) or leaf key (leaves table) */
+    vg_span key;    /* leaves table: the leaf key */
     uint32_t stamp; /* live when equal to the event's stamp */
     uint32_t node;  /* first node with this path; leaves: path slot index or AMBIGUOUS */
     uint32_t last;  /* paths: last node of the chain */
@@ -42,8 +47,10 @@ struct vg_event {
     uint32_t tab_cap;     /* allocated size of paths (power of two) */
     uint32_t tab_size;    /* size in use for this event; 0 = not indexed */
     uint32_t stamp;
-    uint8_t indexed; /* IX_NONE, IX_SOME or IX_ALL */
-    uint8_t *in_tab; /* per node: 1 when it is in the tables (IX_SOME) */
+    uint8_t indexed;     /* IX_NONE, IX_SOME or IX_ALL */
+    bool dotted;         /* some key holds a dot (set by the index) */
+    uint64_t empty_hash; /* vg_hash_name of "" */
+    uint8_t *in_tab;     /* per node: 1 when it is in the tables (IX_SOME) */
     uint32_t in_cap;
 };
 
@@ -61,6 +68,7 @@ static void add_root(vg_event *ev)
     r->type = VG_V_OBJ;
     r->parent = r->first_child = r->last_child = r->next_sibling = VG_NODE_NONE;
     r->next_same = VG_NODE_NONE;
+    r->path_hash = PATH_ROOT;
     ev->n = 1;
 }
 
@@ -79,6 +87,7 @@ vg_event *vg_event_new(const vg_event_limits *limits)
     ev->cap = 64;
     ev->nodes = vg_malloc(ev->cap * sizeof(vg_node));
     ev->arena = vg_arena_new(32 * 1024, ev->lim.max_bytes);
+    ev->empty_hash = vg_hash_name("", 0);
     if (!ev->nodes || !ev->arena) {
         vg_event_free(ev);
         return NULL;
@@ -134,7 +143,6 @@ vg_event_add(vg_event *ev, uint32_t parent, vg_vtype type, vg_span key, vg_span 
     nd->depth = p->depth + 1;
     nd->key = p->type == VG_V_ARR ? (vg_span){"", 0} : key;
     nd->text = text;
-    nd->path = (vg_span){"", 0};
     nd->next_same = VG_NODE_NONE;
     if (p->last_child == VG_NODE_NONE)
         p->first_child = i;
@@ -170,75 +178,238 @@ const vg_node *vg_event_node(const vg_event *ev, uint32_t i)
 
 /* ---- index ---- */
 
-#define FNV_OFFSET 1469598103934665603ull
-#define FNV_PRIME  1099511628211ull
+/* Name hashing: keys are read eight bytes at a time and folded with a 64x64->128-bit
+ * multiply (the two halves XORed), instead of a multiply per byte. A path's hash is not the
+ * hash of its text: it folds the hashes of its dot-separated parts in order (path_step), so
+ * that a node's path hash takes one step from its parent's whatever the depth, and no path
+ * text is ever built. A key with a dot adds one step per part, so {"a.b": {"c": 1}} and
+ * {"a": {"b.c": 2}} both have the hash of "a.b.c", as their paths are the same text. */
+#define NH_K0    0x9e3779b97f4a7c15ull
+#define NH_K1    0xc2b2ae3d27d4eb4full
+#define NH_K2    0x165667b19e3779f9ull
+#define NH_ONES  0x0101010101010101ull
+#define NH_HIGHS 0x8080808080808080ull
 
-static uint64_t hash_more(uint64_t h, const char *p, size_t n)
+static inline uint64_t fold_mul(uint64_t a, uint64_t b)
 {
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= FNV_PRIME;
-    }
-    return h;
+    unsigned __int128 r = (unsigned __int128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-/* What hash_key_path saw in a key. */
+/* One absorbing step; the plain XOR of a and b keeps both when the product is zero. */
+static inline uint64_t nh_absorb(uint64_t a, uint64_t b, uint64_t h)
+{
+    return fold_mul(a ^ NH_K1, b ^ h) ^ a ^ b;
+}
+
+static inline uint64_t load64(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof(w));
+    return w;
+}
+
+static inline uint64_t load32(const char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, sizeof(w));
+    return w;
+}
+
+/* The high bit of every byte of w that equals c (exact: no false bits above a true one
+ * matter, since only "any" is used). */
+static inline uint64_t bytes_eq(uint64_t w, unsigned char c)
+{
+    uint64_t x = w ^ (c * NH_ONES);
+    return (x - NH_ONES) & ~x & NH_HIGHS;
+}
+
+/* What name_hash saw in a name. */
 #define KEY_SPACE 1u
 #define KEY_DOT   2u
 
-/* The key's hash and its continuation of the parent path's hash (h = hash(parent) + "."),
- * in one pass: the two multiply chains run side by side instead of one after the other.
- * Returns KEY_SPACE and KEY_DOT when the key holds a space or a dot. */
-static unsigned hash_key_path(const char *p, size_t n, uint64_t *key, uint64_t *path)
+/* The hash of n bytes; *seen gets KEY_SPACE and KEY_DOT when they hold a space or a dot.
+ * Every byte is read at least once (short names by two overlapping loads). */
+static uint64_t name_hash(const char *p, size_t n, unsigned *seen)
 {
-    uint64_t hk = FNV_OFFSET, hp = *path;
-    bool space = false, dot = false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        space |= c == ' ';
-        dot |= c == '.';
-        hk = (hk ^ c) * FNV_PRIME;
-        hp = (hp ^ c) * FNV_PRIME;
+    uint64_t h = NH_K0 ^ (n * NH_K2), a, b, sp = 0, dt = 0;
+    if (n <= 16) {
+        if (n >= 8) {
+            a = load64(p);
+            b = load64(p + n - 8);
+        } else if (n >= 4) {
+            a = load32(p);
+            b = load32(p + n - 4);
+        } else if (n > 0) {
+            a = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
+                (uint64_t)(unsigned char)p[n - 1] << 16;
+            b = 0;
+        } else {
+            a = b = 0;
+        }
+    } else {
+        for (size_t i = 0; n - i > 16; i += 16) {
+            a = load64(p + i);
+            b = load64(p + i + 8);
+            sp |= bytes_eq(a, ' ') | bytes_eq(b, ' ');
+            dt |= bytes_eq(a, '.') | bytes_eq(b, '.');
+            h = nh_absorb(a, b, h);
+        }
+        a = load64(p + n - 16);
+        b = load64(p + n - 8);
     }
-    *key = hk;
-    *path = hp;
-    return (space ? KEY_SPACE : 0u) | (dot ? KEY_DOT : 0u);
+    sp |= bytes_eq(a, ' ') | bytes_eq(b, ' ');
+    dt |= bytes_eq(a, '.') | bytes_eq(b, '.');
+    *seen = (sp ? KEY_SPACE : 0u) | (dt ? KEY_DOT : 0u);
+    return fold_mul(nh_absorb(a, b, h) ^ NH_K2, NH_K0);
 }
 
 uint64_t vg_hash_name(const char *p, size_t n)
 {
-    return hash_more(FNV_OFFSET, p, n);
+    unsigned seen;
+    return name_hash(p, n, &seen);
 }
 
-/* vg_hash_name of p without its spaces. */
-static uint64_t hash_nospace(const char *p, size_t n)
+/* The path hash of a path whose parent path has hash h, plus one part of hash k. */
+static inline uint64_t path_step(uint64_t h, uint64_t k)
 {
-    uint64_t h = FNV_OFFSET;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == ' ')
-            continue;
-        h = (h ^ (unsigned char)p[i]) * FNV_PRIME;
-    }
-    return h;
+    return fold_mul(h ^ NH_K2, k ^ NH_K0) ^ h ^ (k << 1);
 }
 
-static slot *
-find_slot(const vg_event *ev, slot *tab, uint32_t size, uint64_t h, const char *p, size_t n)
+/* The path hash of the parts of p (split at every '.') after a parent path of hash h. */
+static uint64_t path_parts(uint64_t h, const char *p, size_t n)
 {
-    uint32_t mask = size - 1;
-    uint32_t i = (uint32_t)h & mask;
+    const char *end = p + n;
     for (;;) {
-        slot *s = &tab[i];
+        const char *dot = memchr(p, '.', (size_t)(end - p));
+        const char *e = dot ? dot : end;
+        h = path_step(h, vg_hash_name(p, (size_t)(e - p)));
+        if (!dot)
+            return h;
+        p = dot + 1;
+    }
+}
+
+uint64_t vg_hash_path(const char *p, size_t n)
+{
+    return path_parts(PATH_ROOT, p, n);
+}
+
+/* vg_hash_name of key without its spaces, and that text in the arena when st is not NULL
+ * (NULL span past the arena cap). */
+static uint64_t hash_nospace(vg_event *ev, vg_span key, vg_span *st)
+{
+    char tmp[256];
+    char *d = st || key.len > sizeof(tmp) ? vg_arena_alloc(ev->arena, key.len ? key.len : 1) : tmp;
+    if (!d) {
+        if (st)
+            *st = (vg_span){NULL, 0};
+        return 0;
+    }
+    size_t w = 0;
+    for (size_t k = 0; k < key.len; k++)
+        if (key.p[k] != ' ')
+            d[w++] = key.p[k];
+    if (st)
+        *st = (vg_span){d, w};
+    return vg_hash_name(d, w);
+}
+
+/* The node whose key names node i's last path part: i itself, or for an array element
+ * its nearest ancestor that is no array element (elements share their array's path). */
+static uint32_t named(const vg_event *ev, uint32_t i)
+{
+    while (i && ev->nodes[ev->nodes[i].parent].type == VG_V_ARR)
+        i = ev->nodes[i].parent;
+    return i;
+}
+
+/* Whether node i's dotted path is exactly the text q (compared from its end: each key, then
+ * the '.' before it, up to the root). */
+static bool path_is(const vg_event *ev, uint32_t i, const char *q, size_t len)
+{
+    size_t pos = len;
+    for (i = named(ev, i); i != 0;) {
+        const vg_node *nd = &ev->nodes[i];
+        if (pos < nd->key.len || memcmp(q + pos - nd->key.len, nd->key.p, nd->key.len) != 0)
+            return false;
+        pos -= nd->key.len;
+        i = named(ev, nd->parent);
+        if (i == 0)
+            break;
+        if (pos == 0 || q[pos - 1] != '.')
+            return false;
+        pos--;
+    }
+    return pos == 0;
+}
+
+/* Whether nodes a and b have the same dotted path. Without keys holding dots, paths are
+ * equal exactly when their keys are, level by level; otherwise a's path is spelt out. */
+static bool same_path(vg_event *ev, uint32_t a, uint32_t b)
+{
+    a = named(ev, a);
+    b = named(ev, b);
+    if (a == b)
+        return true;
+    if (ev->dotted) {
+        size_t len = 0;
+        for (uint32_t i = a; i != 0; i = named(ev, ev->nodes[i].parent))
+            len += ev->nodes[i].key.len + 1;
+        char *s = vg_arena_alloc(ev->arena, len ? len : 1);
+        if (!s)
+            return false; /* past the arena cap: kept apart (vg_event_index then fails) */
+        size_t pos = len ? len - 1 : 0;
+        for (uint32_t i = a; i != 0; i = named(ev, ev->nodes[i].parent)) {
+            const vg_node *nd = &ev->nodes[i];
+            pos -= nd->key.len;
+            memcpy(s + pos, nd->key.p, nd->key.len);
+            if (pos)
+                s[--pos] = '.';
+        }
+        return path_is(ev, b, s, len ? len - 1 : 0);
+    }
+    while (a != b) {
+        if (a == 0 || b == 0)
+            return false;
+        const vg_node *x = &ev->nodes[a], *y = &ev->nodes[b];
+        if (x->key.len != y->key.len || memcmp(x->key.p, y->key.p, x->key.len) != 0)
+            return false;
+        a = named(ev, x->parent);
+        b = named(ev, y->parent);
+    }
+    return true;
+}
+
+/* The paths table's slot for a path of hash h whose text is q (node NONE) or node's. */
+static slot *find_path(vg_event *ev, uint64_t h, const char *q, size_t len, uint32_t node)
+{
+    uint32_t mask = ev->tab_size - 1;
+    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+        slot *s = &ev->paths[i];
+        if (s->stamp != ev->stamp)
+            return s;
+        if (s->hash == h &&
+            (node == VG_NODE_NONE ? path_is(ev, s->node, q, len) : same_path(ev, s->node, node)))
+            return s;
+    }
+}
+
+/* The leaves table's slot for key p of hash h. */
+static slot *find_leaf(const vg_event *ev, uint64_t h, const char *p, size_t n)
+{
+    uint32_t mask = ev->tab_size * 2 - 1;
+    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+        slot *s = &ev->leaves[i];
         if (s->stamp != ev->stamp ||
             (s->hash == h && s->key.len == n && memcmp(s->key.p, p, n) == 0))
             return s;
-        i = (i + 1) & mask;
     }
 }
 
 static void register_leaf(vg_event *ev, vg_span key, uint64_t h, uint32_t pidx)
 {
-    slot *ls = find_slot(ev, ev->leaves, ev->tab_size * 2, h, key.p, key.len);
+    slot *ls = find_leaf(ev, h, key.p, key.len);
     if (ls->stamp != ev->stamp) {
         ls->stamp = ev->stamp;
         ls->hash = h;
@@ -280,70 +451,39 @@ static bool tables_ready(vg_event *ev)
     return true;
 }
 
-/* Node i's dotted path, built from its parent's: a container, whose path is always built
- * before its children are looked at (see index_nodes). */
-static bool build_path(vg_event *ev, uint32_t i)
-{
-    vg_node *nd = &ev->nodes[i];
-    const vg_node *par = &ev->nodes[nd->parent];
-    if (nd->path.p)
-        return true;
-    if (nd->parent == 0 || par->type == VG_V_ARR) {
-        nd->path = nd->parent == 0 ? nd->key : par->path;
-        return true;
-    }
-    size_t len = par->path.len + 1 + nd->key.len;
-    char *s = vg_arena_alloc(ev->arena, len + 1);
-    if (!s)
-        return false;
-    memcpy(s, par->path.p, par->path.len);
-    s[par->path.len] = '.';
-    memcpy(s + par->path.len + 1, nd->key.p, nd->key.len);
-    s[len] = '\0';
-    nd->path = (vg_span){s, len};
-    return true;
-}
-
-/* Hash node i's key and path (its parent's are done); whether its key has a dot. */
-static bool hash_node(vg_event *ev, uint32_t i)
+/* Hash node i's key and path (its parent's are done); a key with a dot marks the event
+ * dotted. */
+static void hash_node(vg_event *ev, uint32_t i)
 {
     vg_node *nd = &ev->nodes[i];
     const vg_node *par = &ev->nodes[nd->parent];
     nd->next_same = VG_NODE_NONE;
-    nd->path = (vg_span){NULL, 0};
     if (!nd->key.p)
         nd->key = (vg_span){"", 0};
-    uint64_t unused = FNV_OFFSET, *path = &unused;
-    if (par->type == VG_V_ARR) {
+    if (par->type == VG_V_ARR) { /* an element: its array's path, no key of its own */
         nd->path_hash = par->path_hash;
-    } else {
-        nd->path_hash = nd->parent == 0 ? FNV_OFFSET : hash_more(par->path_hash, ".", 1);
-        path = &nd->path_hash;
+        nd->key_hash = nd->nospace_hash = ev->empty_hash;
+        return;
     }
-    unsigned seen = hash_key_path(nd->key.p, nd->key.len, &nd->key_hash, path);
-    nd->nospace_hash = (seen & KEY_SPACE) ? hash_nospace(nd->key.p, nd->key.len) : nd->key_hash;
-    return (seen & KEY_DOT) != 0;
+    unsigned seen;
+    nd->key_hash = name_hash(nd->key.p, nd->key.len, &seen);
+    nd->nospace_hash = nd->key_hash;
+    if (seen & KEY_DOT) {
+        ev->dotted = true;
+        nd->path_hash = path_parts(par->path_hash, nd->key.p, nd->key.len);
+    } else {
+        nd->path_hash = path_step(par->path_hash, nd->key_hash);
+    }
+    if (seen & KEY_SPACE)
+        nd->nospace_hash = hash_nospace(ev, nd->key, NULL);
 }
 
-/* The key without its spaces, in the arena (Sigma writes "Threat Name" as ThreatName). */
-static vg_span key_nospace(vg_event *ev, vg_span key)
-{
-    char *st = vg_arena_alloc(ev->arena, key.len ? key.len : 1);
-    if (!st)
-        return (vg_span){NULL, 0};
-    size_t w = 0;
-    for (size_t k = 0; k < key.len; k++)
-        if (key.p[k] != ' ')
-            st[w++] = key.p[k];
-    return (vg_span){st, w};
-}
-
-/* Put node i (hashed, path built) in the tables. */
+/* Put node i (hashed) in the tables. */
 static vg_status table_node(vg_event *ev, uint32_t i)
 {
     vg_node *nd = &ev->nodes[i];
     const vg_node *par = &ev->nodes[nd->parent];
-    slot *ps = find_slot(ev, ev->paths, ev->tab_size, nd->path_hash, nd->path.p, nd->path.len);
+    slot *ps = find_path(ev, nd->path_hash, NULL, 0, i);
     if (ps->stamp == ev->stamp) {
         ev->nodes[ps->last].next_same = i;
         ps->last = i;
@@ -351,18 +491,19 @@ static vg_status table_node(vg_event *ev, uint32_t i)
     }
     ps->stamp = ev->stamp;
     ps->hash = nd->path_hash;
-    ps->key = nd->path;
+    ps->key = (vg_span){NULL, 0};
     ps->node = ps->last = i;
     /* A new distinct path: register its leaf key. Array elements have no key of their own;
      * their path's leaf was registered with the array. */
     if (par->type != VG_V_ARR) {
         uint32_t pidx = (uint32_t)(ps - ev->paths);
         register_leaf(ev, nd->key, nd->key_hash, pidx);
-        if (nd->nospace_hash != nd->key_hash) { /* the key has spaces */
-            vg_span st = key_nospace(ev, nd->key);
+        if (memchr(nd->key.p, ' ', nd->key.len)) { /* its space-less form too */
+            vg_span st;
+            uint64_t h = hash_nospace(ev, nd->key, &st);
             if (!st.p)
                 return VG_ERR_LIMIT;
-            register_leaf(ev, st, nd->nospace_hash, pidx);
+            register_leaf(ev, st, h, pidx);
         }
     }
     return VG_OK;
@@ -373,8 +514,7 @@ static vg_status table_node(vg_event *ev, uint32_t i)
  * that is in the tables has all its nodes there, in node order; vg_event_index adds the
  * rest later in node order too. Two nodes share a path with different keys only when a
  * key holds a dot ({"a.b": {"c": 1}} and {"a": {"b.c": 2}}): an event with such a key is
- * indexed whole. Containers not taken still get their path, so that a taken child's is
- * built from its parent's without walking further up. */
+ * indexed whole. */
 static vg_status
 index_nodes(vg_event *ev, bool (*want)(const void *ctx, uint64_t h), const void *ctx)
 {
@@ -390,13 +530,14 @@ index_nodes(vg_event *ev, bool (*want)(const void *ctx, uint64_t h), const void 
         ev->in_tab = t;
         ev->in_cap = ev->n;
     }
-    bool dotted = false;
+    if (!completing)
+        ev->dotted = false;
     for (uint32_t i = 1; i < ev->n; i++) {
         vg_node *nd = &ev->nodes[i];
         if (completing && ev->in_tab[i])
             continue;
         if (!completing)
-            dotted |= hash_node(ev, i);
+            hash_node(ev, i);
         if (want) {
             const vg_node *par = &ev->nodes[nd->parent];
             bool take = par->type == VG_V_ARR
@@ -405,21 +546,15 @@ index_nodes(vg_event *ev, bool (*want)(const void *ctx, uint64_t h), const void 
                                           (nd->nospace_hash != nd->key_hash &&
                                            want(ctx, nd->nospace_hash));
             ev->in_tab[i] = take;
-            if (!take) {
-                bool container = nd->type == VG_V_OBJ || nd->type == VG_V_ARR;
-                if (container && !build_path(ev, i))
-                    return VG_ERR_LIMIT;
+            if (!take)
                 continue;
-            }
         }
-        if (!build_path(ev, i))
-            return VG_ERR_LIMIT;
         vg_status st = table_node(ev, i);
         if (st != VG_OK)
             return st;
     }
     ev->indexed = want ? IX_SOME : IX_ALL;
-    if (want && dotted) { /* see above: again, whole, so that every chain is in node order */
+    if (want && ev->dotted) { /* see above: again, whole, so that every chain is in node order */
         ev->indexed = IX_NONE;
         return index_nodes(ev, NULL, NULL);
     }
@@ -443,7 +578,7 @@ uint32_t vg_event_path_h(const vg_event *ev, const char *path, size_t len, uint6
 {
     if (ev->indexed == IX_NONE || !ev->tab_size)
         return VG_NODE_NONE;
-    slot *s = find_slot(ev, ev->paths, ev->tab_size, h, path, len);
+    slot *s = find_path((vg_event *)ev, h, path, len, VG_NODE_NONE);
     return s->stamp == ev->stamp ? s->node : VG_NODE_NONE;
 }
 
@@ -453,7 +588,7 @@ static uint32_t leaf_node(const vg_event *ev, const char *key, size_t len, uint6
 {
     if (ev->indexed == IX_NONE || !ev->tab_size)
         return VG_NODE_NONE;
-    slot *s = find_slot(ev, ev->leaves, ev->tab_size * 2, h, key, len);
+    slot *s = find_leaf(ev, h, key, len);
     if (s->stamp != ev->stamp)
         return VG_NODE_NONE;
     return s->node == AMBIGUOUS ? AMBIGUOUS : ev->paths[s->node].node;
@@ -467,7 +602,7 @@ uint32_t vg_event_leaf_h(const vg_event *ev, const char *key, size_t len, uint64
 
 uint32_t vg_event_path(const vg_event *ev, const char *path, size_t len)
 {
-    return vg_event_path_h(ev, path, len, vg_hash_name(path, len));
+    return vg_event_path_h(ev, path, len, vg_hash_path(path, len));
 }
 
 uint32_t vg_event_leaf(const vg_event *ev, const char *key, size_t len)
@@ -479,19 +614,20 @@ uint32_t vg_event_leaf(const vg_event *ev, const char *key, size_t len)
  * of one key registers that key as a leaf, so when the leaf is absent the path is too, and
  * when it is unique it is that path's if there is one; only an ambiguous leaf leaves the
  * answer to the path. One probe instead of two for the usual "Image" of a nested event. */
-uint32_t vg_event_resolve_h(const vg_event *ev, const char *name, size_t len, uint64_t h)
+uint32_t
+vg_event_resolve_h(const vg_event *ev, const char *name, size_t len, uint64_t h, uint64_t path_h)
 {
     if (!memchr(name, '.', len)) {
         uint32_t i = leaf_node(ev, name, len, h);
-        return i == AMBIGUOUS ? vg_event_path_h(ev, name, len, h) : i;
+        return i == AMBIGUOUS ? vg_event_path_h(ev, name, len, path_h) : i;
     }
-    uint32_t i = vg_event_path_h(ev, name, len, h);
+    uint32_t i = vg_event_path_h(ev, name, len, path_h);
     return i != VG_NODE_NONE ? i : vg_event_leaf_h(ev, name, len, h);
 }
 
 uint32_t vg_event_resolve(const vg_event *ev, const char *name, size_t len)
 {
-    return vg_event_resolve_h(ev, name, len, vg_hash_name(name, len));
+    return vg_event_resolve_h(ev, name, len, vg_hash_name(name, len), vg_hash_path(name, len));
 }
 
 static bool is_scalar(const vg_node *n)

@@ -3,9 +3,10 @@
  * present.c: candidate names -> field slots, and the per-event pass over the event's names
  * (see present.h).
  *
- * The table is open addressing over (hash, slot) entries of eight bytes, keyed by
- * vg_hash_name, the hash the event index already computed for every node's path, key and
- * space-less key, so the pass hashes nothing. An event name
+ * The table is open addressing over (hash, slot) entries of eight bytes, keyed by the
+ * hashes the event index already computed for every node's path (vg_hash_path), key and
+ * space-less key (vg_hash_name), so the pass hashes nothing: every candidate name is in
+ * it twice, as a path and as a key. An event name
  * marks every slot whose entry has its hash: names are not compared, since equal names have
  * equal hashes and a collision only marks a slot too many (harmless, see present.h). One
  * lookup is then one cache line instead of a bucket, an entry and the name's bytes.
@@ -49,7 +50,7 @@ vg_present *vg_present_new(const vg_ruleset *rs)
         return NULL;
     size_t total = 0;
     for (size_t f = 0; f < rs->fslots.n; f++)
-        total += rs->fslots.v[f].n_cands;
+        total += 2 * rs->fslots.v[f].n_cands;
     p->size = 64;
     while (p->size < total * 2)
         p->size <<= 1;
@@ -62,8 +63,8 @@ vg_present *vg_present_new(const vg_ruleset *rs)
         p->tab[i] = (pentry){0, UINT32_MAX};
     for (size_t f = 0; f < rs->fslots.n; f++) {
         const vg_fslot *fs = &rs->fslots.v[f];
-        for (size_t c = 0; c < fs->n_cands; c++) {
-            uint64_t h = fs->cand_hash[c];
+        for (size_t c = 0; c < 2 * fs->n_cands; c++) {
+            uint64_t h = c < fs->n_cands ? fs->cand_hash[c] : fs->cand_phash[c - fs->n_cands];
             size_t k = h & (p->size - 1);
             bool dup = false;
             for (; p->tab[k].slot != UINT32_MAX; k = (k + 1) & (p->size - 1))

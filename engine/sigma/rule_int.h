@@ -200,7 +200,8 @@ typedef struct vg_fslot {
     const char *name;
     const char *const *cands;
     size_t n_cands;
-    const uint64_t *cand_hash; /* vg_hash_name of each candidate */
+    const uint64_t *cand_hash;  /* vg_hash_name of each candidate */
+    const uint64_t *cand_phash; /* vg_hash_path of each candidate */
     const size_t *cand_len;
 } vg_fslot;
 

@@ -247,13 +247,15 @@ static const vg_fslot *get_fslot(vg_ruleset *rs, const char *name, uint32_t *id)
     size_t count = 1 + (fm ? fm->n_alts : 0);
     const char **v = vg_arena_alloc(rs->a, count * sizeof(char *));
     uint64_t *hv = vg_arena_alloc(rs->a, count * sizeof(uint64_t));
+    uint64_t *pv = vg_arena_alloc(rs->a, count * sizeof(uint64_t));
     size_t *lv = vg_arena_alloc(rs->a, count * sizeof(size_t));
-    if (!v || !hv || !lv)
+    if (!v || !hv || !pv || !lv)
         return NULL;
     for (size_t i = 0; i < count; i++) {
         v[i] = i ? fm->alts[i - 1] : name;
         lv[i] = strlen(v[i]);
         hv[i] = vg_hash_name(v[i], lv[i]);
+        pv[i] = vg_hash_path(v[i], lv[i]);
     }
     vg_fslot *slot = VG_VEC_PUSH(rs->fslots);
     if (!slot)
@@ -262,6 +264,7 @@ static const vg_fslot *get_fslot(vg_ruleset *rs, const char *name, uint32_t *id)
     slot->cands = v;
     slot->n_cands = count;
     slot->cand_hash = hv;
+    slot->cand_phash = pv;
     slot->cand_len = lv;
     *id = (uint32_t)(rs->fslots.n - 1);
     rs->fslot_tab[k] = *id + 1;
@@ -272,7 +275,8 @@ uint32_t vg_fslot_first(const vg_fslot *f, const vg_event *ev)
 {
     uint32_t idx = VG_NODE_NONE;
     for (size_t i = 0; i < f->n_cands && idx == VG_NODE_NONE; i++)
-        idx = vg_event_resolve_h(ev, f->cands[i], f->cand_len[i], f->cand_hash[i]);
+        idx = vg_event_resolve_h(ev, f->cands[i], f->cand_len[i], f->cand_hash[i],
+                                 f->cand_phash[i]);
     return idx;
 }
 

@@ -11,7 +11,8 @@
  * event's own arena (unescaped strings); either way it is valid until the next
  * vg_event_reset and, for spans into the record, while the record buffer lives.
  *
- * After building, vg_event_index assigns every node a dotted path and makes two lookups:
+ * After building, vg_event_index gives every node the hashes of its dotted path and key and
+ * makes two lookups (the path text itself is never built):
  *   - by path: "Event.System.Channel" -> the nodes with that path. Array elements share the
  *     path of their array, so a path may name several values; objects inside arrays
  *     contribute "arr.key" paths.
@@ -52,8 +53,7 @@ typedef struct vg_node {
     vg_span key;           /* member name; empty for array elements and the root */
     vg_span text;          /* scalar text: string content (unescaped), number literal as
                               written, "true"/"false", "null"; empty for containers */
-    vg_span path;          /* dotted path, set by vg_event_index (see vg_event_index_some) */
-    uint64_t path_hash;    /* vg_hash_name(path), set by vg_event_index */
+    uint64_t path_hash;    /* vg_hash_path(dotted path), set by vg_event_index */
     uint64_t key_hash;     /* vg_hash_name(key), likewise */
     uint64_t nospace_hash; /* vg_hash_name of the key without its spaces ("Threat Name" ->
                               ThreatName), likewise; == key_hash when it has none */
@@ -96,11 +96,11 @@ VG_API const vg_node *vg_event_node(const vg_event *ev, uint32_t i);
 
 /* Compute paths and the lookup tables. Call once after building; cheap to call again. */
 VG_API vg_status vg_event_index(vg_event *ev);
-/* A lean index: every node's path_hash and key_hash, but paths and lookup tables only for
- * the nodes whose path, key or key without spaces has a hash want(ctx, hash) accepts (and
- * the elements of arrays taken): lookups of other names find nothing until vg_event_index
+/* A lean index: every node's path_hash and key_hash, but lookup tables only for the nodes
+ * whose path hash, key hash or space-less key hash want(ctx, hash) accepts (and the
+ * elements of arrays taken): lookups of other names find nothing until vg_event_index
  * completes the index (cheaply: taken nodes are not done again). An event with a key
- * holding a dot is indexed whole. path is set only for taken nodes until then. */
+ * holding a dot is indexed whole. */
 VG_API vg_status vg_event_index_some(vg_event *ev,
                                      bool (*want)(const void *ctx, uint64_t hash),
                                      const void *ctx);
@@ -118,12 +118,17 @@ VG_API uint32_t vg_event_resolve(const vg_event *ev, const char *name, size_t le
  * without scalars, or idx out of range (VG_NODE_NONE included). */
 VG_API bool vg_event_scalar_text(const vg_event *ev, uint32_t idx, vg_span *out);
 
-/* The hash the index uses for names (64-bit FNV-1a). Callers that look the same name up in
- * many events compute it once and use the _h variants. */
+/* The hashes the index uses: vg_hash_name for keys and leaf names (64-bit, the bytes as
+ * they are), vg_hash_path for dotted paths (the key hashes of the parts between dots,
+ * folded in order; not vg_hash_name of the text). Callers that look the same name up in
+ * many events compute them once and use the _h variants: path_h takes vg_hash_path, leaf_h
+ * vg_hash_name, resolve_h both (h of the name, path_h of it as a path). */
 VG_API uint64_t vg_hash_name(const char *p, size_t n);
+VG_API uint64_t vg_hash_path(const char *p, size_t n);
 VG_API uint32_t vg_event_path_h(const vg_event *ev, const char *path, size_t len, uint64_t h);
 VG_API uint32_t vg_event_leaf_h(const vg_event *ev, const char *key, size_t len, uint64_t h);
-VG_API uint32_t vg_event_resolve_h(const vg_event *ev, const char *name, size_t len, uint64_t h);
+VG_API uint32_t
+vg_event_resolve_h(const vg_event *ev, const char *name, size_t len, uint64_t h, uint64_t path_h);
 
 /* Append the event as one line of compact JSON (objects, arrays and scalars as parsed;
  * numbers as written; strings escaped). */
