@@ -25,6 +25,9 @@
 #include "vigil/arena.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define AMBIGUOUS (UINT32_MAX - 1)
 /* The root's path hash: every path's hash starts from it (see path_step). */
@@ -184,11 +187,9 @@ const vg_node *vg_event_node(const vg_event *ev, uint32_t i)
  * that a node's path hash takes one step from its parent's whatever the depth, and no path
  * text is ever built. A key with a dot adds one step per part, so {"a.b": {"c": 1}} and
  * {"a": {"b.c": 2}} both have the hash of "a.b.c", as their paths are the same text. */
-#define NH_K0    0x9e3779b97f4a7c15ull
-#define NH_K1    0xc2b2ae3d27d4eb4full
-#define NH_K2    0x165667b19e3779f9ull
-#define NH_ONES  0x0101010101010101ull
-#define NH_HIGHS 0x8080808080808080ull
+#define NH_K0 0x9e3779b97f4a7c15ull
+#define NH_K1 0xc2b2ae3d27d4eb4full
+#define NH_K2 0x165667b19e3779f9ull
 
 static inline uint64_t fold_mul(uint64_t a, uint64_t b)
 {
@@ -216,23 +217,33 @@ static inline uint64_t load32(const char *p)
     return w;
 }
 
-/* The high bit of every byte of w that equals c (exact: no false bits above a true one
- * matter, since only "any" is used). */
-static inline uint64_t bytes_eq(uint64_t w, unsigned char c)
-{
-    uint64_t x = w ^ (c * NH_ONES);
-    return (x - NH_ONES) & ~x & NH_HIGHS;
-}
-
 /* What name_hash saw in a name. */
 #define KEY_SPACE 1u
 #define KEY_DOT   2u
+
+/* KEY_SPACE and KEY_DOT for the sixteen bytes of a and b. */
+static inline unsigned seen_in(uint64_t a, uint64_t b)
+{
+#if defined(__SSE2__)
+    __m128i v = _mm_set_epi64x((long long)b, (long long)a);
+    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+    unsigned dt = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+#else
+    uint64_t sp = 0, dt = 0;
+    for (int k = 0; k < 64; k += 8) {
+        sp |= ((a >> k) & 0xff) == ' ' || ((b >> k) & 0xff) == ' ';
+        dt |= ((a >> k) & 0xff) == '.' || ((b >> k) & 0xff) == '.';
+    }
+#endif
+    return (sp ? KEY_SPACE : 0u) | (dt ? KEY_DOT : 0u);
+}
 
 /* The hash of n bytes; *seen gets KEY_SPACE and KEY_DOT when they hold a space or a dot.
  * Every byte is read at least once (short names by two overlapping loads). */
 static uint64_t name_hash(const char *p, size_t n, unsigned *seen)
 {
-    uint64_t h = NH_K0 ^ (n * NH_K2), a, b, sp = 0, dt = 0;
+    uint64_t h = NH_K0 ^ (n * NH_K2), a, b;
+    unsigned found = 0;
     if (n <= 16) {
         if (n >= 8) {
             a = load64(p);
@@ -251,16 +262,13 @@ static uint64_t name_hash(const char *p, size_t n, unsigned *seen)
         for (size_t i = 0; n - i > 16; i += 16) {
             a = load64(p + i);
             b = load64(p + i + 8);
-            sp |= bytes_eq(a, ' ') | bytes_eq(b, ' ');
-            dt |= bytes_eq(a, '.') | bytes_eq(b, '.');
+            found |= seen_in(a, b);
             h = nh_absorb(a, b, h);
         }
         a = load64(p + n - 16);
         b = load64(p + n - 8);
     }
-    sp |= bytes_eq(a, ' ') | bytes_eq(b, ' ');
-    dt |= bytes_eq(a, '.') | bytes_eq(b, '.');
-    *seen = (sp ? KEY_SPACE : 0u) | (dt ? KEY_DOT : 0u);
+    *seen = found | seen_in(a, b);
     return fold_mul(nh_absorb(a, b, h) ^ NH_K2, NH_K0);
 }
 

@@ -606,7 +606,7 @@ vg_status vg_match_index(const vg_ruleset *rs, vg_event *ev)
 {
     if (!rs->pf)
         return vg_event_index(ev);
-    return vg_event_index_some(ev, want_name, vg_prefilter_present(rs->pf));
+    return vg_event_index_some(ev, want_name, vg_present_may_bits(vg_prefilter_present(rs->pf)));
 }
 
 vg_status vg_ruleset_build_prefilter(vg_ruleset *rs, char *err, size_t err_len)

@@ -17,6 +17,7 @@
 #include "match/relit.h"
 #include "match/present.h"
 #include "match/route.h"
+#include "match/vcache.h"
 #include "sigma/ruleset_int.h"
 #include "base/ascii.h"
 #include "base/num.h"
@@ -211,11 +212,24 @@ struct vg_prefilter {
     vg_pf_stats stats;
 };
 
+/* The value cache of a scratch (see vcache.h): table entries and store bytes. A value is
+ * cached on its second miss within DOOR_AGE misses (a bit per hash fragment remembers the
+ * first), so that values seen once (hashes, GUIDs, most timestamps) do not crowd out those
+ * that repeat. */
+#define VC_ENTRIES 4096
+#define VC_STORE   (512u * 1024u)
+#define DOOR_BITS  16
+#define DOOR_AGE   16384
+
 struct vg_pf_scratch {
     hs_scratch_t *hs;
-    uint32_t gen;      /* scan generation */
-    uint32_t *lit_gen; /* per literal: == gen when seen by this event's scan */
-    uint32_t *db_gen;  /* per database: == gen when scanned for this event */
+    vg_vcache *vc;
+    uint64_t door[(1u << DOOR_BITS) / 64];
+    uint32_t door_misses;
+    uint32_t rec[VG_VC_MAX_IDS]; /* the atoms of the value being recorded */
+    uint32_t gen;                /* scan generation */
+    uint32_t *lit_gen;           /* per literal: == gen when seen by this event's scan */
+    uint32_t *db_gen;            /* per database: == gen when scanned for this event */
     uint64_t *cand;
     size_t n_words;
     char *kw_buf; /* the event's values joined, for the keyword databases */
@@ -1702,7 +1716,8 @@ vg_pf_scratch *vg_pf_scratch_new(const vg_prefilter *pf)
     s->cand = vg_calloc(pf->n_words ? pf->n_words : 1, sizeof(uint64_t));
     s->lit_gen = vg_calloc(pf->n_lits ? pf->n_lits : 1, sizeof(uint32_t));
     s->db_gen = vg_calloc(pf->n_dbs + 1, sizeof(uint32_t));
-    if (!s->cand || !s->lit_gen || !s->db_gen ||
+    s->vc = vg_vcache_new(VC_ENTRIES, VC_STORE);
+    if (!s->cand || !s->lit_gen || !s->db_gen || !s->vc ||
         (pf->proto && hs_clone_scratch(pf->proto, &s->hs) != HS_SUCCESS)) {
         vg_pf_scratch_free(s);
         return NULL;
@@ -1715,6 +1730,7 @@ void vg_pf_scratch_free(vg_pf_scratch *s)
     if (!s)
         return;
     hs_free_scratch(s->hs);
+    vg_vcache_free(s->vc);
     vg_free(s->cand);
     vg_free(s->lit_gen);
     vg_free(s->db_gen);
@@ -1726,11 +1742,20 @@ typedef struct scan_ctx {
     const vg_prefilter *pf;
     vg_pf_scratch *s;
     uint64_t *cand;
+    bool rec;      /* recording marks into s->rec for the value cache */
+    bool rec_over; /* more than fit: the value is not cached */
+    size_t n_rec;
 } scan_ctx;
 
 /* Atom id was seen: the rules whose first clause it is in become candidates. */
 static void mark(scan_ctx *c, uint32_t id)
 {
+    if (c->rec) {
+        if (c->n_rec < VG_VC_MAX_IDS)
+            c->s->rec[c->n_rec++] = id;
+        else
+            c->rec_over = true;
+    }
     c->s->lit_gen[id] = c->s->gen;
     for (uint32_t i = c->pf->lit_off[id]; i < c->pf->lit_off[id + 1]; i++) {
         uint32_t r = c->pf->lit_rules[i];
@@ -1769,7 +1794,9 @@ static size_t base_start(const char *p, size_t n)
     return k;
 }
 
-/* The exact-value atoms of one field value (node t, a scalar). */
+/* The exact-value atoms of one field value (node t, a scalar). What they are depends on the
+ * slot and the value's text alone (the value cache relies on it): a boolean is left out of
+ * the number lookup, but its text (true, false) is no number anyway. */
 static void eq_value(scan_ctx *c, uint32_t slot, const pf_slot *ps, const vg_node *t)
 {
     unsigned bits = ps->eq;
@@ -1870,20 +1897,90 @@ static void scan_span(const hs_database_t *db, vg_pf_scratch *s, scan_ctx *c, vg
     hs_scan(db, t.p ? t.p : "", (unsigned)t.len, 0, s->hs, on_match, c);
 }
 
-/* Scan every value of a field (first node first) with database entry d. */
-static void scan_field(const vg_prefilter *pf,
-                       vg_pf_scratch *s,
-                       scan_ctx *c,
-                       const vg_event *ev,
-                       uint32_t d,
-                       uint32_t first)
+/* One part of a value's atoms (VG_VC_PARTS order): its exact values, its field database's
+ * literals, its regex database's regexes. */
+static void value_part(scan_ctx *c, uint32_t slot, const pf_slot *ps, const vg_node *t, int part)
 {
-    s->db_gen[d] = s->gen;
+    if (part == 0)
+        eq_value(c, slot, ps, t);
+    else
+        scan_span(c->pf->dbs[part == 1 ? ps->db : ps->redb].db, c->s, c, t->text);
+}
+
+/* Whether to cache a value after a miss: on its second miss within DOOR_AGE misses. */
+static bool door_admits(vg_pf_scratch *s, uint64_t h)
+{
+    if (++s->door_misses >= DOOR_AGE) {
+        memset(s->door, 0, sizeof(s->door));
+        s->door_misses = 0;
+    }
+    uint32_t bit = (uint32_t)(h >> (64 - DOOR_BITS));
+    uint64_t m = 1ull << (bit % 64);
+    bool seen = (s->door[bit / 64] & m) != 0;
+    s->door[bit / 64] |= m;
+    return seen;
+}
+
+/* The atoms of one value t (a scalar) of a field: the parts in need, from the value cache
+ * when it has the value, else looked up and scanned (and then cached, see door_admits). */
+static void value_atoms(scan_ctx *c,
+                        uint32_t slot,
+                        const pf_slot *ps,
+                        const vg_node *t,
+                        const bool need[VG_VC_PARTS])
+{
+    vg_pf_scratch *s = c->s;
+    vg_vc_key k;
+    if (!vg_vc_key_of(slot, t->text.p, t->text.len, &k)) {
+        for (int p = 0; p < VG_VC_PARTS; p++)
+            if (need[p])
+                value_part(c, slot, ps, t, p);
+        return;
+    }
+    vg_vc_hit hit;
+    if (vg_vcache_get(s->vc, &k, &hit)) {
+        for (int p = 0; p < VG_VC_PARTS; p++) {
+            if (!need[p])
+                continue;
+            if (hit.n[p] == VG_VC_NONE) { /* not recorded: its database was skipped then */
+                value_part(c, slot, ps, t, p);
+                continue;
+            }
+            for (uint16_t i = 0; i < hit.n[p]; i++)
+                mark(c, hit.ids[p][i]);
+        }
+        return;
+    }
+    const uint32_t *ids[VG_VC_PARTS];
+    uint16_t n[VG_VC_PARTS];
+    c->rec = true;
+    c->rec_over = false;
+    c->n_rec = 0;
+    for (int p = 0; p < VG_VC_PARTS; p++) {
+        size_t from = c->n_rec;
+        if (need[p])
+            value_part(c, slot, ps, t, p);
+        ids[p] = s->rec + from;
+        n[p] = need[p] ? (uint16_t)(c->n_rec - from) : VG_VC_NONE;
+    }
+    c->rec = false;
+    if (!c->rec_over && door_admits(s, k.h))
+        vg_vcache_put(s->vc, &k, ids, n);
+}
+
+/* The atoms of every value of field slot (first node first): the parts need says. */
+static void field_atoms(scan_ctx *c,
+                        const vg_event *ev,
+                        uint32_t slot,
+                        const pf_slot *ps,
+                        const bool need[VG_VC_PARTS],
+                        uint32_t first)
+{
     for (uint32_t i = first; i != VG_NODE_NONE;) {
         const vg_node *nd = vg_event_node(ev, i);
         const vg_node *t = scan_text(ev, nd);
         if (t->type == VG_V_STR || t->type == VG_V_NUM || t->type == VG_V_BOOL)
-            scan_span(pf->dbs[d].db, s, c, t->text);
+            value_atoms(c, slot, ps, t, need);
         i = nd->next_same;
     }
 }
@@ -1957,7 +2054,7 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
                                   size_t *n_words)
 {
     memcpy(s->cand, pf->always, pf->n_words * sizeof(uint64_t));
-    scan_ctx c = {pf, s, s->cand};
+    scan_ctx c = {pf, s, s->cand, false, false, 0};
     if (++s->gen == 0) { /* wrapped: forget every mark */
         memset(s->lit_gen, 0, (pf->n_lits ? pf->n_lits : 1) * sizeof(uint32_t));
         memset(s->db_gen, 0, (pf->n_dbs + 1) * sizeof(uint32_t));
@@ -1970,19 +2067,15 @@ const uint64_t *vg_prefilter_scan(const vg_prefilter *pf,
         const pf_slot *ps = &pf->slots[slot];
         if (ps->present != UINT32_MAX)
             mark(&c, ps->present);
-        if (ps->eq) { /* its exact-value atoms are looked up */
-            for (uint32_t i = resolve(ctx, slot); i != VG_NODE_NONE;) {
-                const vg_node *nd = vg_event_node(ev, i);
-                const vg_node *t = scan_text(ev, nd);
-                if (t->type == VG_V_STR || t->type == VG_V_NUM || t->type == VG_V_BOOL)
-                    eq_value(&c, slot, ps, t);
-                i = nd->next_same;
-            }
-        }
-        if (ps->db != UINT32_MAX && !(db_skip && db_skip[ps->db]))
-            scan_field(pf, s, &c, ev, ps->db, resolve(ctx, slot));
-        if (ps->redb != UINT32_MAX && !(db_skip && db_skip[ps->redb]))
-            scan_field(pf, s, &c, ev, ps->redb, resolve(ctx, slot));
+        bool need[VG_VC_PARTS] = {ps->eq != 0, /* its exact-value atoms are looked up */
+                                  ps->db != UINT32_MAX && !(db_skip && db_skip[ps->db]),
+                                  ps->redb != UINT32_MAX && !(db_skip && db_skip[ps->redb])};
+        if (need[1])
+            s->db_gen[ps->db] = s->gen;
+        if (need[2])
+            s->db_gen[ps->redb] = s->gen;
+        if (need[0] || need[1] || need[2])
+            field_atoms(&c, ev, slot, ps, need, resolve(ctx, slot));
     }
     /* one scan for every keyword slot that may apply (the others' literals it sees only add
      * candidates that routing or the evaluation drop) */

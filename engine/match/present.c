@@ -23,20 +23,15 @@ typedef struct pentry {
 
 /* The filter of names worth indexing: one bit per 14-bit fragment of a name hash (2 KiB, so
  * that it stays in the first-level cache beside the matcher's other data; all SigmaHQ
- * rules name about 500 fields, so a name no rule uses passes about one time in thirty-five
- * and is then only indexed for nothing). */
-#define MAY_BITS 14
+ * rules name about 500 fields, each set as a key and as a path, so a name no rule uses
+ * passes about one time in sixteen and is then only indexed for nothing). */
+#define MAY_BITS VG_PRESENT_MAY_BITS
 
 struct vg_present {
     pentry *tab;
     size_t size; /* power of two, at least twice the entries */
     uint64_t may[(1u << MAY_BITS) / 64];
 };
-
-static uint32_t may_bit(uint64_t h)
-{
-    return (uint32_t)(h >> 40) & ((1u << MAY_BITS) - 1);
-}
 
 static uint32_t tag_of(uint64_t h)
 {
@@ -71,15 +66,15 @@ vg_present *vg_present_new(const vg_ruleset *rs)
                 dup = dup || (p->tab[k].tag == tag_of(h) && p->tab[k].slot == (uint32_t)f);
             if (!dup) /* a slot may list a name twice (a field and its mapping) */
                 p->tab[k] = (pentry){tag_of(h), (uint32_t)f};
-            p->may[may_bit(h) / 64] |= 1ull << (may_bit(h) % 64);
+            p->may[vg_present_may_bit(h) / 64] |= 1ull << (vg_present_may_bit(h) % 64);
         }
     }
     return p;
 }
 
-bool vg_present_may(const vg_present *p, uint64_t h)
+const uint64_t *vg_present_may_bits(const vg_present *p)
 {
-    return (p->may[may_bit(h) / 64] >> (may_bit(h) % 64)) & 1;
+    return p->may;
 }
 
 void vg_present_free(vg_present *p)

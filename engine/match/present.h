@@ -30,9 +30,20 @@ vg_present *vg_present_new(const struct vg_ruleset *rs);
 void vg_present_free(vg_present *p);
 
 /* Can a name of hash h be a candidate name of some slot? false: certainly not; true: maybe
- * (one bit per 16-bit fragment of the hash, about 8 KiB). The filter of the lean event
- * index (vg_match_index). */
-bool vg_present_may(const vg_present *p, uint64_t h);
+ * (one bit per VG_PRESENT_MAY_BITS-bit fragment of the hash). The filter of the lean event
+ * index (vg_match_index), called for every node: inline, over the bits of
+ * vg_present_may_bits. */
+#define VG_PRESENT_MAY_BITS 14
+const uint64_t *vg_present_may_bits(const vg_present *p);
+static inline uint32_t vg_present_may_bit(uint64_t h)
+{
+    return (uint32_t)(h >> 40) & ((1u << VG_PRESENT_MAY_BITS) - 1);
+}
+static inline bool vg_present_may(const uint64_t *may, uint64_t h)
+{
+    uint32_t bit = vg_present_may_bit(h);
+    return (may[bit / 64] >> (bit % 64)) & 1;
+}
 
 /* Mark the slots ev may resolve: stamp[slot] = gen for each, and each is appended once to
  * list (room for every slot of the ruleset). stamp has one entry per slot; entries equal

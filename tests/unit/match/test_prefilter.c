@@ -712,6 +712,46 @@ static void test_long_lists(void **state)
     assert_int_equal(n, 1);
 }
 
+/* Values that come again are served by the value cache (cached on their second sighting):
+ * every round of the same events evaluates the rules that the event evaluates alone (with
+ * nothing cached) and gives the reference answer, also when the same bytes come in another
+ * field, as a boolean, or in another case. */
+static void test_value_cache(void **state)
+{
+    fixture *f = *state;
+    static const char *const events[] = {
+            "{\"EventID\":16,\"Image\":\"C:\\\\Tools\\\\Probe.exe\",\"User\":\"Admin\"}",
+            "{\"EventID\":16,\"Image\":\"C:\\\\Tools\\\\Probe.exe\",\"User\":\"Admin\"}",
+            "{\"User\":\"C:\\\\Tools\\\\Probe.exe\",\"Image\":\"Admin\"}",
+            "{\"EventID\":1,\"CommandLine\":\"x secretdump y\",\"User\":\"admin\"}",
+            "{\"EventID\":\"16\",\"CommandLine\":\"C:\\\\Tools\\\\Probe.exe\"}",
+            "{\"Image\":\"secretdump\",\"CommandLine\":\"Admin\",\"User\":\"ADMIN\"}",
+            "{\"EventID\":true,\"User\":\"true\",\"Hash\":\"0123abcd\"}",
+            "{\"EventID\":\"true\",\"User\":true,\"Hash\":\"0123abcg\"}",
+            "{\"Image\":[\"a.exe\",\"C:\\\\Tools\\\\Probe.exe\"],\"EventID\":[1,16]}",
+    };
+    enum {
+        N = sizeof(events) / sizeof(events[0])
+    };
+    uint64_t alone[N];
+    uint32_t hits[CAP];
+    size_t n;
+    for (size_t i = 0; i < N; i++) { /* each in a fresh matcher: nothing cached */
+        void *fresh;
+        assert_int_equal(setup(&fresh), 0);
+        alone[i] = run(fresh, events[i], hits, &n);
+        teardown(&fresh);
+    }
+    for (int round = 0; round < 4; round++) {
+        for (size_t i = 0; i < N; i++) {
+            uint64_t e = run(f, events[i], hits, &n);
+            if (e != alone[i])
+                fail_msg("round %d, event %zu: %llu evaluations, alone %llu", round, i,
+                         (unsigned long long)e, (unsigned long long)alone[i]);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -727,6 +767,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_benign, setup_benign, teardown),
             cmocka_unit_test_setup_teardown(test_regex_atoms, setup_re, teardown),
             cmocka_unit_test_setup_teardown(test_long_lists, setup_list, teardown),
+            cmocka_unit_test_setup_teardown(test_value_cache, setup, teardown),
     };
     return cmocka_run_group_tests_name("match/prefilter", tests, NULL, NULL);
 }
