@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "pipeline.h"
 #include "rulesrc.h"
+#include "tasks.h"
 #include "units.h"
 #include "vigil/match.h"
 #include "vigil/parse.h"
@@ -318,17 +319,18 @@ int cli_run(int argc, char **argv)
         inputs[i].has_ls = true;
     }
 
-    if (fast) {
+    if (threads == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cpus < 1 ? 1 : cpus > PL_MAX_THREADS ? PL_MAX_THREADS : (uint64_t)cpus;
+    }
+    if (fast) { /* the workers' threads compile the databases before they start */
         char err[256];
-        if (vg_ruleset_build_prefilter(rs, err, sizeof(err)) != VG_OK) {
+        unsigned n_build = (unsigned)threads;
+        if (vg_ruleset_build_prefilter_with(rs, tasks_run, &n_build, err, sizeof(err)) != VG_OK) {
             fprintf(stderr, "vigil run: cannot build the prefilter: %s\n", err);
             vg_ruleset_free(rs);
             return CLI_FAILED;
         }
-    }
-    if (threads == 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cpus < 1 ? 1 : cpus > PL_MAX_THREADS ? PL_MAX_THREADS : (uint64_t)cpus;
     }
     pl_config cfg;
     memset(&cfg, 0, sizeof(cfg));

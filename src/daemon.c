@@ -16,6 +16,7 @@
  */
 #include "daemon_int.h"
 #include "rulesrc.h"
+#include "tasks.h"
 #include "vigil/match.h"
 
 #include <errno.h>
@@ -88,7 +89,9 @@ static vg_ruleset *load_rules(dmn *d)
         vlog_end(&r);
     }
     char err[256];
-    if (rs && n_err == 0 && vg_ruleset_build_prefilter(rs, err, sizeof(err)) != VG_OK) {
+    unsigned n_build = d->cfg->threads; /* as many threads as the workers */
+    if (rs && n_err == 0 &&
+        vg_ruleset_build_prefilter_with(rs, tasks_run, &n_build, err, sizeof(err)) != VG_OK) {
         log_err(d, VLOG_ERROR, "cannot build the prefilter", err);
         n_err = 1;
     }

@@ -609,7 +609,8 @@ vg_status vg_match_index(const vg_ruleset *rs, vg_event *ev)
     return vg_event_index_some(ev, want_name, vg_present_may_bits(vg_prefilter_present(rs->pf)));
 }
 
-vg_status vg_ruleset_build_prefilter(vg_ruleset *rs, char *err, size_t err_len)
+vg_status vg_ruleset_build_prefilter_with(
+        vg_ruleset *rs, vg_run_tasks_fn run, void *run_ctx, char *err, size_t err_len)
 {
     if (!rs->finished) {
         snprintf(err, err_len, "the ruleset is not finished");
@@ -617,8 +618,13 @@ vg_status vg_ruleset_build_prefilter(vg_ruleset *rs, char *err, size_t err_len)
     }
     if (rs->pf)
         return VG_OK;
-    rs->pf = vg_prefilter_new(rs, err, err_len);
+    rs->pf = vg_prefilter_new(rs, run, run_ctx, err, err_len);
     return rs->pf ? VG_OK : VG_ERR_NOMEM;
+}
+
+vg_status vg_ruleset_build_prefilter(vg_ruleset *rs, char *err, size_t err_len)
+{
+    return vg_ruleset_build_prefilter_with(rs, NULL, NULL, err, err_len);
 }
 
 bool vg_ruleset_prefilter_info(const vg_ruleset *rs, vg_prefilter_info *out)

@@ -902,6 +902,64 @@ static bool compile_db(const char *const *exprs,
     return true;
 }
 
+/* One literal database to compile, as a task (see vg_ruleset_build_prefilter_with). */
+typedef struct lit_job {
+    const char *const *exprs;
+    const unsigned *flags, *ids;
+    const size_t *lens;
+    unsigned n;
+    hs_database_t **out;
+    hs_compile_error_t *cerr; /* set on failure */
+    bool ok;
+} lit_job;
+
+static void lit_job_run(void *arg, size_t i)
+{
+    lit_job *j = (lit_job *)arg + i;
+    j->ok = hs_compile_lit_multi(j->exprs, j->flags, j->ids, j->lens, j->n, HS_MODE_BLOCK, NULL,
+                                 j->out, &j->cerr) == HS_SUCCESS;
+}
+
+static int cmp_job_size(const void *x, const void *y)
+{
+    const lit_job *a = x, *b = y;
+    return a->n > b->n ? -1 : a->n < b->n ? 1 : 0;
+}
+
+/* Compile the jobs (largest first, through run when there is one); then, in order, the
+ * prototype scratch grows to fit each database. false with a message on the first failure
+ * (every database compiled is freed by vg_prefilter_free through its out pointer). */
+static bool run_lit_jobs(lit_job *jobs,
+                         size_t n,
+                         vg_run_tasks_fn run,
+                         void *run_ctx,
+                         hs_scratch_t **proto,
+                         char *err,
+                         size_t err_len)
+{
+    qsort(jobs, n, sizeof(*jobs), cmp_job_size);
+    if (run && n > 0)
+        run(run_ctx, n, lit_job_run, jobs);
+    else
+        for (size_t i = 0; i < n; i++)
+            lit_job_run(jobs, i);
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        if (ok && !jobs[i].ok) {
+            snprintf(err, err_len, "vectorscan: %s",
+                     jobs[i].cerr && jobs[i].cerr->message ? jobs[i].cerr->message
+                                                           : "compile failed");
+            ok = false;
+        }
+        hs_free_compile_error(jobs[i].cerr);
+        if (ok && hs_alloc_scratch(*jobs[i].out, proto) != HS_SUCCESS) {
+            snprintf(err, err_len, "vectorscan: cannot allocate scratch");
+            ok = false;
+        }
+    }
+    return ok;
+}
+
 /* One regex database per field (the used PF_REGEX atoms, in prefilter mode). A pattern
  * that the database cannot take after all (hs_expression_info accepted it alone) is left
  * out and its atom counts as seen on every event (re_always). order, exprs, flags and ids
@@ -999,7 +1057,8 @@ static bool keep_kw_lits(vg_prefilter *pf,
     return true;
 }
 
-static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
+static bool build_dbs(
+        vg_prefilter *pf, builder *b, vg_run_tasks_fn run, void *run_ctx, char *err, size_t err_len)
 {
     pf->stats.n_literals = 0;
     if (b->n_lits == 0)
@@ -1013,8 +1072,10 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
     pf->lit_db = vg_calloc(b->n_lits, sizeof(uint32_t));
     pf->kw_lo = vg_calloc(b->n_lits, sizeof(uint32_t));
     pf->kw_hi = vg_calloc(b->n_lits, sizeof(uint32_t));
+    lit_job *jobs = vg_calloc(b->n_lits + 1, sizeof(*jobs)); /* a database per field, + kw_db */
+    size_t n_jobs = 0;
     bool ok = order && exprs && flags && ids && lens && pf->dbs && pf->lit_db && pf->kw_lo &&
-              pf->kw_hi;
+              pf->kw_hi && jobs;
     if (!ok)
         snprintf(err, err_len, "out of memory building the prefilter");
     size_t n_used = 0;
@@ -1036,7 +1097,7 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
         kw_first++;
     for (size_t i = 0; ok && i < n_used;) {
         bool kw = (order[i]->slot & KW_BIT) != 0;
-        size_t at = kw ? kw_first + n_kw : 0; /* where this group's literals go */
+        size_t at = i; /* each group keeps its place (keyword slots' places are adjacent) */
         size_t j = i;
         unsigned n = 0;
         for (; j < n_used && order[j]->slot == order[i]->slot; j++, n++) {
@@ -1053,19 +1114,26 @@ static bool build_dbs(vg_prefilter *pf, builder *b, char *err, size_t err_len)
             pf->kw_lo[pf->n_dbs] = (uint32_t)n_kw;
             pf->kw_hi[pf->n_dbs] = (uint32_t)(n_kw + n);
             n_kw += n;
-        } else if (!compile_db(exprs, flags, ids, lens, n, &pf->dbs[pf->n_dbs].db, &pf->proto, err,
-                               err_len))
-            ok = false;
+        } else {
+            jobs[n_jobs++] = (lit_job){exprs + at, flags + at, ids + at,
+                                       lens + at,  n,          &pf->dbs[pf->n_dbs].db,
+                                       NULL,       false};
+        }
         pf->n_dbs++;
         i = j;
     }
     if (ok && n_kw)
-        ok = compile_db(exprs + kw_first, flags + kw_first, ids + kw_first, lens + kw_first,
-                        (unsigned)n_kw, &pf->kw_db, &pf->proto, err, err_len) &&
-             keep_kw_lits(pf, exprs + kw_first, flags + kw_first, ids + kw_first, lens + kw_first,
+        jobs[n_jobs++] =
+                (lit_job){exprs + kw_first, flags + kw_first, ids + kw_first, lens + kw_first,
+                          (unsigned)n_kw,   &pf->kw_db,       NULL,           false};
+    if (ok)
+        ok = run_lit_jobs(jobs, n_jobs, run, run_ctx, &pf->proto, err, err_len);
+    if (ok && n_kw)
+        ok = keep_kw_lits(pf, exprs + kw_first, flags + kw_first, ids + kw_first, lens + kw_first,
                           n_kw, err, err_len);
     if (ok)
         ok = build_re_dbs(pf, b, order, exprs, flags, ids, err, err_len);
+    vg_free(jobs);
     vg_free(order);
     vg_free(exprs);
     vg_free(flags);
@@ -1465,7 +1533,8 @@ static void builder_fini(builder *b)
     vg_arena_free(b->a);
 }
 
-vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
+vg_prefilter *vg_prefilter_new(
+        const vg_ruleset *rs, vg_run_tasks_fn run, void *run_ctx, char *err, size_t err_len)
 {
     vg_prefilter *pf = vg_calloc(1, sizeof(*pf));
     builder b = {.rs = rs, .a = vg_arena_new(0, 0), .kw_slot = KW_ALWAYS};
@@ -1566,7 +1635,7 @@ vg_prefilter *vg_prefilter_new(const vg_ruleset *rs, char *err, size_t err_len)
         }
     }
     vg_free(fill);
-    if (!build_dbs(pf, &b, err, err_len))
+    if (!build_dbs(pf, &b, run, run_ctx, err, err_len))
         goto fail;
     if (!build_slot_db(pf, rs) || !build_rule_dbs(pf, reqs) || !build_eq(pf, &b, rs->fslots.n))
         goto nomem;

@@ -36,6 +36,7 @@
 
 #include "vigil/base.h"
 #include "vigil/event.h"
+#include "vigil/match.h"
 
 struct vg_ruleset;
 struct vg_vmatch;
@@ -54,8 +55,10 @@ typedef struct vg_pf_stats {
                               product) */
 } vg_pf_stats;
 
-/* Build from a finished ruleset. NULL on failure with a message in err. */
-vg_prefilter *vg_prefilter_new(const struct vg_ruleset *rs, char *err, size_t err_len);
+/* Build from a finished ruleset; the literal databases are compiled as tasks of run (see
+ * vg_ruleset_build_prefilter_with; NULL: in turn). NULL on failure with a message in err. */
+vg_prefilter *vg_prefilter_new(
+        const struct vg_ruleset *rs, vg_run_tasks_fn run, void *run_ctx, char *err, size_t err_len);
 void vg_prefilter_free(vg_prefilter *pf);
 void vg_prefilter_stats(const vg_prefilter *pf, vg_pf_stats *out);
 /* Is rule r always a candidate (no literal requirement)? */

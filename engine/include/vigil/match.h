@@ -44,6 +44,15 @@ typedef struct vg_prefilter_info {
 /* Build the literal prefilter of a finished ruleset (vectorscan databases). Needed by
  * vg_match_event_fast; call before creating scratches. err gets a message on failure. */
 VG_API vg_status vg_ruleset_build_prefilter(vg_ruleset *rs, char *err, size_t err_len);
+
+/* The same, with the compilation of its databases (most of the time) handed to run: run
+ * must call task(arg, i) once for every i < n, in any order and on any threads, and return
+ * when all calls have returned (the engine starts no threads of its own). Tasks are
+ * independent, and the first ones are the longest. run NULL: one after the other. */
+typedef void (*vg_task_fn)(void *arg, size_t i);
+typedef void (*vg_run_tasks_fn)(void *run_ctx, size_t n, vg_task_fn task, void *arg);
+VG_API vg_status vg_ruleset_build_prefilter_with(
+        vg_ruleset *rs, vg_run_tasks_fn run, void *run_ctx, char *err, size_t err_len);
 /* false if no prefilter was built. */
 VG_API bool vg_ruleset_prefilter_info(const vg_ruleset *rs, vg_prefilter_info *out);
 

@@ -57,6 +57,19 @@ typedef struct fixture {
     vg_event *ev;
 } fixture;
 
+/* A task runner that runs the engine's tasks last to first and counts them: the prefilter
+ * must come out the same whatever the order. */
+static size_t n_tasks_run;
+
+static void run_reversed(void *ctx, size_t n, vg_task_fn task, void *arg)
+{
+    (void)ctx;
+    for (size_t i = n; i-- > 0;) {
+        task(arg, i);
+        n_tasks_run++;
+    }
+}
+
 static int setup_with(void **state, const char *logsources, const char *text)
 {
     fixture *f = calloc(1, sizeof(*f));
@@ -71,7 +84,9 @@ static int setup_with(void **state, const char *logsources, const char *text)
     assert_int_equal(vg_ruleset_finish(f->rs, f->d), VG_OK);
     assert_int_equal(vg_diags_errors(f->d), 0);
     char err[256];
-    assert_int_equal(vg_ruleset_build_prefilter(f->rs, err, sizeof(err)), VG_OK);
+    n_tasks_run = 0;
+    assert_int_equal(vg_ruleset_build_prefilter_with(f->rs, run_reversed, NULL, err, sizeof(err)),
+                     VG_OK);
     f->fast = vg_match_scratch_new(f->rs);
     f->ref = vg_match_scratch_new(f->rs);
     f->ev = vg_event_new(NULL);
@@ -125,6 +140,8 @@ static uint64_t run(fixture *f, const char *json, uint32_t *hits, size_t *n_hits
 static void test_requirements(void **state)
 {
     fixture *f = *state;
+    /* one literal database (CommandLine's), compiled as a task of the runner */
+    assert_int_equal(n_tasks_run, 1);
     vg_prefilter_info pi;
     assert_true(vg_ruleset_prefilter_info(f->rs, &pi));
     assert_int_equal(pi.n_rules, 8);
