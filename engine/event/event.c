@@ -42,9 +42,9 @@ typedef struct slot {
 } slot;
 
 struct vg_event {
+    vg_event_view v; /* first: vg_event_node reads it (see event.h) */
     vg_event_limits lim;
-    vg_node *nodes;
-    uint32_t n, cap;
+    uint32_t cap;
     vg_arena *arena;
     slot *paths, *leaves; /* heap, kept across resets; leaves has twice the slots */
     uint32_t tab_cap;     /* allocated size of paths (power of two) */
@@ -66,13 +66,13 @@ static const vg_event_limits default_limits = {65536, 64, 64u << 20};
 
 static void add_root(vg_event *ev)
 {
-    vg_node *r = &ev->nodes[0];
+    vg_node *r = &ev->v.nodes[0];
     memset(r, 0, sizeof(*r));
     r->type = VG_V_OBJ;
     r->parent = r->first_child = r->last_child = r->next_sibling = VG_NODE_NONE;
     r->next_same = VG_NODE_NONE;
     r->path_hash = PATH_ROOT;
-    ev->n = 1;
+    ev->v.n = 1;
 }
 
 vg_event *vg_event_new(const vg_event_limits *limits)
@@ -88,10 +88,10 @@ vg_event *vg_event_new(const vg_event_limits *limits)
     if (!ev->lim.max_bytes)
         ev->lim.max_bytes = default_limits.max_bytes;
     ev->cap = 64;
-    ev->nodes = vg_malloc(ev->cap * sizeof(vg_node));
+    ev->v.nodes = vg_malloc(ev->cap * sizeof(vg_node));
     ev->arena = vg_arena_new(32 * 1024, ev->lim.max_bytes);
     ev->empty_hash = vg_hash_name("", 0);
-    if (!ev->nodes || !ev->arena) {
+    if (!ev->v.nodes || !ev->arena) {
         vg_event_free(ev);
         return NULL;
     }
@@ -103,7 +103,7 @@ void vg_event_free(vg_event *ev)
 {
     if (!ev)
         return;
-    vg_free(ev->nodes);
+    vg_free(ev->v.nodes);
     vg_free(ev->paths);
     vg_free(ev->leaves);
     vg_free(ev->in_tab);
@@ -122,24 +122,24 @@ void vg_event_reset(vg_event *ev)
 vg_status
 vg_event_add(vg_event *ev, uint32_t parent, vg_vtype type, vg_span key, vg_span text, uint32_t *out)
 {
-    if (parent >= ev->n)
+    if (parent >= ev->v.n)
         return VG_ERR_INTERNAL;
-    vg_node *p = &ev->nodes[parent];
+    vg_node *p = &ev->v.nodes[parent];
     if (p->type != VG_V_OBJ && p->type != VG_V_ARR)
         return VG_ERR_INTERNAL;
-    if (ev->n >= ev->lim.max_nodes || p->depth + 1 > ev->lim.max_depth)
+    if (ev->v.n >= ev->lim.max_nodes || p->depth + 1 > ev->lim.max_depth)
         return VG_ERR_LIMIT;
-    if (ev->n == ev->cap) {
+    if (ev->v.n == ev->cap) {
         uint32_t cap = ev->cap * 2;
-        vg_node *nv = vg_realloc(ev->nodes, (size_t)cap * sizeof(vg_node));
+        vg_node *nv = vg_realloc(ev->v.nodes, (size_t)cap * sizeof(vg_node));
         if (!nv)
             return VG_ERR_NOMEM;
-        ev->nodes = nv;
+        ev->v.nodes = nv;
         ev->cap = cap;
-        p = &ev->nodes[parent];
+        p = &ev->v.nodes[parent];
     }
-    uint32_t i = ev->n++;
-    vg_node *nd = &ev->nodes[i];
+    uint32_t i = ev->v.n++;
+    vg_node *nd = &ev->v.nodes[i];
     nd->type = type;
     nd->parent = parent;
     nd->first_child = nd->last_child = nd->next_sibling = VG_NODE_NONE;
@@ -150,7 +150,7 @@ vg_event_add(vg_event *ev, uint32_t parent, vg_vtype type, vg_span key, vg_span 
     if (p->last_child == VG_NODE_NONE)
         p->first_child = i;
     else
-        ev->nodes[p->last_child].next_sibling = i;
+        ev->v.nodes[p->last_child].next_sibling = i;
     p->last_child = i;
     ev->indexed = IX_NONE;
     if (out)
@@ -171,12 +171,7 @@ vg_span vg_event_copy(vg_event *ev, const char *p, size_t n)
 
 uint32_t vg_event_count(const vg_event *ev)
 {
-    return ev->n;
-}
-
-const vg_node *vg_event_node(const vg_event *ev, uint32_t i)
-{
-    return i < ev->n ? &ev->nodes[i] : NULL;
+    return ev->v.n;
 }
 
 /* ---- index ---- */
@@ -327,8 +322,8 @@ static uint64_t hash_nospace(vg_event *ev, vg_span key, vg_span *st)
  * its nearest ancestor that is no array element (elements share their array's path). */
 static uint32_t named(const vg_event *ev, uint32_t i)
 {
-    while (i && ev->nodes[ev->nodes[i].parent].type == VG_V_ARR)
-        i = ev->nodes[i].parent;
+    while (i && ev->v.nodes[ev->v.nodes[i].parent].type == VG_V_ARR)
+        i = ev->v.nodes[i].parent;
     return i;
 }
 
@@ -338,7 +333,7 @@ static bool path_is(const vg_event *ev, uint32_t i, const char *q, size_t len)
 {
     size_t pos = len;
     for (i = named(ev, i); i != 0;) {
-        const vg_node *nd = &ev->nodes[i];
+        const vg_node *nd = &ev->v.nodes[i];
         if (pos < nd->key.len || memcmp(q + pos - nd->key.len, nd->key.p, nd->key.len) != 0)
             return false;
         pos -= nd->key.len;
@@ -362,14 +357,14 @@ static bool same_path(vg_event *ev, uint32_t a, uint32_t b)
         return true;
     if (ev->dotted) {
         size_t len = 0;
-        for (uint32_t i = a; i != 0; i = named(ev, ev->nodes[i].parent))
-            len += ev->nodes[i].key.len + 1;
+        for (uint32_t i = a; i != 0; i = named(ev, ev->v.nodes[i].parent))
+            len += ev->v.nodes[i].key.len + 1;
         char *s = vg_arena_alloc(ev->arena, len ? len : 1);
         if (!s)
             return false; /* past the arena cap: kept apart (vg_event_index then fails) */
         size_t pos = len ? len - 1 : 0;
-        for (uint32_t i = a; i != 0; i = named(ev, ev->nodes[i].parent)) {
-            const vg_node *nd = &ev->nodes[i];
+        for (uint32_t i = a; i != 0; i = named(ev, ev->v.nodes[i].parent)) {
+            const vg_node *nd = &ev->v.nodes[i];
             pos -= nd->key.len;
             memcpy(s + pos, nd->key.p, nd->key.len);
             if (pos)
@@ -380,7 +375,7 @@ static bool same_path(vg_event *ev, uint32_t a, uint32_t b)
     while (a != b) {
         if (a == 0 || b == 0)
             return false;
-        const vg_node *x = &ev->nodes[a], *y = &ev->nodes[b];
+        const vg_node *x = &ev->v.nodes[a], *y = &ev->v.nodes[b];
         if (x->key.len != y->key.len || memcmp(x->key.p, y->key.p, x->key.len) != 0)
             return false;
         a = named(ev, x->parent);
@@ -432,7 +427,7 @@ static void register_leaf(vg_event *ev, vg_span key, uint64_t h, uint32_t pidx)
 static bool tables_ready(vg_event *ev)
 {
     uint32_t size = 16;
-    while (size < ev->n * 2u)
+    while (size < ev->v.n * 2u)
         size <<= 1;
     if (size > ev->tab_cap) {
         slot *p = vg_calloc(size, sizeof(slot));
@@ -463,8 +458,8 @@ static bool tables_ready(vg_event *ev)
  * dotted. */
 static void hash_node(vg_event *ev, uint32_t i)
 {
-    vg_node *nd = &ev->nodes[i];
-    const vg_node *par = &ev->nodes[nd->parent];
+    vg_node *nd = &ev->v.nodes[i];
+    const vg_node *par = &ev->v.nodes[nd->parent];
     nd->next_same = VG_NODE_NONE;
     if (!nd->key.p)
         nd->key = (vg_span){"", 0};
@@ -489,11 +484,11 @@ static void hash_node(vg_event *ev, uint32_t i)
 /* Put node i (hashed) in the tables. */
 static vg_status table_node(vg_event *ev, uint32_t i)
 {
-    vg_node *nd = &ev->nodes[i];
-    const vg_node *par = &ev->nodes[nd->parent];
+    vg_node *nd = &ev->v.nodes[i];
+    const vg_node *par = &ev->v.nodes[nd->parent];
     slot *ps = find_path(ev, nd->path_hash, NULL, 0, i);
     if (ps->stamp == ev->stamp) {
-        ev->nodes[ps->last].next_same = i;
+        ev->v.nodes[ps->last].next_same = i;
         ps->last = i;
         return VG_OK;
     }
@@ -531,23 +526,23 @@ index_nodes(vg_event *ev, bool (*want)(const void *ctx, uint64_t h), const void 
     bool completing = ev->indexed == IX_SOME;
     if (!completing && !tables_ready(ev))
         return VG_ERR_NOMEM;
-    if (want && ev->n > ev->in_cap) {
-        uint8_t *t = vg_realloc(ev->in_tab, ev->n);
+    if (want && ev->v.n > ev->in_cap) {
+        uint8_t *t = vg_realloc(ev->in_tab, ev->v.n);
         if (!t)
             return VG_ERR_NOMEM;
         ev->in_tab = t;
-        ev->in_cap = ev->n;
+        ev->in_cap = ev->v.n;
     }
     if (!completing)
         ev->dotted = false;
-    for (uint32_t i = 1; i < ev->n; i++) {
-        vg_node *nd = &ev->nodes[i];
+    for (uint32_t i = 1; i < ev->v.n; i++) {
+        vg_node *nd = &ev->v.nodes[i];
         if (completing && ev->in_tab[i])
             continue;
         if (!completing)
             hash_node(ev, i);
         if (want) {
-            const vg_node *par = &ev->nodes[nd->parent];
+            const vg_node *par = &ev->v.nodes[nd->parent];
             bool take = par->type == VG_V_ARR
                                 ? ev->in_tab[nd->parent]
                                 : want(ctx, nd->path_hash) || want(ctx, nd->key_hash) ||
@@ -645,16 +640,16 @@ static bool is_scalar(const vg_node *n)
 
 bool vg_event_scalar_text(const vg_event *ev, uint32_t idx, vg_span *out)
 {
-    if (idx >= ev->n)
+    if (idx >= ev->v.n)
         return false;
-    const vg_node *n = &ev->nodes[idx];
+    const vg_node *n = &ev->v.nodes[idx];
     if (n->type == VG_V_ARR) { /* an array: its first scalar */
         uint32_t c = n->first_child;
-        while (c != VG_NODE_NONE && !is_scalar(&ev->nodes[c]))
-            c = ev->nodes[c].next_sibling;
+        while (c != VG_NODE_NONE && !is_scalar(&ev->v.nodes[c]))
+            c = ev->v.nodes[c].next_sibling;
         if (c == VG_NODE_NONE)
             return false;
-        n = &ev->nodes[c];
+        n = &ev->v.nodes[c];
     }
     if (!is_scalar(n))
         return false;
@@ -669,8 +664,8 @@ static void write_node(const vg_event *ev, uint32_t i, vg_buf *out)
     /* Iterative pre-order walk: no recursion, so depth is bounded only by the limits. */
     uint32_t cur = i;
     for (;;) {
-        const vg_node *nd = &ev->nodes[cur];
-        if (cur != i && nd->parent != VG_NODE_NONE && ev->nodes[nd->parent].type == VG_V_OBJ) {
+        const vg_node *nd = &ev->v.nodes[cur];
+        if (cur != i && nd->parent != VG_NODE_NONE && ev->v.nodes[nd->parent].type == VG_V_OBJ) {
             vg_buf_putc(out, '"');
             vg_buf_json_str(out, nd->key.p, nd->key.len);
             vg_buf_append(out, "\":", 2);
@@ -706,14 +701,14 @@ static void write_node(const vg_event *ev, uint32_t i, vg_buf *out)
         for (;;) {
             if (cur == i)
                 return;
-            const vg_node *c = &ev->nodes[cur];
+            const vg_node *c = &ev->v.nodes[cur];
             if (c->next_sibling != VG_NODE_NONE) {
                 vg_buf_putc(out, ',');
                 cur = c->next_sibling;
                 break;
             }
             cur = c->parent;
-            vg_buf_putc(out, ev->nodes[cur].type == VG_V_OBJ ? '}' : ']');
+            vg_buf_putc(out, ev->v.nodes[cur].type == VG_V_OBJ ? '}' : ']');
         }
     }
 }
@@ -725,6 +720,6 @@ void vg_event_to_json(const vg_event *ev, vg_buf *out)
 
 void vg_event_node_to_json(const vg_event *ev, uint32_t i, vg_buf *out)
 {
-    if (i < ev->n)
+    if (i < ev->v.n)
         write_node(ev, i, out);
 }

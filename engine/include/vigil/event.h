@@ -91,8 +91,20 @@ VG_API vg_span vg_event_copy(vg_event *ev, const char *p, size_t n);
 /* ---- reading ---- */
 
 VG_API uint32_t vg_event_count(const vg_event *ev);
-/* i < vg_event_count; node 0 is the root. */
-VG_API const vg_node *vg_event_node(const vg_event *ev, uint32_t i);
+
+/* The node array, as the first member of every vg_event: vg_event_node is called for every
+ * node by the parsers and matchers, so it is inline. Not for use otherwise. */
+typedef struct vg_event_view {
+    vg_node *nodes;
+    uint32_t n;
+} vg_event_view;
+
+/* Node i (i < vg_event_count; node 0 is the root), NULL when out of range. */
+static inline const vg_node *vg_event_node(const vg_event *ev, uint32_t i)
+{
+    const vg_event_view *v = (const vg_event_view *)(const void *)ev;
+    return i < v->n ? &v->nodes[i] : NULL;
+}
 
 /* Compute paths and the lookup tables. Call once after building; cheap to call again. */
 VG_API vg_status vg_event_index(vg_event *ev);
