@@ -40,6 +40,7 @@
  */
 #include "vigil/parse.h"
 #include "base/ascii.h"
+#include "event/event_int.h"
 #include "event/json_check.h"
 
 #include <string.h>
@@ -392,7 +393,7 @@ static vg_status open_container(jp *p, uint32_t *cur, vg_vtype type, vg_span key
     size_t at = p->i;
     if (p->ev) {
         uint32_t idx;
-        vg_status rc = vg_event_add(p->ev, *cur, type, key, empty_span, &idx);
+        vg_status rc = vg_event_add_child(p->ev, *cur, type, key, empty_span, &idx);
         if (rc != VG_OK)
             return add_failed(p, rc, at);
         *cur = idx;
@@ -537,7 +538,7 @@ static vg_status run(jp *p)
         }
         if (rc != VG_OK)
             return rc;
-        if (p->ev && (rc = vg_event_add(p->ev, cur, type, key, text, NULL)) != VG_OK)
+        if (p->ev && (rc = vg_event_add_child(p->ev, cur, type, key, text, NULL)) != VG_OK)
             return add_failed(p, rc, at);
         state = AFTER_VALUE;
     }
