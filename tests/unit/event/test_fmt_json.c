@@ -144,6 +144,55 @@ static void test_json_valid_documents(void **state)
     }
 }
 
+/* Escapes at every offset of long strings (the decoder copies sixteen bytes at a time):
+ * each string decodes to the text it was built from. Escapes: \\, \n, \u00e9 (2 bytes),
+ * \u20ac (3), a surrogate pair (4), and runs of them; the string is 1..80 bytes long. */
+static void test_json_escapes_at_every_offset(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        const char *esc, *dec;
+    } escs[] = {{"\\\\", "\\"},
+                {"\\n", "\n"},
+                {"\\u00e9", "\xc3\xa9"},
+                {"\\u20ac", "\xe2\x82\xac"},
+                {"\\ud83d\\ude00", "\xf0\x9f\x98\x80"},
+                {"\\\\\\\\\\\"", "\\\\\""}};
+    for (size_t e = 0; e < sizeof(escs) / sizeof(escs[0]); e++) {
+        for (size_t len = 1; len <= 80; len++) {
+            for (size_t at = 0; at <= len; at += (len > 20 ? 3 : 1)) {
+                char rec[256], want[256];
+                size_t r = 0, w = 0;
+                r += (size_t)snprintf(rec, sizeof(rec), "{\"s\":\"");
+                for (size_t k = 0; k <= len; k++) {
+                    if (k == at) { /* the escape, and a second one near the end */
+                        r += (size_t)snprintf(rec + r, sizeof(rec) - r, "%s", escs[e].esc);
+                        w += (size_t)snprintf(want + w, sizeof(want) - w, "%s", escs[e].dec);
+                    }
+                    if (k == len)
+                        break;
+                    char c = (char)('a' + (k * 7 + len) % 26);
+                    if (k + 2 == len) { /* a backslash escape two bytes from the end */
+                        r += (size_t)snprintf(rec + r, sizeof(rec) - r, "\\\\");
+                        want[w++] = '\\';
+                    }
+                    rec[r++] = c;
+                    want[w++] = c;
+                }
+                r += (size_t)snprintf(rec + r, sizeof(rec) - r, "\"}");
+                want[w] = '\0';
+                vg_perr err;
+                assert_int_equal(parse(f->ev, rec, r, &err), VG_OK);
+                assert_int_equal(vg_event_count(f->ev), 2);
+                const vg_node *n = vg_event_node(f->ev, 1);
+                if (n->text.len != w || memcmp(n->text.p, want, w) != 0)
+                    fail_msg("escape %zu, length %zu, at %zu: got %.*s, want %s", e, len, at,
+                             (int)n->text.len, n->text.p, want);
+            }
+        }
+    }
+}
+
 static void test_json_nodes_and_spans(void **state)
 {
     fixture *f = *state;
@@ -686,6 +735,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_json_valid_documents),
             cmocka_unit_test(test_json_nodes_and_spans),
+            cmocka_unit_test(test_json_escapes_at_every_offset),
             cmocka_unit_test(test_json_malformed),
             cmocka_unit_test(test_json_every_prefix_fails),
             cmocka_unit_test(test_json_deep_nesting),
