@@ -59,7 +59,7 @@ vg_present *vg_present_new(const vg_ruleset *rs)
     for (size_t f = 0; f < rs->fslots.n; f++) {
         const vg_fslot *fs = &rs->fslots.v[f];
         for (size_t c = 0; c < 2 * fs->n_cands; c++) {
-            uint64_t h = c < fs->n_cands ? fs->cand_hash[c] : fs->cand_phash[c - fs->n_cands];
+            uint64_t h = c < fs->n_cands ? fs->cand[c].h : fs->cand[c - fs->n_cands].ph;
             size_t k = h & (p->size - 1);
             bool dup = false;
             for (; p->tab[k].slot != UINT32_MAX; k = (k + 1) & (p->size - 1))

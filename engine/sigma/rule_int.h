@@ -194,15 +194,22 @@ typedef struct vg_fieldmap {
     size_t n_alts;
 } vg_fieldmap;
 
+/* A name tried for a field slot, with what a lookup needs of it together (one cache line
+ * for a slot's first name: slots are resolved for every event). */
+typedef struct vg_fcand {
+    uint64_t h;  /* vg_hash_name */
+    uint64_t ph; /* vg_hash_path */
+    const char *name;
+    size_t len;
+} vg_fcand;
+
 /* A distinct field name of the ruleset and the names tried for it. Evaluators resolve each
  * slot at most once per event. */
 typedef struct vg_fslot {
     const char *name;
-    const char *const *cands;
+    const char *const *cands; /* the names of cand, for the field conditions */
     size_t n_cands;
-    const uint64_t *cand_hash;  /* vg_hash_name of each candidate */
-    const uint64_t *cand_phash; /* vg_hash_path of each candidate */
-    const size_t *cand_len;
+    const vg_fcand *cand;
 } vg_fslot;
 
 /* The first node of a field slot in ev: its names tried in order, each by exact path then

@@ -246,16 +246,13 @@ static const vg_fslot *get_fslot(vg_ruleset *rs, const char *name, uint32_t *id)
     const vg_fieldmap *fm = find_fieldmap(rs, name);
     size_t count = 1 + (fm ? fm->n_alts : 0);
     const char **v = vg_arena_alloc(rs->a, count * sizeof(char *));
-    uint64_t *hv = vg_arena_alloc(rs->a, count * sizeof(uint64_t));
-    uint64_t *pv = vg_arena_alloc(rs->a, count * sizeof(uint64_t));
-    size_t *lv = vg_arena_alloc(rs->a, count * sizeof(size_t));
-    if (!v || !hv || !pv || !lv)
+    vg_fcand *cv = vg_arena_alloc(rs->a, count * sizeof(vg_fcand));
+    if (!v || !cv)
         return NULL;
     for (size_t i = 0; i < count; i++) {
         v[i] = i ? fm->alts[i - 1] : name;
-        lv[i] = strlen(v[i]);
-        hv[i] = vg_hash_name(v[i], lv[i]);
-        pv[i] = vg_hash_path(v[i], lv[i]);
+        size_t len = strlen(v[i]);
+        cv[i] = (vg_fcand){vg_hash_name(v[i], len), vg_hash_path(v[i], len), v[i], len};
     }
     vg_fslot *slot = VG_VEC_PUSH(rs->fslots);
     if (!slot)
@@ -263,9 +260,7 @@ static const vg_fslot *get_fslot(vg_ruleset *rs, const char *name, uint32_t *id)
     slot->name = name;
     slot->cands = v;
     slot->n_cands = count;
-    slot->cand_hash = hv;
-    slot->cand_phash = pv;
-    slot->cand_len = lv;
+    slot->cand = cv;
     *id = (uint32_t)(rs->fslots.n - 1);
     rs->fslot_tab[k] = *id + 1;
     return slot;
@@ -274,9 +269,10 @@ static const vg_fslot *get_fslot(vg_ruleset *rs, const char *name, uint32_t *id)
 uint32_t vg_fslot_first(const vg_fslot *f, const vg_event *ev)
 {
     uint32_t idx = VG_NODE_NONE;
-    for (size_t i = 0; i < f->n_cands && idx == VG_NODE_NONE; i++)
-        idx = vg_event_resolve_h(ev, f->cands[i], f->cand_len[i], f->cand_hash[i],
-                                 f->cand_phash[i]);
+    for (size_t i = 0; i < f->n_cands && idx == VG_NODE_NONE; i++) {
+        const vg_fcand *c = &f->cand[i];
+        idx = vg_event_resolve_h(ev, c->name, c->len, c->h, c->ph);
+    }
     return idx;
 }
 

@@ -146,7 +146,7 @@ int mut_pools_add_rules(mut_pools *m, const vg_ruleset *rs)
         pool_from_det(m, &rs->ls.v[i].when);
     for (size_t i = 0; i < rs->fslots.n; i++)
         for (size_t c = 1; c < rs->fslots.v[i].n_cands; c++)
-            add(m, &m->fields, rs->fslots.v[i].cands[c], rs->fslots.v[i].cand_len[c]);
+            add(m, &m->fields, rs->fslots.v[i].cand[c].name, rs->fslots.v[i].cand[c].len);
     long long *nums = realloc(m->nums, (m->lits.n + 1) * sizeof(long long));
     if (!nums)
         return -1;
